@@ -1,0 +1,33 @@
+-- Sink tables: scores per flight, and alert windows per airport.
+
+CREATE TABLE flight_scores (
+  flight_id            BIGINT,
+  carrier              STRING,
+  origin               STRING,
+  dest                 STRING,
+  sched_dep_time       TIMESTAMP(3),
+  origin_departures_1h BIGINT,
+  temp                 DOUBLE,
+  wind_speed           DOUBLE,
+  delay_risk           DOUBLE,
+  arr_delay            DOUBLE
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'flight_scores',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL'
+);
+
+CREATE TABLE delay_alerts (
+  origin            STRING,
+  window_start      TIMESTAMP(3),
+  window_end        TIMESTAMP(3),
+  high_risk_flights BIGINT,
+  avg_risk          DOUBLE,
+  max_risk          DOUBLE
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'delay_alerts',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL'
+);

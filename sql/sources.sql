@@ -1,0 +1,43 @@
+-- Source tables of the flight-delay project. Plain Flink SQL: the `local` and `kafka` profiles
+-- (connectors/) add the connection details, the `replay` profile reads the same tables from files.
+
+-- One event per flight, at its scheduled departure (local New York time).
+CREATE TABLE flights (
+  flight_id      BIGINT,
+  carrier        STRING,
+  flight         INT,
+  tailnum        STRING,
+  origin         STRING,
+  dest           STRING,
+  distance       DOUBLE,
+  sched_dep_time TIMESTAMP(3),
+  dep_delay      DOUBLE,
+  arr_delay      DOUBLE,   -- the label, known once the flight lands
+  WATERMARK FOR sched_dep_time AS sched_dep_time - INTERVAL '1' MINUTE
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'flights',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL',
+  'scan.startup.mode' = 'earliest-offset'
+);
+
+-- Hourly weather per airport, event time = observation hour.
+CREATE TABLE weather (
+  origin     STRING,
+  obs_time   TIMESTAMP(3),
+  temp       DOUBLE,
+  dewp       DOUBLE,
+  humid      DOUBLE,
+  wind_speed DOUBLE,
+  precip     DOUBLE,
+  pressure   DOUBLE,
+  visib      DOUBLE,
+  WATERMARK FOR obs_time AS obs_time
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'weather',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL',
+  'scan.startup.mode' = 'earliest-offset'
+);

@@ -1,0 +1,30 @@
+"""Engines: one module each, same small interface.
+
+    engine.replay(job, inputs, output_dir) -> ReplayResult   # every sink's final rows as Parquet
+
+DuckDB (default, translated SQL) and Flink (the job as written; the oracle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ReplayResult:
+    engine: str
+    sinks: dict[str, Path] = field(default_factory=dict)  # sink name -> Parquet file
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def get_engine(name: str, project):
+    if name == "duckdb":
+        from streamscore.engines.duckdb import DuckDBEngine
+        return DuckDBEngine(project)
+    if name == "flink":
+        from streamscore.engines.flink import FlinkEngine
+        return FlinkEngine(project)
+    from streamscore.errors import ConfigError
+    raise ConfigError(f"unknown engine {name!r}: use duckdb or flink")

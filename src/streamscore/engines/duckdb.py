@@ -1,0 +1,169 @@
+"""DuckDB engine: the job's SQL translated by sqlglot, over files. Fast, local, offline."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from sqlglot import exp
+
+from streamscore.config import file_format
+from streamscore.engines import ReplayResult
+from streamscore.errors import ConfigError, EngineError, ModelError
+from streamscore.models import model_of
+from streamscore.sql.statements import InsertDef, Job, TableDef
+from streamscore.sql.translate import Translator, duckdb_type
+
+_READERS = {
+    "json": "read_json({path}, format = 'newline_delimited', columns = {columns})",
+    "csv": "read_csv({path}, header = true, columns = {columns})",
+    "parquet": "read_parquet({path})",
+}
+
+
+def _literal(value: str) -> str:
+    return exp.Literal.string(value).sql("duckdb")
+
+
+class DuckDBEngine:
+    name = "duckdb"
+
+    def __init__(self, project):
+        self.project = project
+
+    # -- the interface ---------------------------------------------------------------------------
+    def translate(self, job: Job, inputs: dict[str, Path] | None = None) -> list[str]:
+        """The DuckDB statements the job becomes, in order (sources bound to files when given)."""
+        inputs = inputs or {}
+        translator = Translator(job)
+        out = []
+        for source in job.sources:
+            out.append(self._source_sql(source, inputs.get(source.name), translator))
+        for view in job.views.values():
+            body = translator.query(view.query, view.statement).sql("duckdb")
+            out.append(f"CREATE OR REPLACE TEMPORARY VIEW {view.name} AS {body}")
+        for insert in job.inserts:
+            out.append(self.sink_query(job, insert, translator))
+        return out
+
+    def connect(self, job: Job, inputs: dict[str, Path], models: bool = True):
+        """A connection where the job's sources read files, its views exist and its models are callable.
+
+        ``models=False`` skips the model functions (training runs before the model exists).
+        """
+        con = duckdb.connect()
+        skipped = set()
+        if models:
+            self.register_models(con, job)
+        else:
+            skipped = job.views_calling(set(job.functions))
+        translator = Translator(job)
+        for source in job.sources:
+            self._execute(con, self._source_sql(source, self._input_for(source, inputs), translator), source)
+        for view in job.views.values():
+            if view.name in skipped:
+                continue
+            body = translator.query(view.query, view.statement).sql("duckdb")
+            self._execute(con, f"CREATE OR REPLACE TEMPORARY VIEW {view.name} AS {body}", view)
+        return con
+
+    def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
+        started = time.perf_counter()
+        output_dir.mkdir(parents=True, exist_ok=True)
+        con = self.connect(job, inputs)
+        translator = Translator(job)
+        result = ReplayResult(self.name)
+        for sink in job.sinks:
+            queries = [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
+            path = output_dir / f"{sink.name}.parquet"
+            union = " UNION ALL ".join(f"({q})" for q in queries)
+            self._execute(con, f"COPY ({union}) TO {_literal(str(path))} (FORMAT parquet)", sink)
+            result.sinks[sink.name] = path
+            result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchone()[0]
+        con.close()
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def register_models(self, con: duckdb.DuckDBPyConnection, job: Job) -> None:
+        for function in job.functions.values():
+            module_name, _, attribute = function.target.rpartition(".")
+            try:
+                target = getattr(importlib.import_module(module_name), attribute)
+            except (ImportError, AttributeError) as error:
+                raise function.statement.error(ModelError, f"cannot load {function.target}: {error}") from None
+            model = model_of(target)
+            con.create_function(function.name, _arrow_scorer(model.score, model.arity),
+                                [duckdb.sqltypes.DOUBLE] * model.arity, duckdb.sqltypes.DOUBLE,
+                                type="arrow", null_handling="special", side_effects=False)
+
+    # -- pieces ------------------------------------------------------------------------------------
+    def sink_query(self, job: Job, insert: InsertDef, translator: Translator) -> str:
+        """The INSERT's query, cast to the sink's declared columns (as Flink's INSERT does)."""
+        sink = job.tables[insert.sink]
+        query = translator.query(insert.query, insert.statement)
+        physical = [c for c in sink.columns if c.is_physical]
+        targets = insert.columns or [c.name for c in physical]
+        if not query.is_star and len(query.selects) != len(targets):
+            raise insert.statement.error(EngineError, f"INSERT INTO {sink.name} gives {len(query.selects)} columns "
+                                         f"for {len(targets)} ({', '.join(targets)})", insert.query)
+        # Positional, as INSERT is: rename the query's columns to _c0.._cN whatever they are called.
+        position = {name: f"_c{i}" for i, name in enumerate(targets)}
+        renamed = f"({query.sql('duckdb')}) AS q({', '.join(position.values())})"
+        casts = [
+            f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {exp.to_identifier(c.name).sql('duckdb')}"
+            for c in physical
+        ]
+        return f"SELECT {', '.join(casts)} FROM {renamed}"
+
+    def _input_for(self, source: TableDef, inputs: dict[str, Path]) -> Path:
+        path = inputs.get(source.name)
+        if path is None:
+            raise ConfigError(f"no input file for source table `{source.name}`: pass --input {source.name}=PATH "
+                              "or bind it in connectors/replay.toml")
+        if not Path(path).exists():
+            raise ConfigError(f"input file for `{source.name}` does not exist: {path}")
+        return Path(path)
+
+    def _source_sql(self, source: TableDef, path: Path | None, translator: Translator) -> str:
+        physical = [c for c in source.columns if c.is_physical]
+        columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
+        fmt = file_format(path) if path else "json"
+        reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
+        select = [f"CAST({exp.to_identifier(c.name).sql('duckdb')} AS {duckdb_type(c.type)}) AS "
+                  f"{exp.to_identifier(c.name).sql('duckdb')}" for c in physical]
+        for column in source.columns:
+            if column.computed is not None:
+                expr = translator.expression(column.computed, source.statement).sql("duckdb")
+                select.append(f"{expr} AS {exp.to_identifier(column.name).sql('duckdb')}")
+            elif column.metadata is not None:
+                raise source.statement.error(EngineError, f"metadata column `{column.name}` has no value in a replay")
+        # Materialized once: every view and sink reads the same rows.
+        return f"CREATE OR REPLACE TEMPORARY TABLE {source.name} AS SELECT {', '.join(select)} FROM {reader}"
+
+    @staticmethod
+    def _execute(con, sql: str, owner) -> None:
+        try:
+            con.execute(sql)
+        except duckdb.Error as error:
+            stmt = owner.statement
+            raise stmt.error(EngineError, f"DuckDB failed on `{getattr(owner, 'name', '')}`: "
+                             f"{str(error).splitlines()[0]}") from None
+
+
+def _arrow_scorer(score, arity: int):
+    """A fixed-arity Arrow UDF around ``score`` (DuckDB rejects ``*args`` functions)."""
+
+    def to_numpy(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    def call(*columns):
+        return pa.array(score([to_numpy(c) for c in columns]), type=pa.float64())
+
+    params = ", ".join(f"x{i}" for i in range(arity))
+    namespace = {"call": call}
+    exec(f"def scorer({params}):\n    return call({params})\n", namespace)  # noqa: S102 - fixed arity
+    return namespace["scorer"]

@@ -1,0 +1,5 @@
+"""Models callable from SQL: one scorer shared by Flink and DuckDB."""
+
+from streamscore.models.scorer import Model, ModelMetadata, model_function, model_of
+
+__all__ = ["Model", "ModelMetadata", "model_function", "model_of"]

@@ -1,0 +1,50 @@
+"""A streamscore project: sql/ (tables, jobs), udfs/ (model functions), connectors/ (profiles)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamscore.config import Profile
+from streamscore.errors import ConfigError
+from streamscore.sql.statements import Job, parse_job
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | str = ".") -> "Project":
+        """The project holding ``start``: the nearest folder upwards with sql/ and connectors/."""
+        start = Path(start).resolve()
+        for folder in [start, *start.parents]:
+            if (folder / "sql").is_dir() and (folder / "connectors").is_dir():
+                return cls(folder)
+        raise ConfigError(f"{start} is not inside a streamscore project (no sql/ and connectors/ folders above it)")
+
+    @property
+    def table_files(self) -> list[Path]:
+        return sorted((self.root / "sql").glob("*.sql"))
+
+    def job(self, path: Path | str) -> Job:
+        path = Path(path)
+        if not path.is_absolute() and not path.exists():
+            path = self.root / path
+        if not path.exists():
+            raise ConfigError(f"job file {path} does not exist")
+        self.import_udfs()
+        return parse_job(path.resolve(), self.table_files)
+
+    def profile(self, name: str) -> Profile:
+        return Profile.load(self.root / "connectors" / f"{name}.toml", self.root)
+
+    def import_udfs(self) -> None:
+        """Make ``udfs.*`` importable in this process, as Flink's python.files does for workers."""
+        if str(self.root) not in sys.path:
+            sys.path.insert(0, str(self.root))
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"

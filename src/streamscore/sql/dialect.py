@@ -1,0 +1,165 @@
+"""A sqlglot dialect for Flink SQL.
+
+sqlglot ships no Flink dialect, and stock dialects read some Flink SQL with another meaning
+(``FOR SYSTEM_TIME AS OF`` as time travel, window TVFs not at all). This dialect parses what Flink
+means and keeps it in the tree as explicit nodes (:class:`WindowTableFunction`, :class:`TableArgument`,
+:class:`Descriptor`, ``exp.Version`` for temporal joins), so translations can rewrite them or refuse.
+It is registered as ``flink`` through the ``sqlglot.dialects`` entry point.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp, parser, tokens
+from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
+from sqlglot.generator import Generator
+from sqlglot.tokens import TokenType
+
+
+class TableArgument(exp.Expression):
+    """``TABLE t`` (optionally ``PARTITION BY k``) passed to a table function."""
+
+    arg_types = {"this": True, "partition_by": False}
+
+
+class Descriptor(exp.Expression):
+    """``DESCRIPTOR(col, ...)``: names columns of the table argument."""
+
+    arg_types = {"expressions": True}
+
+
+class WindowTableFunction(exp.Expression):
+    """``TABLE(TUMBLE|HOP|CUMULATE|SESSION(...))`` in a FROM clause.
+
+    ``this`` is the upper-case function name, ``expressions`` its arguments in order; named
+    arguments (``SIZE => INTERVAL ...``) are ``exp.Kwarg`` nodes.
+    """
+
+    arg_types = {"this": True, "expressions": True, "alias": False}
+
+    @property
+    def alias(self) -> str:
+        return self.args["alias"].name if self.args.get("alias") else ""
+
+
+class FlinkTokenizer(tokens.Tokenizer):
+    IDENTIFIERS = ["`"]
+    QUOTES = ["'"]
+    STRING_ESCAPES = ["'"]
+    KEYWORDS = {
+        **tokens.Tokenizer.KEYWORDS,
+        "STRING": TokenType.TEXT,
+        "BYTES": TokenType.VARBINARY,
+        "TIMESTAMP_LTZ": TokenType.TIMESTAMPLTZ,
+        "MODEL": TokenType.MODEL,
+    }
+    # EXECUTE would swallow the rest of the statement as an opaque command string; Flink's
+    # EXECUTE STATEMENT SET BEGIN ... END holds real statements.
+    COMMANDS = tokens.Tokenizer.COMMANDS - {TokenType.EXECUTE}
+
+
+class FlinkParser(parser.Parser):
+    CONSTRAINT_PARSERS = {
+        **parser.Parser.CONSTRAINT_PARSERS,
+        "WATERMARK": lambda self: self.expression(
+            exp.WatermarkColumnConstraint(
+                this=self._match(TokenType.FOR) and self._parse_column(),
+                expression=self._match(TokenType.ALIAS) and self._parse_disjunction(),
+            )
+        ),
+    }
+    SCHEMA_UNNAMED_CONSTRAINTS = {*parser.Parser.SCHEMA_UNNAMED_CONSTRAINTS, "WATERMARK"}
+
+    # In Flink, FOR SYSTEM_TIME AS OF only means an event-time temporal join.
+    VERSION_PHRASES = {("FOR", "SYSTEM_TIME"): "SYSTEM_TIME"}
+
+    def _parse_table(self, schema=False, joins=False, alias_tokens=None, parse_bracket=False,
+                     is_db_reference=False, parse_partition=False, consume_pipe=False):
+        if (
+            not schema
+            and self._curr
+            and self._curr.token_type == TokenType.TABLE
+            and self._next
+            and self._next.token_type == TokenType.L_PAREN
+        ):
+            return self._parse_window_table_function()
+        return super()._parse_table(schema=schema, joins=joins, alias_tokens=alias_tokens,
+                                    parse_bracket=parse_bracket, is_db_reference=is_db_reference,
+                                    parse_partition=parse_partition, consume_pipe=consume_pipe)
+
+    def _parse_window_table_function(self) -> exp.Expr:
+        self._match(TokenType.TABLE)
+        self._match_l_paren()
+        name = self._parse_var(any_token=True)
+        self._match_l_paren()
+        args = self._parse_csv(self._parse_table_function_argument)
+        self._match_r_paren()
+        self._match_r_paren()
+        node = self.expression(WindowTableFunction(this=name.name.upper(), expressions=args))
+        alias = self._parse_table_alias(alias_tokens=self.TABLE_ALIAS_TOKENS)
+        if alias:
+            node.set("alias", alias)
+        return node
+
+    def _parse_table_function_argument(self) -> exp.Expr | None:
+        if self._curr.token_type in (TokenType.VAR, TokenType.IDENTIFIER) and self._next \
+                and self._next.token_type == TokenType.FARROW:
+            key = self._parse_var(any_token=True)
+            self._match(TokenType.FARROW)
+            return self.expression(exp.Kwarg(this=key, expression=self._parse_table_function_argument()))
+        if self._match(TokenType.TABLE):
+            table = self._parse_table_parts()
+            partition = None
+            if self._match(TokenType.PARTITION_BY):
+                # PARTITION BY k  or  PARTITION BY (k1, k2): a bare list would swallow the next arguments
+                partition = self._parse_wrapped_csv(self._parse_column) if self._curr.token_type == TokenType.L_PAREN \
+                    else [self._parse_column()]
+            return self.expression(TableArgument(this=table, partition_by=partition))
+        if self._curr.text.upper() == "DESCRIPTOR" and self._next and self._next.token_type == TokenType.L_PAREN:
+            self._advance()
+            return self.expression(Descriptor(expressions=self._parse_wrapped_csv(self._parse_column)))
+        return self._parse_assignment()
+
+
+def _window_table_function_sql(self: Generator, node: WindowTableFunction) -> str:
+    sql = f"TABLE({node.this}({self.expressions(node, flat=True)}))"
+    return f"{sql} AS {self.sql(node, 'alias')}" if node.args.get("alias") else sql
+
+
+def _table_argument_sql(self: Generator, node: TableArgument) -> str:
+    partition = node.args.get("partition_by")
+    suffix = f" PARTITION BY {', '.join(self.sql(p) for p in partition)}" if partition else ""
+    return f"TABLE {self.sql(node, 'this')}{suffix}"
+
+
+class FlinkGenerator(Generator):
+    TYPE_MAPPING = {
+        **Generator.TYPE_MAPPING,
+        exp.DType.TEXT: "STRING",
+        exp.DType.VARBINARY: "BYTES",
+        exp.DType.TIMESTAMPLTZ: "TIMESTAMP_LTZ",
+    }
+    TRANSFORMS = {
+        **Generator.TRANSFORMS,
+        WindowTableFunction: _window_table_function_sql,
+        TableArgument: _table_argument_sql,
+        Descriptor: lambda self, e: f"DESCRIPTOR({self.expressions(e, flat=True)})",
+        exp.DayOfWeek: lambda self, e: f"DAYOFWEEK({self.sql(e, 'this')})",
+        exp.Kwarg: lambda self, e: f"{self.sql(e, 'this')} => {self.sql(e, 'expression')}",
+        exp.WatermarkColumnConstraint: lambda self, e: (
+            f"WATERMARK FOR {self.sql(e, 'this')} AS {self.sql(e, 'expression')}"
+        ),
+    }
+
+    def property_sql(self, expression: exp.Property) -> str:
+        # Flink connector options are quoted strings on both sides: 'key' = 'value'
+        return f"'{expression.name}' = {self.sql(expression, 'value')}"
+
+    def version_sql(self, expression: exp.Version) -> str:
+        return f"FOR SYSTEM_TIME AS OF {self.sql(expression, 'expression')}"
+
+
+class Flink(Dialect):
+    NORMALIZATION_STRATEGY = NormalizationStrategy.CASE_SENSITIVE
+    Tokenizer = FlinkTokenizer
+    Parser = FlinkParser
+    Generator = FlinkGenerator

@@ -1,0 +1,294 @@
+"""Flink SQL files -> one parsed job object (the thing that crosses the engine boundary).
+
+A job is the project's table files (``sql/*.sql``, in name order) followed by one job file. Each
+statement keeps its original text and position: Flink runs the text as written (only a table's WITH
+clause is rebound per profile), DuckDB runs a translation of the parsed tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError as SqlglotParseError
+from sqlglot.errors import TokenError
+from sqlglot.tokens import Token, TokenType
+
+from streamscore.errors import ParseError, SqlError
+from streamscore.sql.dialect import Flink
+
+
+@dataclass(frozen=True)
+class Statement:
+    path: Path
+    line: int
+    column: int
+    text: str
+    tree: exp.Expr
+    with_clause_at: int | None = None  # offset in ``text`` of a CREATE TABLE's top-level WITH
+
+    def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
+        """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
+        line, column = self.line, self.column
+        meta = node.meta if node is not None else {}
+        if meta.get("line"):
+            line = self.line + meta["line"] - 1
+            column = meta.get("col") if meta["line"] > 1 else self.column + meta.get("col", 1) - 1
+        if issubclass(cls, SqlError):
+            return cls(message, self.path, line, column, hint)
+        return cls(f"{self.path}:{line}:{column}: {message}" + (f" ({hint})" if hint else ""))
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    name: str
+    type: exp.DataType | None  # None for computed columns (the engine infers it)
+    computed: exp.Expr | None = None
+    metadata: str | None = None  # METADATA FROM 'key' (Kafka offset, timestamp, ...)
+
+    @property
+    def is_physical(self) -> bool:
+        return self.computed is None and self.metadata is None
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    columns: list[ColumnDef]
+    watermark: tuple[str, exp.Expr] | None
+    primary_key: list[str]
+    options: dict[str, str]
+    statement: Statement
+
+    @property
+    def rowtime(self) -> str | None:
+        return self.watermark[0] if self.watermark else None
+
+    def column(self, name: str) -> ColumnDef:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class ViewDef:
+    name: str
+    query: exp.Query
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    name: str
+    target: str  # 'module.attribute' of the Python object
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class InsertDef:
+    sink: str
+    columns: list[str] | None
+    query: exp.Query
+    statement: Statement
+
+
+@dataclass
+class Job:
+    path: Path
+    statements: list[Statement] = field(default_factory=list)
+    tables: dict[str, TableDef] = field(default_factory=dict)
+    views: dict[str, ViewDef] = field(default_factory=dict)
+    functions: dict[str, FunctionDef] = field(default_factory=dict)
+    inserts: list[InsertDef] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def sinks(self) -> list[TableDef]:
+        names = dict.fromkeys(i.sink for i in self.inserts)
+        return [self.tables[n] for n in names]
+
+    def views_calling(self, functions: set[str]) -> set[str]:
+        """Views that call any of ``functions``, directly or through other views."""
+        calling: set[str] = set()
+        for name, view in self.views.items():  # declaration order: a view only reads earlier views
+            called = {f.name.lower() for f in view.query.find_all(exp.Anonymous)}
+            read = {t.name for t in view.query.find_all(exp.Table)}
+            if called & {f.lower() for f in functions} or read & calling:
+                calling.add(name)
+        return calling
+
+    @property
+    def sources(self) -> list[TableDef]:
+        """Tables the job reads (directly or through views), in declaration order."""
+        read = set()
+        for node in [*(v.query for v in self.views.values()), *(i.query for i in self.inserts)]:
+            read.update(t.name for t in node.find_all(exp.Table))
+        read.update(
+            a.this.name for v in [*self.views.values(), *self.inserts] for a in v.query.find_all(_table_argument_cls())
+        )
+        return [t for name, t in self.tables.items() if name in read]
+
+
+def _table_argument_cls():
+    from streamscore.sql.dialect import TableArgument
+    return TableArgument
+
+
+def split_statements(text: str, path: Path) -> list[tuple[int, int, str, list[Token]]]:
+    """Top-level ``;``-separated statements as (line, column, text, tokens).
+
+    ``EXECUTE STATEMENT SET BEGIN ... END;`` is unwrapped: its INSERTs become statements of their own,
+    which is what it means (one job for all of them) since streamscore runs every INSERT of a file as
+    one statement set anyway.
+    """
+    try:
+        tokens = Flink().tokenize(text)
+    except TokenError as error:
+        raise ParseError(str(error), path) from None
+    statements, current = [], []
+
+    def flush():
+        if current:
+            start, end = current[0].start, current[-1].end + 1
+            statements.append((current[0].line, current[0].col - (current[0].end - current[0].start), text[start:end],
+                               list(current)))
+            current.clear()
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        words = [t.text.upper() for t in tokens[i:i + 4]]
+        if not current and words == ["EXECUTE", "STATEMENT", "SET", "BEGIN"]:
+            i += 4
+            continue
+        if not current and words[:1] == ["END"] and (i + 1 == len(tokens) or tokens[i + 1].token_type == TokenType.SEMICOLON):
+            i += 2
+            continue
+        if tok.token_type == TokenType.SEMICOLON:
+            flush()
+        else:
+            current.append(tok)
+        i += 1
+    flush()
+    return statements
+
+
+def _parse(text: str, path: Path, line: int, column: int) -> exp.Expr:
+    try:
+        tree = sqlglot.parse_one(text, read=Flink)
+    except (SqlglotParseError, TokenError) as error:
+        detail = error.errors[0] if getattr(error, "errors", None) else {}
+        err_line = detail.get("line")
+        abs_line = line + err_line - 1 if err_line else line
+        desc = detail.get("description") or str(error).splitlines()[0]
+        raise ParseError(f"cannot parse statement: {desc}", path, abs_line, detail.get("col")) from None
+    if isinstance(tree, exp.Command):
+        raise ParseError(f"unsupported statement: {text.split()[0].upper()} ...", path, line, column)
+    return tree
+
+
+def _with_clause_offset(tokens: list[Token]) -> int | None:
+    depth = 0
+    base = tokens[0].start
+    for tok in tokens:
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and tok.token_type == TokenType.WITH:
+            return tok.start - base
+    return None
+
+
+def _string_value(node: exp.Expr) -> str:
+    return node.name if isinstance(node, exp.Literal) else node.sql(Flink)
+
+
+def _table_def(tree: exp.Create, stmt: Statement) -> TableDef:
+    schema = tree.this
+    name = schema.this.name
+    columns, watermark, primary_key = [], None, []
+    for item in schema.expressions:
+        if isinstance(item, exp.WatermarkColumnConstraint):
+            watermark = (item.this.name, item.expression)
+        elif isinstance(item, exp.PrimaryKey):
+            primary_key = [e.name for e in item.expressions]
+        elif isinstance(item, exp.ColumnDef):
+            computed = metadata = None
+            for constraint in item.constraints:
+                kind = constraint.kind
+                if isinstance(kind, exp.ComputedColumnConstraint):
+                    computed = kind.this
+                elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+                    primary_key = [item.name]
+            columns.append(ColumnDef(item.name, item.args.get("kind"), computed, metadata))
+        else:
+            raise stmt.error(ParseError, f"unsupported table element `{item.sql(Flink)}` in {name}", item)
+    options = {}
+    properties = tree.args.get("properties")
+    for prop in properties.expressions if properties else []:
+        if isinstance(prop, exp.Property):
+            options[prop.name] = _string_value(prop.args["value"])
+    return TableDef(name, columns, watermark, primary_key, options, stmt)
+
+
+def parse_job(job_path: Path, table_files: list[Path] = ()) -> Job:
+    """Parse the table files then the job file into one :class:`Job`, checking names as it goes."""
+    job = Job(path=Path(job_path))
+    for path in [*table_files, Path(job_path)]:
+        try:
+            text = path.read_text()
+        except OSError as error:
+            raise ParseError(f"cannot read: {error.strerror}", path) from None
+        for line, column, stmt_text, tokens in split_statements(text, path):
+            tree = _parse(stmt_text, path, line, column)
+            stmt = Statement(path, line, column, stmt_text, tree)
+            _add(job, stmt, tokens)
+    return job
+
+
+def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
+    tree = stmt.tree
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+        stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, _with_clause_offset(tokens))
+        table = _table_def(tree, stmt)
+        _check_new(job, table.name, stmt)
+        job.tables[table.name] = table
+    elif isinstance(tree, exp.Create) and tree.kind == "VIEW":
+        name = tree.this.name
+        _check_new(job, name, stmt)
+        job.views[name] = ViewDef(name, tree.expression, stmt)
+    elif isinstance(tree, exp.Create) and tree.kind == "FUNCTION":
+        language = tree.find(exp.LanguageProperty)
+        if not language or language.name.upper() != "PYTHON":
+            raise stmt.error(ParseError, "only LANGUAGE PYTHON functions are supported", tree)
+        target = tree.expression.name if tree.expression else ""
+        job.functions[tree.this.name] = FunctionDef(tree.this.name, target, stmt)
+    elif isinstance(tree, exp.Insert):
+        target = tree.this
+        columns = None
+        if isinstance(target, exp.Schema):
+            columns = [c.name for c in target.expressions]
+            target = target.this
+        sink = target.name
+        if sink not in job.tables:
+            raise stmt.error(ParseError, f"INSERT INTO unknown table `{sink}`", tree,
+                             hint="declare it with CREATE TABLE in sql/*.sql or in the job file")
+        job.inserts.append(InsertDef(sink, columns, tree.expression, stmt))
+    elif isinstance(tree, exp.Set):
+        for item in tree.expressions:
+            eq = item.this
+            job.settings[_string_value(eq.this)] = _string_value(eq.expression)
+    else:
+        raise stmt.error(ParseError, f"unsupported statement: {tree.key.upper()}", tree,
+                         hint="a job holds CREATE TABLE/VIEW/FUNCTION, SET and INSERT INTO statements")
+    job.statements.append(stmt)
+
+
+def _check_new(job: Job, name: str, stmt: Statement) -> None:
+    if name in job.tables or name in job.views:
+        raise stmt.error(ParseError, f"`{name}` is declared twice", stmt.tree)

@@ -1,0 +1,1 @@
+"""The example project's model functions (imported by Flink workers and by DuckDB alike)."""
