@@ -25,6 +25,10 @@ _READERS = {
 }
 
 
+def _ident(name: str) -> str:
+    return exp.to_identifier(name).sql("duckdb")
+
+
 def _literal(value: str) -> str:
     return exp.Literal.string(value).sql("duckdb")
 
@@ -114,7 +118,7 @@ class DuckDBEngine:
         position = {name: f"_c{i}" for i, name in enumerate(targets)}
         renamed = f"({query.sql('duckdb')}) AS q({', '.join(position.values())})"
         casts = [
-            f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {exp.to_identifier(c.name).sql('duckdb')}"
+            f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {_ident(c.name)}"
             for c in physical
         ]
         return f"SELECT {', '.join(casts)} FROM {renamed}"
@@ -128,21 +132,27 @@ class DuckDBEngine:
             raise ConfigError(f"input file for `{source.name}` does not exist: {path}")
         return Path(path)
 
-    def _source_sql(self, source: TableDef, path: Path | None, translator: Translator) -> str:
+    @staticmethod
+    def physical_columns_sql(source: TableDef, path: Path | None) -> str:
+        """SELECT of the table's physical columns from its file, cast to the declared types."""
         physical = [c for c in source.columns if c.is_physical]
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
         fmt = file_format(path) if path else "json"
         reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
-        select = [f"CAST({exp.to_identifier(c.name).sql('duckdb')} AS {duckdb_type(c.type)}) AS "
-                  f"{exp.to_identifier(c.name).sql('duckdb')}" for c in physical]
+        select = [f"CAST({_ident(c.name)} AS {duckdb_type(c.type)}) AS {_ident(c.name)}" for c in physical]
+        return f"SELECT {', '.join(select)} FROM {reader}"
+
+    def _source_sql(self, source: TableDef, path: Path | None, translator: Translator) -> str:
+        computed = []
         for column in source.columns:
             if column.computed is not None:
                 expr = translator.expression(column.computed, source.statement).sql("duckdb")
-                select.append(f"{expr} AS {exp.to_identifier(column.name).sql('duckdb')}")
+                computed.append(f"{expr} AS {_ident(column.name)}")
             elif column.metadata is not None:
                 raise source.statement.error(EngineError, f"metadata column `{column.name}` has no value in a replay")
+        select = f"SELECT *{''.join(', ' + c for c in computed)} FROM ({self.physical_columns_sql(source, path)})"
         # Materialized once: every view and sink reads the same rows.
-        return f"CREATE OR REPLACE TEMPORARY TABLE {source.name} AS SELECT {', '.join(select)} FROM {reader}"
+        return f"CREATE OR REPLACE TEMPORARY TABLE {source.name} AS {select}"
 
     @staticmethod
     def _execute(con, sql: str, owner) -> None:

@@ -28,6 +28,7 @@ class Statement:
     text: str
     tree: exp.Expr
     with_clause_at: int | None = None  # offset in ``text`` of a CREATE TABLE's top-level WITH
+    query_at: int | None = None  # offset in ``text`` of an INSERT's query
 
     def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
         """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
@@ -204,6 +205,19 @@ def _with_clause_offset(tokens: list[Token]) -> int | None:
     return None
 
 
+def _insert_query_offset(tokens: list[Token]) -> int:
+    """Where the query of ``INSERT INTO t [(cols)] <query>`` starts."""
+    i = 2  # INSERT INTO | INSERT OVERWRITE
+    while i < len(tokens) and (tokens[i].token_type == TokenType.DOT or tokens[i - 1].token_type == TokenType.DOT
+                               or i == 2):
+        i += 1
+    if tokens[i].token_type == TokenType.L_PAREN and tokens[i + 1].token_type not in (TokenType.SELECT, TokenType.WITH):
+        while tokens[i].token_type != TokenType.R_PAREN:
+            i += 1
+        i += 1
+    return tokens[i].start - tokens[0].start
+
+
 def _string_value(node: exp.Expr) -> str:
     return node.name if isinstance(node, exp.Literal) else node.sql(Flink)
 
@@ -269,6 +283,7 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
         target = tree.expression.name if tree.expression else ""
         job.functions[tree.this.name] = FunctionDef(tree.this.name, target, stmt)
     elif isinstance(tree, exp.Insert):
+        stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, query_at=_insert_query_offset(tokens))
         target = tree.this
         columns = None
         if isinstance(target, exp.Schema):

@@ -1,0 +1,181 @@
+"""Kafka client helpers that hold for any Kafka-protocol broker.
+
+Offsets are found by reading, not from the reported high watermark: some brokers (tansu, the local
+default) report it wrong, and a bounded job must know exactly where each partition ends.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from streamscore.errors import BrokerError
+
+# Tansu needs a short session timeout: joining a group takes about half of it (STACK.md).
+CONSUMER_DEFAULTS = {"session.timeout.ms": 6000, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+
+
+def admin(bootstrap: str) -> AdminClient:
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeout: float = 15.0) -> None:
+    """Create missing topics and wait until the broker lists each of them."""
+    client = admin(bootstrap)
+    try:
+        existing = set(client.list_topics(timeout=timeout).topics)
+    except KafkaException as error:
+        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {error}") from None
+    missing = [t for t in topics if t not in existing]
+    if missing:
+        futures = client.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing])
+        for topic, future in futures.items():
+            try:
+                future.result(timeout)
+            except KafkaException as error:
+                if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise BrokerError(f"cannot create topic {topic}: {error}") from None
+    deadline = time.monotonic() + timeout
+    while not set(topics) <= set(client.list_topics(timeout=timeout).topics):
+        if time.monotonic() > deadline:
+            raise BrokerError(f"topics {missing} did not appear on {bootstrap}")
+        time.sleep(0.1)
+
+
+def _consumer(bootstrap: str, **extra) -> Consumer:
+    return Consumer({"bootstrap.servers": bootstrap, "group.id": f"streamscore-{uuid.uuid4().hex[:8]}",
+                     **CONSUMER_DEFAULTS, "enable.partition.eof": True, **extra})
+
+
+def partitions_of(bootstrap: str, topic: str) -> list[int]:
+    meta = admin(bootstrap).list_topics(topic, timeout=10).topics.get(topic)
+    if meta is None or meta.error is not None or not meta.partitions:
+        raise BrokerError(f"topic {topic} does not exist on {bootstrap}")
+    return sorted(meta.partitions)
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """The offset after the last record of each partition, found by reading the tail."""
+    consumer = _consumer(bootstrap)
+    ends = {}
+    try:
+        for partition in partitions_of(bootstrap, topic):
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+            end = low
+            if high > low:
+                # Start just before the reported end: the true end is at or after it on any broker.
+                consumer.assign([TopicPartition(topic, partition, max(low, high - 1))])
+                for message in _drain(consumer, {partition}):
+                    end = max(end, message.offset() + 1)
+            ends[partition] = end
+    finally:
+        consumer.close()
+    return ends
+
+
+def _drain(consumer: Consumer, partitions: set[int], timeout: float = 10.0) -> Iterator:
+    """Messages until every assigned partition reports end of partition."""
+    waiting = set(partitions)
+    deadline = time.monotonic() + timeout
+    while waiting:
+        message = consumer.poll(0.5)
+        if message is None:
+            if time.monotonic() > deadline:
+                raise BrokerError("timed out reading to the end of the topic")
+            continue
+        deadline = time.monotonic() + timeout
+        if message.error():
+            if message.error().code() == KafkaError._PARTITION_EOF:
+                waiting.discard(message.partition())
+                continue
+            raise BrokerError(f"reading {message.topic()}: {message.error()}")
+        yield message
+
+
+def read_topic(bootstrap: str, topic: str) -> list[dict]:
+    """Every record of a topic as parsed JSON, partition by partition, in offset order."""
+    consumer = _consumer(bootstrap)
+    records = []
+    try:
+        partitions = partitions_of(bootstrap, topic)
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        for message in _drain(consumer, set(partitions)):
+            records.append(json.loads(message.value()))
+    finally:
+        consumer.close()
+    return records
+
+
+def produce_jsonl(bootstrap: str, topic: str, path: Path, key_field: str | None = None,
+                  rate: float | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Send each line of a JSON Lines file as one record, in file order, keyed by ``key_field``.
+
+    ``rate``: records per second (None: as fast as the broker takes them). Returns the count sent,
+    after every record is acknowledged.
+    """
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20,
+                         "compression.type": "lz4"})
+    failures: list[str] = []
+
+    def delivered(error, message):
+        if error is not None:
+            failures.append(str(error))
+
+    sent = 0
+    started = time.monotonic()
+    with path.open("rb") as lines:
+        for line in lines:
+            line = line.rstrip(b"\n")
+            if not line:
+                continue
+            key = None
+            if key_field:
+                value = json.loads(line).get(key_field)
+                key = None if value is None else str(value).encode()
+            while True:
+                try:
+                    producer.produce(topic, value=line, key=key, on_delivery=delivered)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            sent += 1
+            if rate:
+                ahead = sent / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            if sent % 10000 == 0:
+                producer.poll(0)
+                if progress:
+                    progress(sent)
+    remaining = producer.flush(60)
+    if remaining or failures:
+        raise BrokerError(f"{topic}: {remaining} records not acknowledged, {len(failures)} failed"
+                          + (f" (first: {failures[0]})" if failures else ""))
+    if progress:
+        progress(sent)
+    return sent
+
+
+def print_progress(label: str, total: int | None = None) -> Callable[[int], None]:
+    """A one-line progress display on stderr (a bar when the total is known)."""
+    started = time.monotonic()
+
+    def show(done: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-9)
+        if total:
+            filled = int(30 * done / total)
+            bar = "#" * filled + "-" * (30 - filled)
+            text = f"\r{label} [{bar}] {done:,}/{total:,} ({rate:,.0f}/s)"
+        else:
+            text = f"\r{label} {done:,} ({rate:,.0f}/s)"
+        sys.stderr.write(text + ("\n" if total and done >= total else ""))
+        sys.stderr.flush()
+
+    return show
