@@ -33,7 +33,9 @@ CREATE TABLE weather (
   precip     DOUBLE,
   pressure   DOUBLE,
   visib      DOUBLE,
-  WATERMARK FOR obs_time AS obs_time
+  -- Not `AS obs_time`: a watermark equal to the last timestamp makes the next airport's reading for
+  -- the same hour late, and a temporal join would then use the previous hour's weather.
+  WATERMARK FOR obs_time AS obs_time - INTERVAL '1' SECOND
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'weather',

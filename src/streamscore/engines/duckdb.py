@@ -133,11 +133,11 @@ class DuckDBEngine:
         return Path(path)
 
     @staticmethod
-    def physical_columns_sql(source: TableDef, path: Path | None) -> str:
+    def physical_columns_sql(source: TableDef, path: Path | None, fmt: str | None = None) -> str:
         """SELECT of the table's physical columns from its file, cast to the declared types."""
         physical = [c for c in source.columns if c.is_physical]
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
-        fmt = file_format(path) if path else "json"
+        fmt = fmt or (file_format(path) if path else "json")
         reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
         select = [f"CAST({_ident(c.name)} AS {duckdb_type(c.type)}) AS {_ident(c.name)}" for c in physical]
         return f"SELECT {', '.join(select)} FROM {reader}"

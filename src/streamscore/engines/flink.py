@@ -77,6 +77,31 @@ def arrow_type(dtype: exp.DataType) -> pa.DataType:
         raise ConfigError(f"sink column type {dtype.sql()} is not supported in replays yet") from None
 
 
+def _sink_schema(sink: TableDef) -> pa.Schema:
+    return pa.schema([(c.name, arrow_type(c.type)) for c in sink.columns if c.is_physical])
+
+
+def _rows_to_arrow(sink: TableDef, rows: list[tuple]) -> pa.Table:
+    schema = _sink_schema(sink)
+    columns = list(zip(*rows)) if rows else [[] for _ in schema]
+    return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
+def _read_json_sink(sink: TableDef, folder: Path) -> pa.Table:
+    """The finished part files of a filesystem JSON sink, typed by the sink's declared columns."""
+    import duckdb
+
+    from streamscore.engines.duckdb import DuckDBEngine
+
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        return _rows_to_arrow(sink, [])
+    con = duckdb.connect()
+    tables = [con.sql(DuckDBEngine.physical_columns_sql(sink, f, 'json')).to_arrow_table() for f in files]
+    con.close()
+    return pa.concat_tables(tables).cast(_sink_schema(sink))
+
+
 @dataclass
 class RunResult:
     job_id: str
@@ -152,34 +177,48 @@ class FlinkEngine:
 
     # -- replay: the job over files ------------------------------------------------------------------
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
+        """Run the job over files: sources read JSON Lines, every sink writes JSON Lines, one Flink job.
+
+        The INSERTs run as written; only the tables' WITH clauses change. A sink fed an updating
+        query (which a file sink cannot take) is collected instead, with Flink's changelog applied.
+        """
         started = time.perf_counter()
         output_dir.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="replay-", dir=self._staging))
         sources = {t.name for t in job.sources}
-        json_inputs = {name: self._as_json_lines(job.tables[name], inputs, output_dir) for name in sources}
+        json_inputs = {name: self._as_json_lines(job.tables[name], inputs, work) for name in sources}
 
         def bind(table: TableDef):
-            if table.name not in sources:
-                return None  # sinks are collected, not written through their connector
-            return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": "json",
+            if table.name in sources:
+                path = json_inputs[table.name]
+            else:
+                path = work / "sinks" / table.name
+            return {"connector": "filesystem", "path": str(path), "format": "json",
                     "json.timestamp-format.standard": "SQL"}
 
         self._prepare(job, bind)
+        statement_set = self.t_env.create_statement_set()
+        for insert in job.inserts:
+            statement_set.add_insert_sql(insert.statement.text)
         result = ReplayResult(self.name)
+        try:
+            statement_set.execute().wait()
+            collected = None
+        except Exception as error:
+            if "update" not in _java_message(error).lower():
+                raise EngineError(f"{job.path}: Flink failed: {_java_message(error)}") from None
+            collected = {s.name: [r for i in job.inserts if i.sink == s.name for r in self._collect(job, i)]
+                         for s in job.sinks}
         for sink in job.sinks:
-            rows = []
-            for insert in (i for i in job.inserts if i.sink == sink.name):
-                rows.extend(self._collect(job, insert))
             path = output_dir / f"{sink.name}.parquet"
-            physical = [c for c in sink.columns if c.is_physical]
-            schema = pa.schema([(c.name, arrow_type(c.type)) for c in physical])
-            columns = list(zip(*rows)) if rows else [[] for _ in physical]
-            pq.write_table(pa.Table.from_arrays([pa.array(list(col), type=f.type) for col, f in zip(columns, schema)],
-                                                schema=schema), path)
+            if collected is None:
+                table = _read_json_sink(sink, work / "sinks" / sink.name)
+            else:
+                table = _rows_to_arrow(sink, collected[sink.name])
+            pq.write_table(table, path)
             result.sinks[sink.name] = path
-            result.rows[sink.name] = len(rows)
-        for name, path in json_inputs.items():
-            if path.parent == output_dir / "_flink_inputs":
-                path.unlink()
+            result.rows[sink.name] = table.num_rows
+        shutil.rmtree(work, ignore_errors=True)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -195,7 +234,7 @@ class FlinkEngine:
 
         from streamscore.engines.duckdb import DuckDBEngine
 
-        target = output_dir / "_flink_inputs" / f"{table.name}.jsonl"
+        target = output_dir / "inputs" / f"{table.name}.jsonl"
         target.parent.mkdir(parents=True, exist_ok=True)
         physical = DuckDBEngine.physical_columns_sql(table, Path(path))
         con = duckdb.connect()
@@ -285,35 +324,45 @@ class FlinkEngine:
         client = table_result.get_job_client()
         job_id = str(client.get_job_id())
         log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)})")
-        status = self._wait(client, job, profile, idle_timeout, log)
+        status = self._wait(table_result, client, job, profile, idle_timeout, log)
         return RunResult(job_id, status, time.perf_counter() - started, ends)
 
-    def _wait(self, client, job: Job, profile: Profile, idle_timeout: float | None, log) -> str:
+    def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None, log) -> str:
+        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds."""
+        import threading
+
         from streamscore.kafka.client import end_offsets
 
+        outcome: dict[str, BaseException | None] = {}
+
+        def wait_for_end():
+            try:
+                table_result.wait()
+                outcome["error"] = None
+            except BaseException as error:  # noqa: BLE001 - reported below
+                outcome["error"] = error
+
+        waiter = threading.Thread(target=wait_for_end, daemon=True)
+        waiter.start()
         sink_topics = [(profile.kafka_options(s.name, s.options)["properties.bootstrap.servers"], s.options["topic"])
                        for s in job.sinks if s.options.get("connector") == "kafka"]
-        last_size, last_change = None, time.monotonic()
-        while True:
-            status = str(client.get_job_status().result())
-            if status in ("FINISHED", "CANCELED", "FAILED"):
-                break
-            time.sleep(1.0)
-            if idle_timeout and sink_topics:
+        last_size, last_change, cancelled = None, time.monotonic(), False
+        while waiter.is_alive():
+            waiter.join(1.0)
+            if waiter.is_alive() and idle_timeout and sink_topics and not cancelled:
                 size = sum(sum(end_offsets(b, t).values()) for b, t in sink_topics)
                 if size != last_size:
                     last_size, last_change = size, time.monotonic()
                 elif time.monotonic() - last_change > idle_timeout:
                     log(f"flink: no new output for {idle_timeout:.0f}s, cancelling")
                     client.cancel().result()
-                    return "CANCELED"
-        if status == "FAILED":
-            try:
-                client.get_job_execution_result().result()
-            except Exception as error:
-                raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
-        return status
-
+                    cancelled = True
+        error = outcome.get("error")
+        if cancelled:
+            return "CANCELED"
+        if error is not None:
+            raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
+        return "FINISHED"
 
 def _java_message(error: Exception) -> str:
     """The innermost 'Caused by' line of a Java exception, or the first line."""

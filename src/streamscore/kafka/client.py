@@ -166,8 +166,12 @@ def produce_jsonl(bootstrap: str, topic: str, path: Path, key_field: str | None 
 def print_progress(label: str, total: int | None = None) -> Callable[[int], None]:
     """A one-line progress display on stderr (a bar when the total is known)."""
     started = time.monotonic()
+    live = sys.stderr.isatty()
 
     def show(done: int) -> None:
+        finished = bool(total) and done >= total
+        if not live and not finished:
+            return  # logs get one line at the end, not a stream of carriage returns
         rate = done / max(time.monotonic() - started, 1e-9)
         if total:
             filled = int(30 * done / total)
@@ -175,7 +179,7 @@ def print_progress(label: str, total: int | None = None) -> Callable[[int], None
             text = f"\r{label} [{bar}] {done:,}/{total:,} ({rate:,.0f}/s)"
         else:
             text = f"\r{label} {done:,} ({rate:,.0f}/s)"
-        sys.stderr.write(text + ("\n" if total and done >= total else ""))
+        sys.stderr.write((text if live else text.lstrip("\r")) + ("\n" if finished else ""))
         sys.stderr.flush()
 
     return show

@@ -79,7 +79,8 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
     stmt = Statement(spec.query_file, 1, 1, query_text, tree)
     con = DuckDBEngine(project).connect(job, inputs, models=False)
     log(f"train: running {spec.query_file.name} on DuckDB over {', '.join(str(p) for p in inputs.values())}")
-    table = con.sql(Translator(job).query(tree, stmt).sql("duckdb")).to_arrow_table()
+    # Ordered: LightGBM's bagging depends on row order, and the model file must be reproducible.
+    table = con.sql(f"SELECT * FROM ({Translator(job).query(tree, stmt).sql('duckdb')}) ORDER BY ALL").to_arrow_table()
     for needed in (spec.label, spec.time_column):
         if needed not in table.column_names:
             raise ConfigError(f"{spec.query_file}: the query has no column {needed!r} (columns: {', '.join(table.column_names)})")

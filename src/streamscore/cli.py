@@ -1,0 +1,233 @@
+"""The `streamscore` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from streamscore.errors import StreamscoreError
+
+
+def _project(args):
+    from streamscore.project import Project
+
+    return Project.find(args.project or Path.cwd())
+
+
+def _job_and_inputs(args):
+    from streamscore.replay import parse_inputs, resolve_inputs
+
+    project = _project(args)
+    job = project.job(args.job)
+    return project, job, resolve_inputs(project, job, parse_inputs(args.input))
+
+
+def cmd_run(args) -> int:
+    import dataclasses
+
+    from streamscore.engines.flink import FlinkEngine
+
+    project = _project(args)
+    job = project.job(args.job)
+    profile = project.profile(args.profile)
+    if args.bootstrap_servers:
+        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)})
+    try:
+        result = engine.run(job, profile, bounded=args.bounded, max_records=args.max_records,
+                            idle_timeout=args.idle_timeout)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+    finally:
+        engine.close()
+    print(f"job {result.job_id} {result.status} after {result.seconds:.1f}s")
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from streamscore.replay import replay
+
+    project, job, inputs = _job_and_inputs(args)
+    output = Path(args.output or project.build_dir / "replay" / job.name / args.engine)
+    result = replay(project, job, inputs, output, args.engine)
+    for sink, path in result.sinks.items():
+        print(f"{sink}: {result.rows[sink]:,} rows -> {path}")
+    print(f"{args.engine} replay took {result.seconds:.1f}s")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from streamscore.replay import compare_results, format_diff, replay
+
+    project, job, inputs = _job_and_inputs(args)
+    base = Path(args.output or project.build_dir / "verify" / job.name)
+    results = {}
+    for engine in ("duckdb", "flink"):
+        results[engine] = replay(project, job, inputs, base / engine, engine)
+        print(f"{engine}: {results[engine].seconds:.1f}s", file=sys.stderr)
+    diffs = compare_results(results["flink"], results["duckdb"], args.tolerance)
+    for diff in diffs:
+        print(format_diff(diff, "flink", "duckdb"))
+    return 0 if all(d.equal for d in diffs) else 1
+
+
+def cmd_translate(args) -> int:
+    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.replay import parse_inputs
+
+    project = _project(args)
+    job = project.job(args.job)
+    for statement in DuckDBEngine(project).translate(job, parse_inputs(args.input)):
+        print(statement + ";\n")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from streamscore.models.train import TrainSpec, train
+
+    project, job, inputs = _job_and_inputs(args)
+    spec = TrainSpec(Path(args.query), args.label, args.time_column, args.valid_from, Path(args.output),
+                     rounds=args.rounds)
+    train(project, job.path, inputs, spec)
+    return 0
+
+
+def cmd_produce(args) -> int:
+    from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl
+
+    project = _project(args)
+    profile = project.profile(args.profile)
+    servers = args.bootstrap_servers or profile.bootstrap_servers
+    job = project.job(args.job)
+    if args.table not in job.tables:
+        raise StreamscoreError(f"unknown table {args.table!r} (tables: {', '.join(job.tables)})")
+    options = profile.kafka_options(args.table, job.tables[args.table].options)
+    topic = options["topic"]
+    ensure_topics(servers, [topic], partitions=args.partitions)
+    path = Path(args.source)
+    total = sum(1 for _ in path.open("rb"))
+    sent = produce_jsonl(servers, topic, path, key_field=args.key, rate=args.rate,
+                         progress=print_progress(f"produce {topic}", total))
+    print(f"{sent:,} records -> {topic} on {servers}")
+    return 0
+
+
+def cmd_broker(args) -> int:
+    from streamscore.kafka.broker import BrokerService
+
+    service = BrokerService(_project(args).root / ".streamscore")
+    if args.action == "start":
+        broker = service.start(args.port)
+        print(f"broker running: pid {broker.pid}, bootstrap servers {broker.bootstrap_servers}")
+    elif args.action == "stop":
+        print("broker stopped" if service.stop() else "no broker running")
+    else:
+        running = service.status()
+        print(f"broker running: pid {running[0]}, 127.0.0.1:{running[1]}" if running else "no broker running")
+        return 0 if running else 3
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from streamscore.demo import run_demo
+
+    summary = run_demo(_project(args))
+    return 0 if summary["replay_matches"] else 1
+
+
+def cmd_demo_data(args) -> int:
+    from streamscore.datasets import write_demo_data
+
+    for name, path in write_demo_data(_project(args).root / "data").items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="streamscore", description="Flink SQL + LightGBM: stream it, replay it.")
+    parser.add_argument("--project", help="project folder (default: the one holding the current folder)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def job_command(name, func, help_text):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("job", help="job file, e.g. sql/jobs/flight_delays.sql")
+        p.set_defaults(func=func)
+        return p
+
+    def inputs(p):
+        p.add_argument("--input", action="append", metavar="TABLE=PATH",
+                       help="read this source table from a file (JSON Lines, CSV, Parquet)")
+
+    p = job_command("run", cmd_run, "stream the job on the embedded Flink mini-cluster")
+    p.add_argument("--profile", default="local")
+    p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
+    p.add_argument("--bounded", action="store_true", help="read sources up to their current end, then finish")
+    p.add_argument("--max-records", type=int, help="read each source partition up to N records, then finish")
+    p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="stop when no output for this long")
+    p.add_argument("--parallelism", type=int, default=1)
+
+    p = job_command("replay", cmd_replay, "run the job over files and write every sink as Parquet")
+    inputs(p)
+    p.add_argument("--output", help="folder for <sink>.parquet (default build/replay/<job>/<engine>)")
+    p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
+
+    p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink")
+    inputs(p)
+    p.add_argument("--output")
+    p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
+
+    p = job_command("translate", cmd_translate, "print the DuckDB SQL the job becomes")
+    inputs(p)
+
+    p = sub.add_parser("train", help="train a LightGBM model from a feature query run on DuckDB")
+    p.add_argument("query", help="SQL file: feature columns, the label and the time column")
+    p.add_argument("--job", required=True, help="job whose tables and views the query reads")
+    inputs(p)
+    p.add_argument("--label", required=True)
+    p.add_argument("--time-column", required=True)
+    p.add_argument("--valid-from", required=True, help="rows at or after this time validate")
+    p.add_argument("--output", required=True, help="model path without suffix (writes .txt and .json)")
+    p.add_argument("--rounds", type=int, default=400)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("produce", help="send a JSON Lines file into a table's Kafka topic")
+    p.add_argument("table")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.add_argument("--job", default="sql/jobs/flight_delays.sql", help="job declaring the table")
+    p.add_argument("--profile", default="local")
+    p.add_argument("--bootstrap-servers")
+    p.add_argument("--key", help="field to key records by")
+    p.add_argument("--rate", type=float, help="records per second (default: as fast as possible)")
+    p.add_argument("--partitions", type=int, default=1, help="for topics this creates")
+    p.set_defaults(func=cmd_produce)
+
+    p = sub.add_parser("broker", help="the local Kafka-compatible broker (127.0.0.1)")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("--port", type=int, default=9092)
+    p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("demo", help="the flight-delay demo, end to end")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("demo-data", help="write the demo's data files (data/*.jsonl)")
+    p.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StreamscoreError as error:
+        if args.debug:
+            raise
+        red = "\033[31m" if sys.stderr.isatty() else ""
+        reset = "\033[0m" if red else ""
+        print(f"{red}error: {error}{reset}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Replay and verify: a job over files on one engine, or on both with every sink compared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from streamscore.engines import ReplayResult, get_engine
+from streamscore.errors import ConfigError
+from streamscore.sql.statements import Job
+
+DEFAULT_TOLERANCE = 1e-9
+
+
+def resolve_inputs(project, job: Job, given: dict[str, Path]) -> dict[str, Path]:
+    """Each source's file: ``--input`` first, then the replay profile."""
+    unknown = set(given) - {t.name for t in job.sources}
+    if unknown:
+        raise ConfigError(f"--input for {', '.join(sorted(unknown))}: not a source table of {job.path.name} "
+                          f"(sources: {', '.join(t.name for t in job.sources)})")
+    profile = project.profile("replay")
+    inputs = {}
+    for source in job.sources:
+        path = given.get(source.name) or profile.file_for(source.name)
+        if path is None:
+            raise ConfigError(f"no file for source `{source.name}`: pass --input {source.name}=PATH "
+                              "or bind it in connectors/replay.toml")
+        inputs[source.name] = Path(path)
+    return inputs
+
+
+def parse_inputs(pairs: list[str]) -> dict[str, Path]:
+    inputs = {}
+    for pair in pairs or []:
+        table, sep, path = pair.partition("=")
+        if not sep or not table or not path:
+            raise ConfigError(f"--input {pair!r}: expected TABLE=PATH")
+        inputs[table] = Path(path)
+    return inputs
+
+
+def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine: str = "duckdb") -> ReplayResult:
+    return get_engine(engine, project).replay(job, inputs, output_dir)
+
+
+@dataclass
+class SinkDiff:
+    sink: str
+    left_rows: int
+    right_rows: int
+    only_left: pd.DataFrame = field(default_factory=pd.DataFrame)
+    only_right: pd.DataFrame = field(default_factory=pd.DataFrame)
+    problem: str = ""
+
+    @property
+    def equal(self) -> bool:
+        return not self.problem and self.only_left.empty and self.only_right.empty
+
+
+def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) -> SinkDiff:
+    """Rows as multisets (order ignored); float columns equal within ``tolerance``, NaN equal to NaN."""
+    diff = SinkDiff(sink, len(left), len(right))
+    if list(left.columns) != list(right.columns):
+        diff.problem = f"columns differ: {list(left.columns)} vs {list(right.columns)}"
+        return diff
+    floats = [c for c in left.columns if pd.api.types.is_float_dtype(left[c]) or pd.api.types.is_float_dtype(right[c])]
+    others = [c for c in left.columns if c not in floats]
+    order = others + floats
+    a = left.sort_values(order, na_position="first", kind="stable").reset_index(drop=True)
+    b = right.sort_values(order, na_position="first", kind="stable").reset_index(drop=True)
+    if len(a) == len(b):
+        bad = np.zeros(len(a), dtype=bool)
+        for column in others:
+            bad |= ~((a[column] == b[column]) | (a[column].isna() & b[column].isna())).to_numpy()
+        for column in floats:
+            x, y = a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float)
+            bad |= ~(np.isclose(x, y, rtol=0, atol=tolerance) | (np.isnan(x) & np.isnan(y)))
+        diff.only_left, diff.only_right = a[bad], b[bad]
+        return diff
+    # Different counts: show the rows each side has that the other lacks (floats rounded to the tolerance).
+    digits = max(0, int(-np.log10(tolerance)))
+    key_a = a.assign(**{c: a[c].round(digits) for c in floats}).astype(str).agg("|".join, axis=1)
+    key_b = b.assign(**{c: b[c].round(digits) for c in floats}).astype(str).agg("|".join, axis=1)
+    count_a, count_b = key_a.groupby(key_a).cumcount(), key_b.groupby(key_b).cumcount()
+    ids_a, ids_b = set(zip(key_a, count_a)), set(zip(key_b, count_b))
+    diff.only_left = a[[k not in ids_b for k in zip(key_a, count_a)]]
+    diff.only_right = b[[k not in ids_a for k in zip(key_b, count_b)]]
+    if diff.only_left.empty and diff.only_right.empty:
+        diff.problem = f"{len(a)} vs {len(b)} rows"
+    return diff
+
+
+def compare_results(left: ReplayResult, right: ReplayResult, tolerance: float = DEFAULT_TOLERANCE) -> list[SinkDiff]:
+    diffs = []
+    for sink in left.sinks:
+        a = pd.read_parquet(left.sinks[sink])
+        b = pd.read_parquet(right.sinks[sink])
+        diffs.append(compare_tables(sink, a, b, tolerance))
+    return diffs
+
+
+def format_diff(diff: SinkDiff, left: str, right: str, limit: int = 10) -> str:
+    if diff.equal:
+        return f"{diff.sink}: {diff.left_rows:,} rows, equal"
+    lines = [f"{diff.sink}: DIFFERENT ({left} {diff.left_rows:,} rows, {right} {diff.right_rows:,} rows)"
+             + (f": {diff.problem}" if diff.problem else "")]
+    for name, rows in ((f"only in {left}", diff.only_left), (f"only in {right}", diff.only_right)):
+        if not rows.empty:
+            lines.append(f"  {name} ({len(rows):,} rows, first {min(limit, len(rows))}):")
+            lines.extend("    " + line for line in rows.head(limit).to_string(index=False).splitlines())
+    return "\n".join(lines)
