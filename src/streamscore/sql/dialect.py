@@ -88,6 +88,7 @@ class FlinkParser(parser.Parser):
 
     def _parse_window_table_function(self) -> exp.Expr:
         self._match(TokenType.TABLE)
+        table_token = self._prev
         self._match_l_paren()
         name = self._parse_var(any_token=True)
         self._match_l_paren()
@@ -95,6 +96,7 @@ class FlinkParser(parser.Parser):
         self._match_r_paren()
         self._match_r_paren()
         node = self.expression(WindowTableFunction(this=name.name.upper(), expressions=args))
+        node.update_positions(table_token)  # errors point at TABLE(
         alias = self._parse_table_alias(alias_tokens=self.TABLE_ALIAS_TOKENS)
         if alias:
             node.set("alias", alias)

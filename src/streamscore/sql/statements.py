@@ -33,10 +33,12 @@ class Statement:
     def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
         """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
         line, column = self.line, self.column
-        meta = node.meta if node is not None else {}
-        if meta.get("line"):
-            line = self.line + meta["line"] - 1
-            column = meta.get("col") if meta["line"] > 1 else self.column + meta.get("col", 1) - 1
+        start = (node.meta or {}).get("start") if node is not None else None
+        if start is not None:  # offset in the statement text -> position in the file
+            before = self.text[:start]
+            newlines = before.count("\n")
+            line = self.line + newlines
+            column = (self.column + start) if newlines == 0 else start - before.rfind("\n")
         if issubclass(cls, SqlError):
             return cls(message, self.path, line, column, hint)
         return cls(f"{self.path}:{line}:{column}: {message}" + (f" ({hint})" if hint else ""))

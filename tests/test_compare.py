@@ -1,0 +1,32 @@
+"""Comparing sink rows: multisets, float tolerance, readable differences."""
+
+import numpy as np
+import pandas as pd
+
+from streamscore.replay import compare_tables, format_diff
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["k", "x"])
+
+
+def test_order_is_ignored_and_floats_compare_within_tolerance():
+    a = frame([("a", 1.0), ("b", 2.0), ("c", np.nan)])
+    b = frame([("c", np.nan), ("b", 2.0 + 1e-12), ("a", 1.0)])
+    assert compare_tables("s", a, b, 1e-9).equal
+
+
+def test_a_float_beyond_tolerance_is_shown():
+    diff = compare_tables("s", frame([("a", 1.0)]), frame([("a", 1.001)]), 1e-9)
+    assert not diff.equal
+    assert "only in left" in format_diff(diff, "left", "right")
+
+
+def test_duplicates_count():
+    diff = compare_tables("s", frame([("a", 1.0), ("a", 1.0)]), frame([("a", 1.0)]), 1e-9)
+    assert not diff.equal and len(diff.only_left) == 1 and diff.only_right.empty
+
+
+def test_column_names_must_match():
+    diff = compare_tables("s", frame([("a", 1.0)]), pd.DataFrame({"k": ["a"], "y": [1.0]}), 1e-9)
+    assert not diff.equal and "columns differ" in diff.problem

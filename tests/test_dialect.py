@@ -1,0 +1,61 @@
+"""The flink sqlglot dialect: Flink SQL parses to what Flink means, and prints back as Flink SQL."""
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from streamscore.sql.dialect import Descriptor, Flink, TableArgument, WindowTableFunction
+
+ROUND_TRIPS = [
+    "SELECT * FROM f LEFT JOIN w FOR SYSTEM_TIME AS OF f.ts AS w ON f.k = w.k",
+    "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' HOUR)) "
+    "GROUP BY window_start, window_end",
+    "SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), INTERVAL '5' MINUTE))",
+    "SELECT * FROM TABLE(HOP(DATA => TABLE t, TIMECOL => DESCRIPTOR(ts), SLIDE => INTERVAL '1' HOUR, "
+    "SIZE => INTERVAL '2' HOUR))",
+    "SELECT COUNT(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) "
+    "FROM t",
+    "SELECT CAST(x AS STRING), DAYOFWEEK(ts), 'it''s' FROM t",
+    "CREATE TABLE t (id BIGINT, name STRING, ts TIMESTAMP(3), later AS ts + INTERVAL '1' HOUR, "
+    "WATERMARK FOR ts AS ts - INTERVAL '5' SECOND, PRIMARY KEY (id) NOT ENFORCED) "
+    "WITH ('connector' = 'kafka', 'topic' = 'x')",
+]
+
+
+@pytest.mark.parametrize("sql", ROUND_TRIPS)
+def test_round_trip(sql):
+    assert sqlglot.parse_one(sql, read=Flink).sql(Flink) == sql
+
+
+def test_registered_as_sqlglot_plugin():
+    assert sqlglot.Dialect.get_or_raise("flink").__class__ is Flink
+    assert sqlglot.transpile("SELECT `a b` FROM t", read="flink", write="duckdb") == ['SELECT "a b" FROM t']
+
+
+def test_temporal_join_is_not_time_travel():
+    tree = sqlglot.parse_one("SELECT * FROM f JOIN w FOR SYSTEM_TIME AS OF f.ts ON f.k = w.k", read=Flink)
+    version = tree.args["joins"][0].this.args["version"]
+    assert isinstance(version, exp.Version)
+    assert version.this == "SYSTEM_TIME"
+    assert version.expression.sql() == "f.ts"
+
+
+def test_window_tvf_arguments():
+    tree = sqlglot.parse_one(
+        "SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY (a, b), DESCRIPTOR(ts), INTERVAL '1' MINUTE)) AS s",
+        read=Flink)
+    tvf = tree.find(WindowTableFunction)
+    assert tvf.this == "SESSION" and tvf.alias == "s"
+    table, descriptor, gap = tvf.expressions
+    assert isinstance(table, TableArgument) and [c.name for c in table.args["partition_by"]] == ["a", "b"]
+    assert isinstance(descriptor, Descriptor) and descriptor.expressions[0].name == "ts"
+    assert isinstance(gap, exp.Interval)
+
+
+def test_watermark_and_primary_key_in_schema():
+    tree = sqlglot.parse_one(
+        "CREATE TABLE t (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts, PRIMARY KEY (k) NOT ENFORCED) "
+        "WITH ('connector' = 'filesystem')", read=Flink)
+    items = tree.this.expressions
+    assert any(isinstance(i, exp.WatermarkColumnConstraint) and i.this.name == "ts" for i in items)
+    assert any(isinstance(i, exp.PrimaryKey) for i in items)

@@ -1,0 +1,93 @@
+"""The flights job replayed on DuckDB, checked against independent pandas computations."""
+
+import pandas as pd
+import pytest
+
+from streamscore.cli import main
+from streamscore.engines.duckdb import DuckDBEngine
+from streamscore.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def replayed(project, flights_job, small_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("duckdb-replay")
+    result = DuckDBEngine(project).replay(flights_job, small_files, out)
+    return {sink: pd.read_parquet(path) for sink, path in result.sinks.items()}
+
+
+@pytest.fixture(scope="module")
+def inputs(small_files):
+    flights = pd.read_json(small_files["flights"], lines=True, convert_dates=["sched_dep_time"])
+    weather = pd.read_json(small_files["weather"], lines=True, convert_dates=["obs_time"])
+    return flights, weather
+
+
+def test_every_flight_scored_once(replayed, inputs):
+    flights, _ = inputs
+    scores = replayed["flight_scores"]
+    assert sorted(scores["flight_id"]) == sorted(flights["flight_id"])
+    assert scores["delay_risk"].notna().all()
+    assert scores["delay_risk"].between(0, 1).all()
+
+
+def test_departures_in_the_previous_hour(replayed, inputs):
+    flights, _ = inputs
+    scores = replayed["flight_scores"].set_index("flight_id")
+    for _, flight in flights.sample(200, random_state=1).iterrows():
+        same = flights[(flights.origin == flight.origin)
+                       & (flights.sched_dep_time >= flight.sched_dep_time - pd.Timedelta(hours=1))
+                       & (flights.sched_dep_time <= flight.sched_dep_time)]
+        assert scores.loc[flight.flight_id, "origin_departures_1h"] == len(same)
+
+
+def test_weather_is_the_latest_reading_at_departure(replayed, inputs):
+    flights, weather = inputs
+    scores = replayed["flight_scores"].set_index("flight_id")
+    for _, flight in flights.sample(200, random_state=2).iterrows():
+        readings = weather[(weather.origin == flight.origin) & (weather.obs_time <= flight.sched_dep_time)]
+        expected = readings.sort_values("obs_time").iloc[-1]["temp"] if len(readings) else None
+        got = scores.loc[flight.flight_id, "temp"]
+        assert (pd.isna(got) and pd.isna(expected)) or got == expected
+
+
+def test_alerts_are_hours_with_three_high_risk_flights(replayed):
+    scores = replayed["flight_scores"]
+    high = scores[scores.delay_risk >= 0.5].assign(window_start=lambda f: f.sched_dep_time.dt.floor("h"))
+    grouped = high.groupby(["origin", "window_start"]).delay_risk.agg(["count", "mean", "max"]).reset_index()
+    expected = grouped[grouped["count"] >= 3].sort_values(["origin", "window_start"]).reset_index(drop=True)
+    alerts = replayed["delay_alerts"].sort_values(["origin", "window_start"]).reset_index(drop=True)
+    assert len(alerts) == len(expected) > 0
+    assert (alerts.window_end - alerts.window_start == pd.Timedelta(hours=1)).all()
+    assert list(alerts.high_risk_flights) == list(expected["count"])
+    assert alerts.avg_risk.to_numpy() == pytest.approx(expected["mean"].to_numpy(), abs=1e-12)
+    assert list(alerts.max_risk) == list(expected["max"])
+
+
+def test_sink_columns_as_declared(replayed, flights_job):
+    for sink in flights_job.sinks:
+        assert list(replayed[sink.name].columns) == [c.name for c in sink.columns]
+
+
+def test_missing_input_is_a_clear_error(project, flights_job, tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        DuckDBEngine(project).replay(flights_job, {"flights": tmp_path / "nope.jsonl",
+                                                   "weather": tmp_path / "nope.jsonl"}, tmp_path)
+
+
+def test_cli_replay_and_translate(project, small_files, tmp_path, capsys):
+    args = ["--project", str(project.root), "replay", "sql/jobs/flight_delays.sql",
+            "--input", f"flights={small_files['flights']}", "--input", f"weather={small_files['weather']}",
+            "--output", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"-> {tmp_path / 'flight_scores.parquet'}" in out
+    assert len(pd.read_parquet(tmp_path / "flight_scores.parquet")) == sum(1 for _ in open(small_files["flights"]))
+    assert main(["--project", str(project.root), "translate", "sql/jobs/flight_delays.sql"]) == 0
+    assert "ASOF LEFT JOIN" in capsys.readouterr().out
+
+
+def test_cli_error_is_one_line_and_exit_2(project, capsys):
+    assert main(["--project", str(project.root), "replay", "sql/jobs/flight_delays.sql",
+                 "--input", "planes=x.csv"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "planes" in err and "\n" not in err

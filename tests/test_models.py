@@ -1,0 +1,100 @@
+"""The one scorer: loads once, checks itself, scores the same in DuckDB as directly; training."""
+
+import pickle
+
+import duckdb
+import lightgbm
+import numpy as np
+import pytest
+
+from streamscore.engines.duckdb import DuckDBEngine
+from streamscore.errors import ModelError
+from streamscore.models import Model, model_function, model_of
+from streamscore.models.scorer import ModelMetadata
+from streamscore.models.train import TrainSpec, auc, train
+
+FEATURES = ["dep_hour", "day_of_week", "distance", "departures_1h", "temp", "dewp", "humid", "wind_speed",
+            "precip", "pressure", "visib"]
+
+
+@pytest.fixture(scope="module")
+def model(project):
+    return Model(project.root / "udfs" / "models" / "delay_risk")
+
+
+def test_model_matches_its_metadata(model):
+    assert model.metadata.feature_names == model.booster.feature_name() == FEATURES
+    assert model.arity == len(FEATURES)
+    assert 0.5 < model.metadata.metrics["valid_auc"] < 1
+
+
+def test_missing_model_file_says_how_to_make_it(tmp_path):
+    with pytest.raises(ModelError, match="streamscore train"):
+        Model(tmp_path / "nothing")
+
+
+def test_metadata_that_disagrees_with_the_model_is_refused(model, tmp_path):
+    (tmp_path / "m.txt").write_text(model.path.with_suffix(".txt").read_text())
+    meta = ModelMetadata.read(model.path.with_suffix(".json"))
+    meta.features = list(reversed(meta.features))
+    meta.write(tmp_path / "m.json")
+    with pytest.raises(ModelError, match="differ"):
+        Model(tmp_path / "m")
+
+
+def test_wrong_arity_is_an_error_not_a_null(model):
+    with pytest.raises(ModelError, match="takes 11 features"):
+        model.score([np.zeros(3)] * 4)
+
+
+def test_score_equals_booster_predict_with_nulls_as_missing(model):
+    rng = np.random.default_rng(7)
+    columns = [rng.normal(50, 30, 500) for _ in FEATURES]
+    columns[4][::7] = np.nan  # temp missing, as when no weather reading exists
+    expected = lightgbm.Booster(model_file=str(model.path.with_suffix(".txt"))).predict(np.column_stack(columns))
+    assert np.array_equal(model.score(columns), expected)
+
+
+def test_flink_function_ships_the_path_not_the_booster(project):
+    function = model_function(project.root / "udfs" / "models" / "delay_risk")
+    model_of(function)  # loads in this process
+    shipped = pickle.loads(pickle.dumps(function.streamscore_model))
+    assert shipped._model is None and shipped.path == function.streamscore_model.path
+
+
+def test_duckdb_function_equals_direct_scoring(project, flights_job, small_files, model):
+    con = DuckDBEngine(project).connect(flights_job, small_files)
+    names = ", ".join(FEATURES)
+    table = con.sql(f"SELECT {names}, delay_risk({names}) AS risk FROM flight_features").to_arrow_table()
+    direct = model.score([table.column(f).to_numpy(zero_copy_only=False).astype(float) for f in FEATURES])
+    assert table.num_rows > 1000
+    assert table.column("risk").null_count == 0
+    assert np.array_equal(table.column("risk").to_numpy(), direct)
+
+
+def test_duckdb_function_scores_all_null_features(project, flights_job, small_files, model):
+    con = DuckDBEngine(project).connect(flights_job, small_files)
+    nulls = ", ".join(["CAST(NULL AS DOUBLE)"] * len(FEATURES))
+    (value,) = con.sql(f"SELECT delay_risk({nulls})").fetchall()[0]
+    assert value == model.score([np.array([np.nan])] * len(FEATURES))[0]
+
+
+def test_auc_matches_pairwise_definition():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300)
+    scores = np.round(rng.random(300) + labels * 0.3, 1)  # rounded: many ties
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    pairwise = ((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(pos) * len(neg))
+    assert auc(labels, scores) == pytest.approx(pairwise, abs=1e-12)
+
+
+def test_train_from_the_jobs_feature_view(project, small_files, tmp_path):
+    spec = TrainSpec(project.root / "sql" / "train" / "delay_risk.sql", "is_late", "sched_dep_time",
+                     "2013-11-03", tmp_path / "risk", rounds=20)
+    metadata = train(project, project.root / "sql" / "jobs" / "flight_delays.sql", small_files, spec, log=lambda m: None)
+    assert metadata.feature_names == FEATURES
+    assert metadata.metrics["train_rows"] + metadata.metrics["valid_rows"] == \
+        duckdb.sql(f"SELECT count(*) FROM read_json('{small_files['flights']}') WHERE arr_delay IS NOT NULL").fetchall()[0][0]
+    trained = Model(tmp_path / "risk")
+    assert trained.metadata.data_fingerprint == metadata.data_fingerprint
+    assert 0 < trained.score([np.full(1, 10.0)] * len(FEATURES))[0] < 1

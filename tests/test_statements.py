@@ -1,0 +1,86 @@
+"""Splitting and parsing job files into the job object, with errors that point at file:line:col."""
+
+from pathlib import Path
+
+import pytest
+
+from streamscore.engines.flink import with_options
+from streamscore.errors import ParseError
+from streamscore.sql.statements import parse_job, split_statements
+
+
+def test_split_keeps_positions_and_unwraps_statement_sets():
+    text = (
+        "-- a comment; with a semicolon\n"
+        "SET 'a' = 'x;y';\n"
+        "EXECUTE STATEMENT SET\n"
+        "BEGIN\n"
+        "  INSERT INTO s SELECT 1;\n"
+        "  INSERT INTO s SELECT ';';\n"
+        "END;\n"
+    )
+    parts = [(line, column, sql) for line, column, sql, _ in split_statements(text, Path("x.sql"))]
+    assert parts == [
+        (2, 1, "SET 'a' = 'x;y'"),
+        (5, 3, "INSERT INTO s SELECT 1"),
+        (6, 3, "INSERT INTO s SELECT ';'"),
+    ]
+
+
+def test_flights_job(flights_job):
+    assert [t.name for t in flights_job.sources] == ["flights", "weather"]
+    assert [t.name for t in flights_job.sinks] == ["flight_scores", "delay_alerts"]
+    assert list(flights_job.views) == ["weather_versions", "flight_traffic", "flight_features", "scored_flights"]
+    assert flights_job.functions["delay_risk"].target == "udfs.flights.delay_risk"
+    assert flights_job.tables["flights"].rowtime == "sched_dep_time"
+    assert flights_job.views_calling({"delay_risk"}) == {"scored_flights"}
+    insert = flights_job.inserts[0]
+    assert insert.statement.text[insert.statement.query_at:].startswith("SELECT flight_id")
+
+
+def test_with_options_keeps_the_schema_as_written(flights_job):
+    table = flights_job.tables["weather"]
+    ddl = with_options(table, {"connector": "filesystem", "path": "/tmp/it's.jsonl"})
+    assert ddl.startswith(table.statement.text[: table.statement.with_clause_at].rstrip())
+    assert "WATERMARK FOR obs_time AS obs_time - INTERVAL '1' SECOND" in ddl
+    assert ddl.endswith("'connector' = 'filesystem',\n  'path' = '/tmp/it''s.jsonl'\n)")
+    assert "kafka" not in ddl
+
+
+def _job(tmp_path, text):
+    path = tmp_path / "job.sql"
+    path.write_text(text)
+    return path
+
+
+def test_syntax_error_is_located(tmp_path):
+    path = _job(tmp_path, "CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\n\nSELECT FROM WHERE (;\n")
+    with pytest.raises(ParseError) as error:
+        parse_job(path)
+    assert error.value.path == path and error.value.line == 3
+    assert str(error.value).startswith(f"{path}:3")
+
+
+def test_insert_into_unknown_table_is_located(tmp_path):
+    path = _job(tmp_path, "CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\nINSERT INTO nowhere SELECT a FROM t;\n")
+    with pytest.raises(ParseError, match="unknown table `nowhere`") as error:
+        parse_job(path)
+    assert error.value.line == 2
+
+
+def test_duplicate_table(tmp_path):
+    path = _job(tmp_path, "CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\n"
+                          "CREATE TABLE t (b INT) WITH ('connector' = 'datagen');\n")
+    with pytest.raises(ParseError, match="declared twice") as error:
+        parse_job(path)
+    assert error.value.line == 2
+
+
+def test_unsupported_statement(tmp_path):
+    with pytest.raises(ParseError, match="unsupported statement"):
+        parse_job(_job(tmp_path, "DROP TABLE t;\n"))
+
+
+def test_java_function_is_refused(tmp_path):
+    with pytest.raises(ParseError, match="LANGUAGE PYTHON"):
+        parse_job(_job(tmp_path, "CREATE TEMPORARY FUNCTION f AS 'com.x.F' LANGUAGE JAVA;\n"))
