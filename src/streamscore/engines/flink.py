@@ -289,7 +289,7 @@ class FlinkEngine:
         ``max_records``: read each source partition up to N records from its start, then finish.
         ``idle_timeout``: cancel once no sink topic has grown for that many seconds.
         """
-        from streamscore.kafka.client import end_offsets
+        from streamscore.kafka.client import end_offsets, partitions_of
 
         if profile.kind != "kafka":
             raise ConfigError(f"profile {profile.name!r} is a {profile.kind} profile: `run` streams from Kafka "
@@ -301,6 +301,9 @@ class FlinkEngine:
             if options.get("connector") != "kafka":
                 return options
             options = profile.kafka_options(table.name, options)
+            if table in job.sources:
+                # Fail before the job starts: Flink would wait forever on a missing topic.
+                partitions_of(options["properties.bootstrap.servers"], options["topic"])
             if table in job.sources and (bounded or max_records):
                 offsets = end_offsets(options["properties.bootstrap.servers"], options["topic"])
                 if max_records:

@@ -55,9 +55,15 @@ def _consumer(bootstrap: str, **extra) -> Consumer:
 
 
 def partitions_of(bootstrap: str, topic: str) -> list[int]:
-    meta = admin(bootstrap).list_topics(topic, timeout=10).topics.get(topic)
+    try:
+        topics = admin(bootstrap).list_topics(timeout=10).topics
+    except KafkaException as error:
+        raise BrokerError(f"cannot reach Kafka at {bootstrap} ({error.args[0].str()}): for the local profile, "
+                          "start the broker with `streamscore broker start`") from None
+    meta = topics.get(topic)
     if meta is None or meta.error is not None or not meta.partitions:
-        raise BrokerError(f"topic {topic} does not exist on {bootstrap}")
+        raise BrokerError(f"topic {topic} does not exist on {bootstrap}: "
+                          f"send records with `streamscore produce TABLE --from FILE`")
     return sorted(meta.partitions)
 
 

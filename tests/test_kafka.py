@@ -1,0 +1,102 @@
+"""Through a real broker process on 127.0.0.1: topics, offsets, and the job from topic to topic."""
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+
+from streamscore.engines.duckdb import DuckDBEngine
+from streamscore.kafka.broker import BrokerService, free_port, port_open
+from streamscore.kafka.client import end_offsets, ensure_topics, produce_jsonl, read_topic
+from streamscore.replay import compare_tables
+
+pytestmark = pytest.mark.kafka
+
+
+def _lines(path):
+    return sum(1 for _ in open(path))
+
+
+def test_end_offsets_are_exact(broker, tmp_path):
+    # The local broker reports a wrong high watermark after several batches; offsets must still be exact.
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps({"i": i}) + "\n" for i in range(2500)))
+    ensure_topics(broker.bootstrap_servers, ["offsets"], partitions=2)
+    for _ in range(2):
+        produce_jsonl(broker.bootstrap_servers, "offsets", path, key_field="i")
+    ends = end_offsets(broker.bootstrap_servers, "offsets")
+    assert set(ends) == {0, 1} and sum(ends.values()) == 5000
+    assert sorted(r["i"] for r in read_topic(broker.bootstrap_servers, "offsets")) == sorted(list(range(2500)) * 2)
+
+
+def _profile(project, broker, **topics):
+    profile = dataclasses.replace(project.profile("local"), bootstrap_servers=broker.bootstrap_servers)
+    return dataclasses.replace(profile, tables={t: {"topic": name} for t, name in topics.items()})
+
+
+def _topics(profile, job):
+    return {t.name: profile.kafka_options(t.name, t.options)["topic"] for t in job.tables.values()}
+
+
+@pytest.fixture(scope="module")
+def produced(broker, project, flights_job, small_files):
+    """The small files in their own topics (the job's SQL is unchanged: the profile names topics)."""
+    profile = _profile(project, broker, flights="k_flights", weather="k_weather")
+    topics = _topics(profile, flights_job)
+    ensure_topics(broker.bootstrap_servers, [topics["flights"], topics["weather"]])
+    produce_jsonl(broker.bootstrap_servers, topics["weather"], small_files["weather"], key_field="origin")
+    produce_jsonl(broker.bootstrap_servers, topics["flights"], small_files["flights"], key_field="carrier")
+    return profile
+
+
+def _run(flink_engine, flights_job, profile, suffix, **bounds):
+    profile = dataclasses.replace(profile, tables={**profile.tables, "flight_scores": {"topic": f"scores_{suffix}"},
+                                                   "delay_alerts": {"topic": f"alerts_{suffix}"}})
+    ensure_topics(profile.bootstrap_servers, [f"scores_{suffix}", f"alerts_{suffix}"])
+    result = flink_engine.run(flights_job, profile, log=lambda m: None, **bounds)
+    return result, {sink: pd.DataFrame(read_topic(profile.bootstrap_servers, f"{sink}_{suffix}"))
+                    for sink in ("scores", "alerts")}
+
+
+def test_job_from_topics_to_topics_matches_replay(project, flink_engine, flights_job, produced, small_files, tmp_path):
+    result, out = _run(flink_engine, flights_job, produced, "bounded", bounded=True)
+    assert result.status == "FINISHED"
+    assert result.end_offsets == {"flights": {0: _lines(small_files["flights"])},
+                                  "weather": {0: _lines(small_files["weather"])}}
+    replay = DuckDBEngine(project).replay(flights_job, small_files, tmp_path)
+    for sink, streamed in (("flight_scores", out["scores"]), ("delay_alerts", out["alerts"])):
+        expected = pd.read_parquet(replay.sinks[sink])
+        for column in expected.columns:
+            if pd.api.types.is_datetime64_any_dtype(expected[column]):
+                streamed[column] = pd.to_datetime(streamed[column])
+        diff = compare_tables(sink, expected, streamed[list(expected.columns)].astype(expected.dtypes.to_dict()), 1e-9)
+        assert diff.equal, (sink, diff.only_left.head(), diff.only_right.head())
+    assert len(out["scores"]) == _lines(small_files["flights"])  # in = out
+
+
+def test_max_records_bounds_each_source(flink_engine, flights_job, produced):
+    result, out = _run(flink_engine, flights_job, produced, "max", max_records=300)
+    assert result.status == "FINISHED"
+    assert result.end_offsets == {"flights": {0: 300}, "weather": {0: 300}}
+    assert len(out["scores"]) == 300
+
+
+def test_idle_timeout_cancels_an_unbounded_job(flink_engine, flights_job, produced, small_files):
+    result, out = _run(flink_engine, flights_job, produced, "idle", idle_timeout=4)
+    assert result.status == "CANCELED"
+    # Unbounded: the last flights wait for a watermark that never comes, but nothing is scored twice.
+    assert 0 < len(out["scores"]) < _lines(small_files["flights"])
+    assert out["scores"]["flight_id"].is_unique
+
+
+def test_broker_service_tracks_its_process(tmp_path):
+    service = BrokerService(tmp_path)
+    assert service.status() is None
+    port = free_port()
+    broker = service.start(port)
+    try:
+        assert service.status() == (broker.pid, port) and port_open(port)
+    finally:
+        assert service.stop()
+    assert service.status() is None and not port_open(port)
