@@ -334,8 +334,6 @@ class FlinkEngine:
         """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds."""
         import threading
 
-        from streamscore.kafka.client import end_offsets
-
         outcome: dict[str, BaseException | None] = {}
 
         def wait_for_end():
@@ -347,13 +345,14 @@ class FlinkEngine:
 
         waiter = threading.Thread(target=wait_for_end, daemon=True)
         waiter.start()
-        sink_topics = [(profile.kafka_options(s.name, s.options)["properties.bootstrap.servers"], s.options["topic"])
-                       for s in job.sinks if s.options.get("connector") == "kafka"]
+        sink_options = [profile.kafka_options(s.name, s.options) for s in job.sinks
+                        if s.options.get("connector") == "kafka"]
+        sink_topics = [(o["properties.bootstrap.servers"], o["topic"]) for o in sink_options]
         last_size, last_change, cancelled = None, time.monotonic(), False
         while waiter.is_alive():
             waiter.join(1.0)
             if waiter.is_alive() and idle_timeout and sink_topics and not cancelled:
-                size = sum(sum(end_offsets(b, t).values()) for b, t in sink_topics)
+                size = sum(_records_in(b, t) for b, t in sink_topics)
                 if size != last_size:
                     last_size, last_change = size, time.monotonic()
                 elif time.monotonic() - last_change > idle_timeout:
@@ -366,6 +365,17 @@ class FlinkEngine:
         if error is not None:
             raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
         return "FINISHED"
+
+def _records_in(bootstrap: str, topic: str) -> int:
+    """Records in a sink topic so far (0 until the job first writes to it)."""
+    from streamscore.errors import BrokerError
+    from streamscore.kafka.client import end_offsets
+
+    try:
+        return sum(end_offsets(bootstrap, topic).values())
+    except BrokerError:
+        return 0
+
 
 def _java_message(error: Exception) -> str:
     """The innermost 'Caused by' line of a Java exception, or the first line."""
