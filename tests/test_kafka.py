@@ -9,7 +9,7 @@ import pytest
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.kafka.broker import BrokerService, free_port, port_open
 from streamscore.kafka.client import end_offsets, ensure_topics, produce_jsonl, read_topic
-from streamscore.replay import compare_tables
+from streamscore.replay import compare_tables, format_diff, like
 
 pytestmark = pytest.mark.kafka
 
@@ -55,8 +55,7 @@ def _run(flink_engine, flights_job, profile, suffix, **bounds):
                                                    "delay_alerts": {"topic": f"alerts_{suffix}"}})
     ensure_topics(profile.bootstrap_servers, [f"scores_{suffix}", f"alerts_{suffix}"])
     result = flink_engine.run(flights_job, profile, log=lambda m: None, **bounds)
-    return result, {sink: pd.DataFrame(read_topic(profile.bootstrap_servers, f"{sink}_{suffix}"))
-                    for sink in ("scores", "alerts")}
+    return result, {sink: read_topic(profile.bootstrap_servers, f"{sink}_{suffix}") for sink in ("scores", "alerts")}
 
 
 def test_job_from_topics_to_topics_matches_replay(project, flink_engine, flights_job, produced, small_files, tmp_path):
@@ -65,13 +64,10 @@ def test_job_from_topics_to_topics_matches_replay(project, flink_engine, flights
     assert result.end_offsets == {"flights": {0: _lines(small_files["flights"])},
                                   "weather": {0: _lines(small_files["weather"])}}
     replay = DuckDBEngine(project).replay(flights_job, small_files, tmp_path)
-    for sink, streamed in (("flight_scores", out["scores"]), ("delay_alerts", out["alerts"])):
+    for sink, records in (("flight_scores", out["scores"]), ("delay_alerts", out["alerts"])):
         expected = pd.read_parquet(replay.sinks[sink])
-        for column in expected.columns:
-            if pd.api.types.is_datetime64_any_dtype(expected[column]):
-                streamed[column] = pd.to_datetime(streamed[column])
-        diff = compare_tables(sink, expected, streamed[list(expected.columns)].astype(expected.dtypes.to_dict()), 1e-9)
-        assert diff.equal, (sink, diff.only_left.head(), diff.only_right.head())
+        diff = compare_tables(sink, expected, like(records, expected), 1e-9)
+        assert diff.equal, format_diff(diff, "duckdb", "flink")
     assert len(out["scores"]) == _lines(small_files["flights"])  # in = out
 
 
@@ -86,8 +82,9 @@ def test_idle_timeout_cancels_an_unbounded_job(flink_engine, flights_job, produc
     result, out = _run(flink_engine, flights_job, produced, "idle", idle_timeout=4)
     assert result.status == "CANCELED"
     # Unbounded: the last flights wait for a watermark that never comes, but nothing is scored twice.
-    assert 0 < len(out["scores"]) < _lines(small_files["flights"])
-    assert out["scores"]["flight_id"].is_unique
+    ids = [r["flight_id"] for r in out["scores"]]
+    assert 0 < len(ids) < _lines(small_files["flights"])
+    assert len(set(ids)) == len(ids)
 
 
 def test_broker_service_tracks_its_process(tmp_path):

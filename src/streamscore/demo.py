@@ -12,7 +12,7 @@ from streamscore.engines.flink import FlinkEngine
 from streamscore.kafka.broker import LocalBroker, free_port
 from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl, read_topic
 from streamscore.models.train import TrainSpec, train
-from streamscore.replay import compare_tables, format_diff
+from streamscore.replay import compare_tables, format_diff, like
 
 JOB = Path("sql/jobs/flight_delays.sql")
 TRAIN_QUERY = Path("sql/train/delay_risk.sql")
@@ -54,19 +54,17 @@ def run_demo(project, log=print) -> dict:
             "sources read to the offsets produced")
         engine = FlinkEngine(project)
         run = engine.run(job, profile, bounded=True, log=lambda m: log("      " + m))
-        scores = pd.DataFrame(read_topic(broker.bootstrap_servers, topics["flight_scores"]))
-        alerts = pd.DataFrame(read_topic(broker.bootstrap_servers, topics["delay_alerts"]))
+        streamed = {sink: read_topic(broker.bootstrap_servers, topics[sink]) for sink in ("flight_scores", "delay_alerts")}
         engine.close()
 
     log("5/5 replay: the same SQL and files on DuckDB, compared with what Flink wrote to Kafka")
     replay = DuckDBEngine(project).replay(job, live_inputs, project.build_dir / "demo" / "replay")
-    checks = {}
-    for sink, streamed in (("flight_scores", scores), ("delay_alerts", alerts)):
+    checks, frames = {}, {}
+    for sink, records in streamed.items():
         replayed = pd.read_parquet(replay.sinks[sink])
-        for column in replayed.columns:
-            if pd.api.types.is_datetime64_any_dtype(replayed[column]):
-                streamed[column] = pd.to_datetime(streamed[column])
-        checks[sink] = compare_tables(sink, replayed, streamed[list(replayed.columns)].astype(replayed.dtypes.to_dict()))
+        frames[sink] = like(records, replayed)
+        checks[sink] = compare_tables(sink, replayed, frames[sink])
+    scores, alerts = frames["flight_scores"], frames["delay_alerts"]
 
     summary = {
         "validation_auc": metadata.metrics["valid_auc"],

@@ -41,9 +41,15 @@ class Project:
         return Profile.load(self.root / "connectors" / f"{name}.toml", self.root)
 
     def import_udfs(self) -> None:
-        """Make ``udfs.*`` importable in this process, as Flink's python.files does for workers."""
-        if str(self.root) not in sys.path:
-            sys.path.insert(0, str(self.root))
+        """Make this project's ``udfs.*`` importable here, as Flink's python.files does for workers."""
+        loaded = sys.modules.get("udfs")
+        if loaded is not None and Path(loaded.__file__).resolve().parent != (self.root / "udfs").resolve():
+            # Another project's udfs were imported in this process: forget them.
+            for name in [m for m in sys.modules if m == "udfs" or m.startswith("udfs.")]:
+                del sys.modules[name]
+        if str(self.root) in sys.path:
+            sys.path.remove(str(self.root))
+        sys.path.insert(0, str(self.root))
 
     @property
     def build_dir(self) -> Path:

@@ -93,6 +93,15 @@ def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance
     return diff
 
 
+def like(records: list[dict], template: pd.DataFrame) -> pd.DataFrame:
+    """Records read back from a topic (JSON) as a frame with the template's columns and types."""
+    frame = pd.DataFrame(records, columns=list(template.columns))
+    for column in template.columns:
+        if pd.api.types.is_datetime64_any_dtype(template[column]):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame.astype(template.dtypes.to_dict())
+
+
 def compare_results(left: ReplayResult, right: ReplayResult, tolerance: float = DEFAULT_TOLERANCE) -> list[SinkDiff]:
     diffs = []
     for sink in left.sinks:
