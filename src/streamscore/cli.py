@@ -145,6 +145,41 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def cmd_test(args) -> int:
+    import tempfile
+
+    from streamscore.cases import discover, regenerate, run_case
+    from streamscore.engines import get_engine
+    from streamscore.replay import format_diff
+
+    project = _project(args)
+    cases = discover(Path(args.path or project.root / "tests" / "replay"))
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.regenerate:
+            flink = get_engine("flink", project)
+            for case in cases:
+                rows = regenerate(case, flink, Path(tmp) / case.name)
+                print(f"{case.name}: " + ", ".join(f"{sink} {n} rows" for sink, n in rows.items()))
+            return 0
+        engines = ["duckdb", "flink"] if args.engine == "both" else [args.engine]
+        failed = 0
+        for name in engines:
+            engine = get_engine(name, project)
+            for case in cases:
+                result = run_case(case, engine, Path(tmp) / name / case.name, args.tolerance)
+                failed += not result.passed
+                mark = "ok  " if result.passed else "FAIL"
+                print(f"{mark} {name:6} {case.name} ({result.seconds:.1f}s)")
+                if result.error:
+                    print(f"     {result.error}")
+                for diff in result.diffs:
+                    if not diff.equal:
+                        print("     " + format_diff(diff, "expected", name).replace("\n", "\n     "))
+        total = len(cases) * len(engines)
+        print(f"{total - failed}/{total} passed")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="streamscore", description="Flink SQL + LightGBM: stream it, replay it.")
     parser.add_argument("--project", help="project folder (default: the one holding the current folder)")
@@ -181,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = job_command("translate", cmd_translate, "print the DuckDB SQL the job becomes")
     inputs(p)
+
+    p = sub.add_parser("test", help="run replay test cases (a job, inputs, expected rows per sink)")
+    p.add_argument("path", nargs="?", help="a case folder or a corpus of them (default tests/replay)")
+    p.add_argument("--engine", choices=("duckdb", "flink", "both"), default="duckdb")
+    p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
+    p.add_argument("--regenerate", action="store_true", help="rewrite expected rows from Flink (the oracle)")
+    p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("train", help="train a LightGBM model from a feature query run on DuckDB")
     p.add_argument("query", help="SQL file: feature columns, the label and the time column")

@@ -60,6 +60,8 @@ class DuckDBEngine:
         ``models=False`` skips the model functions (training runs before the model exists).
         """
         con = duckdb.connect()
+        # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
+        con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}")
         skipped = set()
         if models:
             self.register_models(con, job)

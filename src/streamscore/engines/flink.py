@@ -8,6 +8,7 @@ gets its own catalog database so jobs in one session do not see each other's tab
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 import shutil
 import sys
 import tempfile
@@ -33,6 +34,8 @@ DEFAULT_CONFIG = {
     "python.fn-execution.bundle.time": "1000",
     "python.fn-execution.arrow.batch.size": "10000",
     "table.exec.sink.not-null-enforcer": "DROP",
+    # Results must not depend on the machine's zone; a job's own SET overrides it.
+    "table.local-time-zone": "UTC",
 }
 
 # Declared Flink type -> Arrow type for the Parquet files a replay writes.
@@ -156,14 +159,28 @@ class FlinkEngine:
         except Exception as error:  # py4j wraps every Java exception
             raise stmt.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") from None
 
+    @contextmanager
+    def _job_settings(self, job: Job):
+        """The job's SET statements apply to its own run only: the session is shared between jobs."""
+        conf = self.t_env.get_config()
+        before = {key: conf.get(key, None) for key in job.settings}
+        for key, value in job.settings.items():
+            conf.set(key, value)
+        try:
+            yield
+        finally:
+            for key, value in before.items():
+                if value is None:
+                    conf.get_configuration().remove_config(key)
+                else:
+                    conf.set(key, value)
+
     def _prepare(self, job: Job, bind) -> None:
         """A fresh database holding the job's tables (options from ``bind``), functions and views."""
         self.project.import_udfs()
         database = f"streamscore_{next(_database_ids)}"
         self.t_env.execute_sql(f"CREATE DATABASE {database}")
         self.t_env.use_database(database)
-        for key, value in job.settings.items():
-            self.t_env.get_config().set(key, value)
         needed = {t.name for t in job.sources} | {s.name for s in job.sinks}
         for table in job.tables.values():
             if table.name in needed:
@@ -196,19 +213,20 @@ class FlinkEngine:
             return {"connector": "filesystem", "path": str(path), "format": "json",
                     "json.timestamp-format.standard": "SQL"}
 
-        self._prepare(job, bind)
-        statement_set = self.t_env.create_statement_set()
-        for insert in job.inserts:
-            statement_set.add_insert_sql(insert.statement.text)
-        result = ReplayResult(self.name)
-        try:
-            statement_set.execute().wait()
-            collected = None
-        except Exception as error:
-            if "update" not in _java_message(error).lower():
-                raise EngineError(f"{job.path}: Flink failed: {_java_message(error)}") from None
-            collected = {s.name: [r for i in job.inserts if i.sink == s.name for r in self._collect(job, i)]
-                         for s in job.sinks}
+        with self._job_settings(job):
+            self._prepare(job, bind)
+            statement_set = self.t_env.create_statement_set()
+            for insert in job.inserts:
+                statement_set.add_insert_sql(insert.statement.text)
+            result = ReplayResult(self.name)
+            try:
+                statement_set.execute().wait()
+                collected = None
+            except Exception as error:
+                if "update" not in _java_message(error).lower():
+                    raise EngineError(f"{job.path}: Flink failed: {_java_message(error)}") from None
+                collected = {s.name: [r for i in job.inserts if i.sink == s.name for r in self._collect(job, i)]
+                             for s in job.sinks}
         for sink in job.sinks:
             path = output_dir / f"{sink.name}.parquet"
             if collected is None:
@@ -315,19 +333,20 @@ class FlinkEngine:
                     f"partition:{p},offset:{o}" for p, o in sorted(offsets.items()))
             return options
 
-        self._prepare(job, bind)
-        statement_set = self.t_env.create_statement_set()
-        for insert in job.inserts:
-            statement_set.add_insert_sql(insert.statement.text)
-        started = time.perf_counter()
-        try:
-            table_result = statement_set.execute()
-        except Exception as error:
-            raise EngineError(f"{job.path}: Flink could not start the job: {_java_message(error)}") from None
-        client = table_result.get_job_client()
-        job_id = str(client.get_job_id())
-        log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)})")
-        status = self._wait(table_result, client, job, profile, idle_timeout, log)
+        with self._job_settings(job):
+            self._prepare(job, bind)
+            statement_set = self.t_env.create_statement_set()
+            for insert in job.inserts:
+                statement_set.add_insert_sql(insert.statement.text)
+            started = time.perf_counter()
+            try:
+                table_result = statement_set.execute()
+            except Exception as error:
+                raise EngineError(f"{job.path}: Flink could not start the job: {_java_message(error)}") from None
+            client = table_result.get_job_client()
+            job_id = str(client.get_job_id())
+            log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)})")
+            status = self._wait(table_result, client, job, profile, idle_timeout, log)
         return RunResult(job_id, status, time.perf_counter() - started, ends)
 
     def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None, log) -> str:

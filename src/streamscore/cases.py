@@ -1,0 +1,137 @@
+"""Replay test cases (ksqlDB-style): a job, small input files, the expected rows per sink.
+
+A case is a folder holding ``job.sql``; its inputs are ``inputs/<table>.{jsonl,csv,parquet}`` and its
+expected rows ``expected/<sink>.jsonl``. A corpus is a folder of cases; its own ``tables.sql`` and
+``inputs/`` are shared by every case in it (a case's own files win). Expected rows come from Flink
+(``streamscore test --regenerate``) and are committed; a case passes on an engine when that engine
+gives exactly those rows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from streamscore.config import FILE_FORMATS
+from streamscore.engines.duckdb import DuckDBEngine
+from streamscore.errors import ConfigError, StreamscoreError
+from streamscore.replay import DEFAULT_TOLERANCE, SinkDiff, compare_tables
+from streamscore.sql.statements import Job, TableDef, parse_job
+
+JOB_FILE = "job.sql"
+SHARED_TABLES = "tables.sql"
+
+
+@dataclass(frozen=True)
+class Case:
+    folder: Path
+    corpus: Path
+
+    @property
+    def name(self) -> str:
+        return self.folder.name if self.folder == self.corpus else str(self.folder.relative_to(self.corpus))
+
+    @property
+    def job_file(self) -> Path:
+        return self.folder / JOB_FILE
+
+    @property
+    def expected_dir(self) -> Path:
+        return self.folder / "expected"
+
+    def table_files(self) -> list[Path]:
+        shared = self.corpus / SHARED_TABLES
+        return [shared] if shared.exists() and self.folder != self.corpus else []
+
+    def job(self) -> Job:
+        return parse_job(self.job_file, self.table_files())
+
+    def inputs(self, job: Job) -> dict[str, Path]:
+        found = {}
+        for source in job.sources:
+            for folder in (self.folder / "inputs", self.corpus / "inputs"):
+                matches = [folder / f"{source.name}{ext}" for ext in FILE_FORMATS if (folder / f"{source.name}{ext}").exists()]
+                if matches:
+                    found[source.name] = matches[0]
+                    break
+            else:
+                raise ConfigError(f"case {self.name}: no input file for source `{source.name}` "
+                                  f"(inputs/{source.name}.jsonl in the case or the corpus)")
+        return found
+
+
+def discover(path: Path) -> list[Case]:
+    """The case at ``path``, or every case below it (sorted by name)."""
+    path = Path(path).resolve()
+    if (path / JOB_FILE).exists():
+        corpus = path.parent if (path.parent / SHARED_TABLES).exists() else path
+        return [Case(path, corpus)]
+    cases = [Case(job.parent, path) for job in sorted(path.rglob(JOB_FILE))]
+    if not cases:
+        raise ConfigError(f"no replay cases under {path} (a case is a folder with {JOB_FILE})")
+    return cases
+
+
+def read_expected(sink: TableDef, path: Path) -> pd.DataFrame:
+    """Expected rows (JSON Lines), typed by the sink's declared columns as a replay's output is."""
+    con = duckdb.connect()
+    frame = con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json")).df() if path.stat().st_size else \
+        con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json") + " LIMIT 0").df()
+    con.close()
+    return frame
+
+
+def write_expected(parquet: Path, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_parquet('{parquet}') ORDER BY ALL) TO '{path}' "
+                "(FORMAT json, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g')")
+    con.close()
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    engine: str
+    diffs: list[SinkDiff] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and all(d.equal for d in self.diffs)
+
+
+def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLERANCE) -> CaseResult:
+    """Replay the case on ``engine`` and compare every sink with its expected rows."""
+    result = CaseResult(case, engine.name)
+    started = time.perf_counter()
+    try:
+        job = case.job()
+        replay = engine.replay(job, case.inputs(job), workdir)
+        for sink in job.sinks:
+            expected_file = case.expected_dir / f"{sink.name}.jsonl"
+            if not expected_file.exists():
+                raise ConfigError(f"case {case.name}: {expected_file} is missing (run `streamscore test "
+                                  f"{case.folder} --regenerate` to write it from Flink)")
+            actual = pd.read_parquet(replay.sinks[sink.name])
+            result.diffs.append(compare_tables(sink.name, read_expected(sink, expected_file), actual, tolerance))
+    except StreamscoreError as error:
+        result.error = str(error)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
+    """Write the case's expected rows from a Flink replay (Flink is the oracle)."""
+    job = case.job()
+    replay = flink_engine.replay(job, case.inputs(job), workdir)
+    for stale in case.expected_dir.glob("*.jsonl"):
+        stale.unlink()
+    for sink, parquet in replay.sinks.items():
+        write_expected(parquet, case.expected_dir / f"{sink}.jsonl")
+    return replay.rows

@@ -1,0 +1,8 @@
+-- GROUP BY expressions; MINUTE(ts) / 15 is integer division.
+
+CREATE TABLE out (
+  hour_of_day BIGINT, minute_bucket BIGINT, n BIGINT
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO out
+SELECT HOUR(ts), MINUTE(ts) / 15, COUNT(*) FROM orders GROUP BY HOUR(ts), MINUTE(ts) / 15;

@@ -1,0 +1,11 @@
+-- TIMESTAMPADD and TIMESTAMPDIFF (whole units, toward zero).
+
+CREATE TABLE out (
+  id INT, plus_h TIMESTAMP(3), minus_d TIMESTAMP(3), plus_m TIMESTAMP(3), diff_d INT, diff_s INT, diff_mon INT
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO out
+SELECT id, TIMESTAMPADD(HOUR, 5, t), TIMESTAMPADD(DAY, -40, t), TIMESTAMPADD(MONTH, 1, t),
+       TIMESTAMPDIFF(DAY, TIMESTAMP '2024-01-01 00:00:00', t), TIMESTAMPDIFF(SECOND, t, TIMESTAMP '2024-03-10 00:00:00'),
+       TIMESTAMPDIFF(MONTH, t, TIMESTAMP '2024-12-31 10:00:00')
+FROM samples;

@@ -1,0 +1,8 @@
+-- LEFT JOIN: orders without a known customer keep NULLs (Flink retracts and re-emits).
+
+CREATE TABLE out (
+  order_id BIGINT, country STRING
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO out
+SELECT o.order_id, c.country FROM orders AS o LEFT JOIN customers AS c ON o.customer = c.customer;

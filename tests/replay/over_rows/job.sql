@@ -1,0 +1,11 @@
+-- OVER with a ROWS frame (the current and two preceding rows).
+
+CREATE TABLE out (
+  order_id BIGINT, product STRING, avg3 DOUBLE, min3 DOUBLE
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO out
+SELECT order_id, product,
+  AVG(amount) OVER (PARTITION BY product ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+  MIN(amount) OVER (PARTITION BY product ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
+FROM orders;
