@@ -157,10 +157,16 @@ def cmd_test(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.regenerate:
             flink = get_engine("flink", project)
+            failed = 0
             for case in cases:
-                rows = regenerate(case, flink, Path(tmp) / case.name)
-                print(f"{case.name}: " + ", ".join(f"{sink} {n} rows" for sink, n in rows.items()))
-            return 0
+                try:
+                    rows = regenerate(case, flink, Path(tmp) / case.name)
+                except StreamscoreError as error:
+                    failed += 1
+                    print(f"FAIL {case.name}: {error}")
+                    continue
+                print(f"ok   {case.name}: " + ", ".join(f"{sink} {n} rows" for sink, n in rows.items()))
+            return 1 if failed else 0
         engines = ["duckdb", "flink"] if args.engine == "both" else [args.engine]
         failed = 0
         for name in engines:

@@ -19,7 +19,7 @@ CREATE TABLE payments (
   pay_id   BIGINT,
   order_id BIGINT,
   paid     DOUBLE,
-  method   STRING,
+  pay_method STRING,
   ts       TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
 ) WITH ('connector' = 'filesystem', 'path' = 'inputs/payments.jsonl', 'format' = 'json');
@@ -64,7 +64,7 @@ CREATE TABLE samples (
   i       BIGINT,
   k       INT,
   b       BOOLEAN,
-  dec     DECIMAL(10, 3),
+  amt     DECIMAL(10, 3),
   js      STRING,
   d       DATE,
   t       TIMESTAMP(3),

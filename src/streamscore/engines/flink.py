@@ -1,18 +1,19 @@
 """Flink engine: the job's SQL as written, on the embedded mini-cluster (PyFlink Table API).
 
 Flink is the oracle: statements run as the user wrote them; only a table's WITH clause is rebound
-(per profile, or to a file for a replay). One JVM and TableEnvironment per engine object; each job
-gets its own catalog database so jobs in one session do not see each other's tables.
+(per profile, or to a file for a replay). One JVM per process and one TableEnvironment per engine
+object and mode; each job gets its own catalog database so jobs in one session do not see each
+other's tables, and its SET statements last for that job only.
 """
 
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +23,7 @@ from sqlglot import exp
 
 from streamscore.config import Profile, file_format
 from streamscore.engines import ReplayResult
-from streamscore.errors import ConfigError, EngineError, ReplayMismatch
-from streamscore.sql.dialect import Flink
+from streamscore.errors import ConfigError, EngineError
 from streamscore.sql.statements import InsertDef, Job, Statement, TableDef
 from streamscore.vendor import kafka_connector_jars
 
@@ -84,12 +84,6 @@ def _sink_schema(sink: TableDef) -> pa.Schema:
     return pa.schema([(c.name, arrow_type(c.type)) for c in sink.columns if c.is_physical])
 
 
-def _rows_to_arrow(sink: TableDef, rows: list[tuple]) -> pa.Table:
-    schema = _sink_schema(sink)
-    columns = list(zip(*rows)) if rows else [[] for _ in schema]
-    return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
-
-
 def _read_json_sink(sink: TableDef, folder: Path) -> pa.Table:
     """The finished part files of a filesystem JSON sink, typed by the sink's declared columns."""
     import duckdb
@@ -98,7 +92,7 @@ def _read_json_sink(sink: TableDef, folder: Path) -> pa.Table:
 
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
-        return _rows_to_arrow(sink, [])
+        return _sink_schema(sink).empty_table()
     con = duckdb.connect()
     tables = [con.sql(DuckDBEngine.physical_columns_sql(sink, f, 'json')).to_arrow_table() for f in files]
     con.close()
@@ -119,25 +113,31 @@ class FlinkEngine:
     def __init__(self, project, config: dict[str, str] | None = None):
         self.project = project
         self.config = {**DEFAULT_CONFIG, **(config or {})}
-        self._t_env = None
+        self._environments: dict[str, object] = {}
         self._staging = Path(tempfile.mkdtemp(prefix="streamscore-flink-"))
 
     # -- session -----------------------------------------------------------------------------------
     @property
     def t_env(self):
-        """The TableEnvironment (started once: the JVM start is the expensive part)."""
-        if self._t_env is None:
+        """The streaming TableEnvironment (the JVM start, paid once, is the expensive part)."""
+        return self._environment("streaming")
+
+    def _environment(self, mode: str):
+        if mode not in self._environments:
             from pyflink.table import EnvironmentSettings, TableEnvironment
 
-            self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
-            conf = self._t_env.get_config()
+            settings = EnvironmentSettings.in_streaming_mode() if mode == "streaming" \
+                else EnvironmentSettings.in_batch_mode()
+            t_env = TableEnvironment.create(settings)
+            conf = t_env.get_config()
             for key, value in self.config.items():
                 conf.set(key, value)
             conf.set("python.executable", sys.executable)
             conf.set("python.client.executable", sys.executable)
             conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
             conf.set("python.files", str(self._stage_udfs()))
-        return self._t_env
+            self._environments[mode] = t_env
+        return self._environments[mode]
 
     def _stage_udfs(self) -> Path:
         """Ship udfs/ (code and model files) to the Python workers as the importable package ``udfs``."""
@@ -153,16 +153,17 @@ class FlinkEngine:
     def close(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
 
-    def _execute(self, sql: str, stmt: Statement) -> None:
+    @staticmethod
+    def _execute(t_env, sql: str, stmt: Statement) -> None:
         try:
-            self.t_env.execute_sql(sql)
+            t_env.execute_sql(sql)
         except Exception as error:  # py4j wraps every Java exception
             raise stmt.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") from None
 
     @contextmanager
-    def _job_settings(self, job: Job):
+    def _job_settings(self, t_env, job: Job):
         """The job's SET statements apply to its own run only: the session is shared between jobs."""
-        conf = self.t_env.get_config()
+        conf = t_env.get_config()
         before = {key: conf.get(key, None) for key in job.settings}
         for key, value in job.settings.items():
             conf.set(key, value)
@@ -175,29 +176,37 @@ class FlinkEngine:
                 else:
                     conf.set(key, value)
 
-    def _prepare(self, job: Job, bind) -> None:
-        """A fresh database holding the job's tables (options from ``bind``), functions and views."""
+    def _prepare(self, t_env, job: Job, bind):
+        """A fresh database holding the job's tables (options from ``bind``), functions and views;
+        returns a statement set holding the job's INSERTs."""
         self.project.import_udfs()
         database = f"streamscore_{next(_database_ids)}"
-        self.t_env.execute_sql(f"CREATE DATABASE {database}")
-        self.t_env.use_database(database)
+        t_env.execute_sql(f"CREATE DATABASE {database}")
+        t_env.use_database(database)
         needed = {t.name for t in job.sources} | {s.name for s in job.sinks}
         for table in job.tables.values():
             if table.name in needed:
                 options = bind(table)
                 if options is not None:
-                    self._execute(with_options(table, options), table.statement)
+                    self._execute(t_env, with_options(table, options), table.statement)
         for function in job.functions.values():
-            self._execute(function.statement.text, function.statement)
+            self._execute(t_env, function.statement.text, function.statement)
         for view in job.views.values():
-            self._execute(view.statement.text, view.statement)
+            self._execute(t_env, view.statement.text, view.statement)
+        statement_set = t_env.create_statement_set()
+        for insert in job.inserts:
+            try:
+                statement_set.add_insert_sql(insert.statement.text)
+            except Exception as error:
+                raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
+                    from None
+        return statement_set
 
     # -- replay: the job over files ------------------------------------------------------------------
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
         """Run the job over files: sources read JSON Lines, every sink writes JSON Lines, one Flink job.
 
-        The INSERTs run as written; only the tables' WITH clauses change. A sink fed an updating
-        query (which a file sink cannot take) is collected instead, with Flink's changelog applied.
+        The INSERTs run as written; only the tables' WITH clauses change.
         """
         started = time.perf_counter()
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -213,26 +222,28 @@ class FlinkEngine:
             return {"connector": "filesystem", "path": str(path), "format": "json",
                     "json.timestamp-format.standard": "SQL"}
 
-        with self._job_settings(job):
-            self._prepare(job, bind)
-            statement_set = self.t_env.create_statement_set()
-            for insert in job.inserts:
-                statement_set.add_insert_sql(insert.statement.text)
-            result = ReplayResult(self.name)
-            try:
-                statement_set.execute().wait()
-                collected = None
-            except Exception as error:
-                if "update" not in _java_message(error).lower():
-                    raise EngineError(f"{job.path}: Flink failed: {_java_message(error)}") from None
-                collected = {s.name: [r for i in job.inserts if i.sink == s.name for r in self._collect(job, i)]
-                             for s in job.sinks}
+        # Streaming first, as the job runs in production. A file sink takes inserts only: when a sink
+        # is fed updates, batch mode over the same bounded files gives Flink's final rows instead.
+        for mode in ("streaming", "batch"):
+            t_env = self._environment(mode)
+            shutil.rmtree(work / "sinks", ignore_errors=True)
+            with self._job_settings(t_env, job):
+                try:
+                    statement_set = self._prepare(t_env, job, bind)
+                    statement_set.execute().wait()
+                    break
+                except EngineError as error:
+                    if mode == "streaming" and _fed_updates(str(error)):
+                        continue
+                    raise
+                except Exception as error:
+                    if mode == "streaming" and _fed_updates(_java_message(error)):
+                        continue
+                    raise EngineError(f"{job.path}: Flink failed ({mode} mode): {_java_message(error)}") from None
+        result = ReplayResult(self.name)
         for sink in job.sinks:
             path = output_dir / f"{sink.name}.parquet"
-            if collected is None:
-                table = _read_json_sink(sink, work / "sinks" / sink.name)
-            else:
-                table = _rows_to_arrow(sink, collected[sink.name])
+            table = _read_json_sink(sink, work / "sinks" / sink.name)
             pq.write_table(table, path)
             result.sinks[sink.name] = path
             result.rows[sink.name] = table.num_rows
@@ -259,44 +270,6 @@ class FlinkEngine:
         con.execute(f"COPY ({physical}) TO '{target}' (FORMAT json, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g')")
         con.close()
         return target
-
-    def _collect(self, job: Job, insert: InsertDef) -> list[tuple]:
-        """Final rows of one INSERT's query: Flink's changelog applied, cast to the sink's columns."""
-        from pyflink.common import RowKind
-
-        sink = job.tables[insert.sink]
-        physical = [c for c in sink.columns if c.is_physical]
-        targets = insert.columns or [c.name for c in physical]
-        position = {name: f"_c{i}" for i, name in enumerate(targets)}
-        query_text = insert.statement.text[insert.statement.query_at:]
-        casts = ", ".join(f"CAST({position.get(c.name, 'NULL')} AS {c.type.sql(Flink)}) AS `{c.name}`" for c in physical)
-        sql = f"SELECT {casts} FROM ({query_text}) AS q({', '.join(position.values())})"
-        try:
-            table_result = self.t_env.sql_query(sql).execute()
-            final: dict[tuple, int] = {}
-            unmatched_updates = 0
-            with table_result.collect() as results:
-                for row in results:
-                    values = tuple(row)
-                    kind = row.get_row_kind()
-                    if kind in (RowKind.INSERT, RowKind.UPDATE_AFTER):
-                        final[values] = final.get(values, 0) + 1
-                        unmatched_updates += kind == RowKind.UPDATE_AFTER
-                    else:
-                        unmatched_updates -= kind == RowKind.UPDATE_BEFORE
-                        if final.get(values, 0) == 0:
-                            raise ReplayMismatch(f"{sink.name}: Flink retracted a row it never emitted: {values}")
-                        final[values] -= 1
-        except ReplayMismatch:
-            raise
-        except Exception as error:
-            raise insert.statement.error(EngineError, f"Flink failed on INSERT INTO {sink.name}: "
-                                         f"{_java_message(error)}") from None
-        if unmatched_updates > 0:
-            raise insert.statement.error(
-                EngineError, f"INSERT INTO {sink.name}: Flink sent updates without their before-images "
-                "(an upsert changelog); its final rows cannot be rebuilt here yet")
-        return [values for values, count in final.items() for _ in range(count)]
 
     # -- run: the job streaming over Kafka ------------------------------------------------------------
     def run(self, job: Job, profile: Profile, bounded: bool = False, max_records: int | None = None,
@@ -333,11 +306,8 @@ class FlinkEngine:
                     f"partition:{p},offset:{o}" for p, o in sorted(offsets.items()))
             return options
 
-        with self._job_settings(job):
-            self._prepare(job, bind)
-            statement_set = self.t_env.create_statement_set()
-            for insert in job.inserts:
-                statement_set.add_insert_sql(insert.statement.text)
+        with self._job_settings(self.t_env, job):
+            statement_set = self._prepare(self.t_env, job, bind)
             started = time.perf_counter()
             try:
                 table_result = statement_set.execute()
@@ -384,6 +354,10 @@ class FlinkEngine:
         if error is not None:
             raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
         return "FINISHED"
+
+def _fed_updates(message: str) -> bool:
+    return "doesn't support consuming update" in message
+
 
 def _records_in(bootstrap: str, topic: str) -> int:
     """Records in a sink topic so far (0 until the job first writes to it)."""

@@ -114,8 +114,11 @@ def model_function(path: Path | str):
             self.model = ref.model
 
         def eval(self, *columns):
-            scores = self.model.score([c.astype("float64").to_numpy() for c in columns])
-            return pd.Series(scores)
+            # Literal arguments arrive as scalars (DECIMAL literals as Decimal): broadcast them.
+            rows = max((len(c) for c in columns if isinstance(c, pd.Series)), default=1)
+            arrays = [c.astype("float64").to_numpy() if isinstance(c, pd.Series)
+                      else np.full(rows, np.nan if c is None else float(c)) for c in columns]
+            return pd.Series(self.model.score(arrays))
 
     wrapper = udf(ModelScalarFunction(), result_type=DataTypes.DOUBLE(), func_type="pandas")
     wrapper.streamscore_model = ref

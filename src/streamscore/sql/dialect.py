@@ -41,6 +41,17 @@ class WindowTableFunction(exp.Expression):
         return self.args["alias"].name if self.args.get("alias") else ""
 
 
+# Functions parsed as exp.Anonymous(name, args): their Flink meaning is spelled out per engine.
+FLINK_FUNCTIONS = frozenset({
+    "CONCAT", "CONCAT_WS", "DATE_FORMAT", "TO_TIMESTAMP", "TO_TIMESTAMP_LTZ", "UNIX_TIMESTAMP", "FROM_UNIXTIME",
+    "TIMESTAMPADD", "TIMESTAMPDIFF", "SPLIT_INDEX", "REGEXP_EXTRACT", "REGEXP_REPLACE", "REGEXP", "IF",
+    "LOCATE", "INSTR", "LPAD", "RPAD", "TRUNCATE", "ROUND", "MOD", "DAYOFWEEK", "DAYOFMONTH", "DAYOFYEAR",
+    "WEEK", "QUARTER", "YEAR", "MONTH", "HOUR", "MINUTE", "SECOND", "LISTAGG", "JSON_QUERY", "INITCAP",
+    "REVERSE", "REPEAT", "LEFT", "RIGHT", "ASCII", "SUBSTR", "POWER", "LN", "LOG10", "SIGN", "SQRT", "ABS",
+    "FLOOR", "CEIL", "GREATEST", "LEAST", "CHAR_LENGTH", "UPPER", "LOWER", "LTRIM", "RTRIM", "REPLACE",
+})
+
+
 class FlinkTokenizer(tokens.Tokenizer):
     IDENTIFIERS = ["`"]
     QUOTES = ["'"]
@@ -68,6 +79,18 @@ class FlinkParser(parser.Parser):
         ),
     }
     SCHEMA_UNNAMED_CONSTRAINTS = {*parser.Parser.SCHEMA_UNNAMED_CONSTRAINTS, "WATERMARK"}
+
+    # SESSION(ts, gap) is a legacy group window function in Flink, not a keyword.
+    FUNC_TOKENS = {*parser.Parser.FUNC_TOKENS, TokenType.SESSION}
+
+    # Flink functions whose namesakes in sqlglot's base parser mean something else: kept as
+    # exp.Anonymous so that each engine decides what they mean (see translate.FUNCTIONS).
+    FUNCTIONS = {name: builder for name, builder in parser.Parser.FUNCTIONS.items() if name not in FLINK_FUNCTIONS}
+
+    FUNCTION_PARSERS = {
+        **parser.Parser.FUNCTION_PARSERS,
+        "JSON_VALUE": lambda self: self._parse_json_value(json_path=False),
+    }
 
     # In Flink, FOR SYSTEM_TIME AS OF only means an event-time temporal join.
     VERSION_PHRASES = {("FOR", "SYSTEM_TIME"): "SYSTEM_TIME"}

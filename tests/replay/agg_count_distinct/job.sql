@@ -1,8 +1,8 @@
 -- COUNT(DISTINCT ...): NULL is not counted.
 
-CREATE TABLE out (
+CREATE TABLE results (
   product STRING, customers BIGINT, currencies BIGINT
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT product, COUNT(DISTINCT customer), COUNT(DISTINCT currency) FROM orders GROUP BY product;

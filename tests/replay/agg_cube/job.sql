@@ -1,7 +1,7 @@
 -- CUBE.
 
-CREATE TABLE out (
+CREATE TABLE results (
   currency STRING, status STRING, n BIGINT
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT currency, status, COUNT(*) FROM orders GROUP BY CUBE (currency, status);
+INSERT INTO results SELECT currency, status, COUNT(*) FROM orders GROUP BY CUBE (currency, status);

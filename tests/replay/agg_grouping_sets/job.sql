@@ -1,8 +1,8 @@
 -- GROUPING SETS, including the grand total.
 
-CREATE TABLE out (
+CREATE TABLE results (
   product STRING, currency STRING, n BIGINT
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT product, currency, COUNT(*) FROM orders GROUP BY GROUPING SETS ((product, currency), (product), ());

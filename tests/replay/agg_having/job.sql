@@ -1,7 +1,7 @@
 -- HAVING on aggregates.
 
-CREATE TABLE out (
+CREATE TABLE results (
   product STRING, n BIGINT
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT product, COUNT(*) FROM orders GROUP BY product HAVING COUNT(*) >= 10 AND MAX(amount) > 50;
+INSERT INTO results SELECT product, COUNT(*) FROM orders GROUP BY product HAVING COUNT(*) >= 10 AND MAX(amount) > 50;

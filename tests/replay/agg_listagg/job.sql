@@ -1,7 +1,7 @@
 -- LISTAGG concatenates in arrival order.
 
-CREATE TABLE out (
+CREATE TABLE results (
   customer STRING, products STRING
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT customer, LISTAGG(product, ';') FROM orders WHERE order_id <= 12 GROUP BY customer;
+INSERT INTO results SELECT customer, LISTAGG(product, ';') FROM orders WHERE order_id <= 12 GROUP BY customer;

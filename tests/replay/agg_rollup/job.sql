@@ -1,7 +1,7 @@
 -- ROLLUP.
 
-CREATE TABLE out (
+CREATE TABLE results (
   status STRING, product STRING, total DOUBLE
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT status, product, SUM(amount) FROM orders GROUP BY ROLLUP (status, product);
+INSERT INTO results SELECT status, product, SUM(amount) FROM orders GROUP BY ROLLUP (status, product);

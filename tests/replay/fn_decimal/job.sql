@@ -1,6 +1,6 @@
 -- DECIMAL arithmetic, rounding on CAST, SUM and AVG keep DECIMAL.
 
-CREATE TABLE out (
+CREATE TABLE results (
   id INT, plus DECIMAL(12, 3), times DECIMAL(20, 3), scaled DECIMAL(10, 1)
 ) WITH ('connector' = 'blackhole');
 
@@ -10,6 +10,6 @@ CREATE TABLE totals (
 
 EXECUTE STATEMENT SET
 BEGIN
-  INSERT INTO out SELECT id, dec + 1.5, dec * k, CAST(dec AS DECIMAL(10, 1)) FROM samples WHERE dec IS NOT NULL;
-  INSERT INTO totals SELECT b, SUM(dec), AVG(dec) FROM samples GROUP BY b;
+  INSERT INTO results SELECT id, amt + 1.5, amt * k, CAST(amt AS DECIMAL(10, 1)) FROM samples WHERE amt IS NOT NULL;
+  INSERT INTO totals SELECT b, SUM(amt), AVG(amt) FROM samples GROUP BY b;
 END;

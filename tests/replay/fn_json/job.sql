@@ -1,10 +1,10 @@
--- JSON_VALUE (with RETURNING), JSON_QUERY, IS JSON; invalid JSON gives NULL.
+-- JSON_VALUE, JSON_QUERY, IS JSON; invalid JSON gives NULL.
 
-CREATE TABLE out (
-  id INT, b STRING, b_int INT, name STRING, arr STRING, missing STRING, is_json BOOLEAN
+CREATE TABLE results (
+  id INT, b STRING, b_num DOUBLE, name STRING, arr STRING, missing STRING, is_json BOOLEAN
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
-SELECT id, JSON_VALUE(js, '$.a.b'), JSON_VALUE(js, '$.a.b' RETURNING INT), JSON_VALUE(js, '$.name'),
+INSERT INTO results
+SELECT id, JSON_VALUE(js, '$.a.b'), TRY_CAST(JSON_VALUE(js, '$.a.b') AS DOUBLE), JSON_VALUE(js, '$.name'),
        JSON_QUERY(js, '$.arr'), JSON_VALUE(js, '$.nope'), js IS JSON
 FROM samples;

@@ -1,8 +1,8 @@
 -- REGEXP_REPLACE replaces every match and uses $n group references; REGEXP matches anywhere.
 
-CREATE TABLE out (
+CREATE TABLE results (
   id INT, r1 STRING, r2 STRING, r3 BOOLEAN
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT id, REGEXP_REPLACE(s, '[aeiou]', '*'), REGEXP_REPLACE(s, '([a-z]+)-([0-9]+)', '$2:$1'), REGEXP(s, '^[A-Z]')
+INSERT INTO results SELECT id, REGEXP_REPLACE(s, '[aeiou]', '*'), REGEXP_REPLACE(s, '([a-z]+)-([0-9]+)', '$2:$1'), REGEXP(s, '^[A-Z]')
 FROM samples;

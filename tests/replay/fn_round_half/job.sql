@@ -1,7 +1,7 @@
 -- ROUND rounds half away from zero for DECIMAL and DOUBLE.
 
-CREATE TABLE out (
+CREATE TABLE results (
   id INT, r_dec DECIMAL(10, 2), r_dbl DOUBLE
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT id, ROUND(dec, 2), ROUND(CAST(k AS DOUBLE) / 2, 0) FROM samples;
+INSERT INTO results SELECT id, ROUND(amt, 2), ROUND(CAST(k AS DOUBLE) / 2, 0) FROM samples;

@@ -1,8 +1,8 @@
 -- RIGHT JOIN: customers without orders appear with NULL order_id.
 
-CREATE TABLE out (
+CREATE TABLE results (
   customer STRING, order_id BIGINT
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT c.customer, o.order_id FROM orders AS o RIGHT JOIN customers AS c ON o.customer = c.customer;

@@ -1,9 +1,9 @@
 -- OVER from the start of the partition.
 
-CREATE TABLE out (
+CREATE TABLE results (
   order_id BIGINT, cumulative DOUBLE
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT order_id, SUM(amount) OVER (PARTITION BY status ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 FROM orders;

@@ -1,8 +1,8 @@
 -- An uncorrelated scalar subquery.
 
-CREATE TABLE out (
+CREATE TABLE results (
   order_id BIGINT, amount DOUBLE
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT order_id, amount FROM orders WHERE amount > (SELECT AVG(amount) * 1.5 FROM orders);

@@ -1,7 +1,7 @@
 -- SELECT DISTINCT.
 
-CREATE TABLE out (
+CREATE TABLE results (
   product STRING, currency STRING
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT DISTINCT product, currency FROM orders;
+INSERT INTO results SELECT DISTINCT product, currency FROM orders;

@@ -1,7 +1,7 @@
 -- EXCEPT.
 
-CREATE TABLE out (
+CREATE TABLE results (
   customer STRING
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT customer FROM customers EXCEPT SELECT customer FROM orders;
+INSERT INTO results SELECT customer FROM customers EXCEPT SELECT customer FROM orders;

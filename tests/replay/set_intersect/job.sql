@@ -1,7 +1,7 @@
 -- INTERSECT.
 
-CREATE TABLE out (
+CREATE TABLE results (
   customer STRING
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT customer FROM orders INTERSECT SELECT customer FROM customers;
+INSERT INTO results SELECT customer FROM orders INTERSECT SELECT customer FROM customers;

@@ -1,8 +1,8 @@
 -- UNION (distinct), NULL kept once.
 
-CREATE TABLE out (
+CREATE TABLE results (
   customer STRING
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT customer FROM orders UNION SELECT customer FROM customers;

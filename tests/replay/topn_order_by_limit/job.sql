@@ -1,7 +1,7 @@
 -- ORDER BY ... LIMIT on a stream is a Top-N.
 
-CREATE TABLE out (
+CREATE TABLE results (
   order_id BIGINT, amount DOUBLE
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out SELECT order_id, amount FROM orders WHERE amount IS NOT NULL ORDER BY amount DESC LIMIT 3;
+INSERT INTO results SELECT order_id, amount FROM orders WHERE amount IS NOT NULL ORDER BY amount DESC LIMIT 3;

@@ -1,10 +1,10 @@
 -- TUMBLE with named arguments; window_time is window_end minus 1 ms.
 
-CREATE TABLE out (
+CREATE TABLE results (
   window_start TIMESTAMP(3), window_time TIMESTAMP(3), n BIGINT
 ) WITH ('connector' = 'blackhole');
 
-INSERT INTO out
+INSERT INTO results
 SELECT window_start, window_time, COUNT(*)
 FROM TABLE(TUMBLE(DATA => TABLE orders, TIMECOL => DESCRIPTOR(ts), SIZE => INTERVAL '20' MINUTES))
 GROUP BY window_start, window_end, window_time;
