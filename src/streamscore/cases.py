@@ -122,6 +122,8 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
             result.diffs.append(compare_tables(sink.name, read_expected(sink, expected_file), actual, tolerance))
     except StreamscoreError as error:
         result.error = str(error)
+    except Exception as error:  # a bug in streamscore: report it against this case and go on
+        result.error = f"internal error: {type(error).__name__}: {error}"
     result.seconds = time.perf_counter() - started
     return result
 

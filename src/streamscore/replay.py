@@ -74,7 +74,7 @@ def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance
     if len(a) == len(b):
         bad = np.zeros(len(a), dtype=bool)
         for column in others:
-            bad |= ~((a[column] == b[column]) | (a[column].isna() & b[column].isna())).to_numpy()
+            bad |= np.array([not _same(x, y) for x, y in zip(a[column], b[column])], dtype=bool)
         for column in floats:
             x, y = a[column].to_numpy(dtype=float), b[column].to_numpy(dtype=float)
             bad |= ~(np.isclose(x, y, rtol=0, atol=tolerance) | (np.isnan(x) & np.isnan(y)))
@@ -100,6 +100,12 @@ def like(records: list[dict], template: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(template[column]):
             frame[column] = pd.to_datetime(frame[column])
     return frame.astype(template.dtypes.to_dict())
+
+
+def _same(x, y) -> bool:
+    missing_x, missing_y = x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and np.isnan(x)), \
+        y is None or y is pd.NA or y is pd.NaT or (isinstance(y, float) and np.isnan(y))
+    return (missing_x and missing_y) or (not missing_x and not missing_y and x == y)
 
 
 def compare_results(left: ReplayResult, right: ReplayResult, tolerance: float = DEFAULT_TOLERANCE) -> list[SinkDiff]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import math
+import re
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -48,8 +51,7 @@ class DuckDBEngine:
         for source in job.sources:
             out.append(self._source_sql(source, inputs.get(source.name), translator))
         for view in job.views.values():
-            body = translator.query(view.query, view.statement).sql("duckdb")
-            out.append(f"CREATE OR REPLACE TEMPORARY VIEW {view.name} AS {body}")
+            out.append(f"CREATE OR REPLACE TEMPORARY VIEW {_ident(view.name)} AS {translator.views[view.name].sql('duckdb')}")
         for insert in job.inserts:
             out.append(self.sink_query(job, insert, translator))
         return out
@@ -62,6 +64,7 @@ class DuckDBEngine:
         con = duckdb.connect()
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
         con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}")
+        register_flink_helpers(con)
         skipped = set()
         if models:
             self.register_models(con, job)
@@ -73,8 +76,8 @@ class DuckDBEngine:
         for view in job.views.values():
             if view.name in skipped:
                 continue
-            body = translator.query(view.query, view.statement).sql("duckdb")
-            self._execute(con, f"CREATE OR REPLACE TEMPORARY VIEW {view.name} AS {body}", view)
+            body = translator.views[view.name].sql("duckdb")
+            self._execute(con, f"CREATE OR REPLACE TEMPORARY VIEW {_ident(view.name)} AS {body}", view)
         return con
 
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
@@ -148,11 +151,12 @@ class DuckDBEngine:
         computed = []
         for column in source.columns:
             if column.computed is not None:
-                expr = translator.expression(column.computed, source.statement).sql("duckdb")
+                expr = translator.expression(column.computed, source.statement, source.name).sql("duckdb")
                 computed.append(f"{expr} AS {_ident(column.name)}")
             elif column.metadata is not None:
                 raise source.statement.error(EngineError, f"metadata column `{column.name}` has no value in a replay")
-        select = f"SELECT *{''.join(', ' + c for c in computed)} FROM ({self.physical_columns_sql(source, path)})"
+        select = (f"SELECT *{''.join(', ' + c for c in computed)} FROM ({self.physical_columns_sql(source, path)}) "
+                  f"AS {_ident(source.name)}")
         # Materialized once: every view and sink reads the same rows.
         return f"CREATE OR REPLACE TEMPORARY TABLE {source.name} AS {select}"
 
@@ -164,6 +168,52 @@ class DuckDBEngine:
             stmt = owner.statement
             raise stmt.error(EngineError, f"DuckDB failed on `{getattr(owner, 'name', '')}`: "
                              f"{str(error).splitlines()[0]}") from None
+
+
+# SQL macros and Python functions the translation calls where DuckDB has no function of Flink's meaning.
+FLINK_MACROS = {
+    # Flink rounds the decimal the double prints as, half away from zero (2.675 -> 2.68).
+    "__flink_round": "(x, d) AS CASE WHEN abs(x) < 1e18 THEN round(CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)), d) "
+                     "ELSE round(x, d) END",
+    "__flink_truncate": "(x, d) AS CASE WHEN abs(x) < 1e18 THEN trunc(CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)) "
+                        "* power(10, d)) / power(10, d) ELSE trunc(x) END",
+}
+
+
+def java_double_to_string(value: float) -> str:
+    """Java's Double.toString: plain in [1e-3, 1e7), else d.dddE±n; always a fractional part."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    if 1e-3 <= abs(value) < 1e7:
+        return repr(value)  # Python prints this range plainly too, with the same shortest digits
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    mantissa = "".join(map(str, digits))
+    power = len(digits) - 1 + exponent
+    return f"{'-' if sign else ''}{mantissa[0]}.{mantissa[1:] or '0'}E{power}"
+
+
+def flink_initcap(text: str) -> str:
+    """Flink's INITCAP: each run of letters and digits gets an upper first letter, the rest lower."""
+    return re.sub(r"[^\W_]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:].lower(), text)
+
+
+def _vectorized(function, result_type):
+    def call(column: pa.Array) -> pa.Array:
+        return pa.array([None if v is None else function(v) for v in column.to_pylist()], type=result_type)
+    return call
+
+
+def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
+    for name, body in FLINK_MACROS.items():
+        con.execute(f"CREATE OR REPLACE TEMPORARY MACRO {name}{body}")
+    con.create_function("__flink_double_to_string", _vectorized(java_double_to_string, pa.string()),
+                        [duckdb.sqltypes.DOUBLE], duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
+    con.create_function("__flink_initcap", _vectorized(flink_initcap, pa.string()),
+                        [duckdb.sqltypes.VARCHAR], duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
 
 
 def _arrow_scorer(score, arity: int):

@@ -1,94 +1,442 @@
 """Flink SQL -> DuckDB SQL, as small pure rewrites over sqlglot trees.
 
-Each rewrite takes a node and returns it unchanged when it does not apply. Where DuckDB cannot mean
-what Flink means, the translation raises :class:`TranslationError` at the statement, line and column;
-it never emits a query that silently means something else.
+The pipeline for one query (each step returns nodes unchanged when it does not apply):
+
+1. refuse what cannot replay faithfully (processing time, MATCH_RECOGNIZE, ...), with its place;
+2. structural rewrites: window TVFs, legacy group windows and temporal joins become plain SQL;
+3. Flink functions (``FUNCTIONS``, DuckDB templates with Flink's meaning, result types spelled out);
+4. qualify and annotate types against the job's tables and views;
+5. typed rewrites (``TYPED_REWRITES``): integer division, AVG of integers, casts.
+
+Rules are data where they can be: ``FUNCTIONS`` maps a Flink function to a DuckDB template,
+``JAVA_DATE_PATTERNS`` maps Java date patterns to strftime, ``WINDOW_TEMPLATES`` spell out windows.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
+import sqlglot
 from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
 
 from streamscore.errors import TranslationError
 from streamscore.sql.dialect import Descriptor, TableArgument, WindowTableFunction
 from streamscore.sql.statements import Job, Statement
 
-EPOCH = exp.cast(exp.Literal.string("1970-01-01 00:00:00"), exp.DType.TIMESTAMP)
-
-# Flink functions whose DuckDB namesake means something else: node type -> rewrite.
-FUNCTION_SEMANTICS: dict[type, Callable[[exp.Expr], exp.Expr]] = {
-    # Flink: 1 = Sunday .. 7 = Saturday; DuckDB: 0 = Sunday .. 6 = Saturday.
-    exp.DayOfWeek: lambda node: exp.paren(exp.Add(this=node, expression=exp.Literal.number(1)), copy=False),
-}
-
-# Constructs with no faithful DuckDB replay: node type -> (what, what to do).
+# -- refusals --------------------------------------------------------------------------------------
 UNTRANSLATABLE: dict[type, tuple[str, str]] = {
-    exp.MatchRecognize: ("MATCH_RECOGNIZE cannot be replayed on DuckDB yet",
-                         "replay this job with --engine flink"),
+    exp.MatchRecognize: ("MATCH_RECOGNIZE cannot be replayed on DuckDB yet", "replay this job with --engine flink"),
 }
-# Functions (by upper-case name) whose result depends on the wall clock, not on the data.
-PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_ROW_TIMESTAMP"}
+# Functions whose result depends on the wall clock, not on the data.
+PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_ROW_TIMESTAMP",
+                             "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME", "TUMBLE_PROCTIME", "HOP_PROCTIME",
+                             "SESSION_PROCTIME", "UUID", "RAND", "RAND_INTEGER"}
 
-SUPPORTED_WINDOWS = {"TUMBLE"}
+# -- Java date patterns (DATE_FORMAT, TO_TIMESTAMP, UNIX_TIMESTAMP) -> strftime -----------------------
+JAVA_DATE_PATTERNS = [  # longest first
+    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
+    ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSSSSS", "%f"), ("SSS", "%g"), ("EEEE", "%A"), ("EEE", "%a"),
+    ("a", "%p"), ("DDD", "%j"), ("M", "%-m"), ("d", "%-d"), ("H", "%-H"),
+]
+DEFAULT_TIMESTAMP_PATTERN = "yyyy-MM-dd HH:mm:ss"
+
+
+def java_to_strftime(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "'":  # quoted literal text
+            end = pattern.find("'", i + 1)
+            end = len(pattern) if end < 0 else end
+            out.append(pattern[i + 1:end].replace("%", "%%") or "'")
+            i = end + 1
+            continue
+        for java, strf in JAVA_DATE_PATTERNS:
+            if pattern.startswith(java, i):
+                out.append(strf)
+                i += len(java)
+                break
+        else:
+            if pattern[i].isalpha():
+                raise ValueError(f"Java date pattern letter {pattern[i]!r} is not supported yet")
+            out.append("%%" if pattern[i] == "%" else pattern[i])
+            i += 1
+    return "".join(out)
+
+
+# -- Flink functions -> DuckDB -----------------------------------------------------------------------
+# A template is DuckDB SQL with {0}, {1}, ... for the arguments (as DuckDB SQL); a callable gets the
+# argument nodes and returns DuckDB SQL. Result types are cast to Flink's where DuckDB's differ.
+def _date_part(part: str) -> str:
+    return f"CAST({part}({{0}}) AS BIGINT)"
+
+
+def _concat(args: list[exp.Expr]) -> str:
+    # Flink's CONCAT is NULL when any argument is; DuckDB's skips NULLs, its || does not.
+    return "(" + " || ".join(f"CAST({a} AS VARCHAR)" for a in _sqls(args)) + ")"
+
+
+def _strftime_literal(node: exp.Expr, function: str) -> str:
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        raise ValueError(f"{function} needs a literal format to be replayed")
+    return exp.Literal.string(java_to_strftime(node.name)).sql("duckdb")
+
+
+def _date_format(args: list[exp.Expr]) -> str:
+    value, fmt = _sqls(args[:1])[0], _strftime_literal(args[1], "DATE_FORMAT")
+    return f"strftime(CAST({value} AS TIMESTAMP), {fmt})"
+
+
+def _parse_timestamp(args: list[exp.Expr], function: str) -> str:
+    value = _sqls(args[:1])[0]
+    if len(args) > 1:
+        return f"try_strptime({value}, {_strftime_literal(args[1], function)})"
+    # The default pattern takes an optional fraction of a second.
+    return (f"coalesce(try_strptime({value}, '%Y-%m-%d %H:%M:%S.%g'), try_strptime({value}, '%Y-%m-%d %H:%M:%S'), "
+            f"try_strptime({value}, '%Y-%m-%d %H:%M:%S.%f'))")
+
+
+def _to_timestamp(args: list[exp.Expr]) -> str:
+    return f"CAST({_parse_timestamp(args, 'TO_TIMESTAMP')} AS TIMESTAMP)"
+
+
+def _unix_timestamp(args: list[exp.Expr]) -> str:
+    if not args:
+        raise ValueError("UNIX_TIMESTAMP() without arguments is processing time")
+    # The string is local time in table.local-time-zone (DuckDB's TimeZone setting).
+    return f"CAST(epoch(CAST(CAST({_parse_timestamp(args, 'UNIX_TIMESTAMP')} AS TIMESTAMP) AS TIMESTAMPTZ)) AS BIGINT)"
+
+
+def _from_unixtime(args: list[exp.Expr]) -> str:
+    fmt = _strftime_literal(args[1], "FROM_UNIXTIME") if len(args) > 1 else "'%Y-%m-%d %H:%M:%S'"
+    return f"strftime(to_timestamp({_sqls(args[:1])[0]}), {fmt})"
+
+
+def _to_timestamp_ltz(args: list[exp.Expr]) -> str:
+    value = _sqls(args[:1])[0]
+    precision = args[1].name if len(args) > 1 else "3"
+    if precision not in ("0", "3"):
+        raise ValueError("TO_TIMESTAMP_LTZ precision must be 0 or 3")
+    seconds = value if precision == "0" else f"({value} / 1000.0)"
+    return f"make_timestamptz(CAST(round({seconds} * 1000000) AS BIGINT))"
+
+
+TIME_UNITS = {"SECOND": "second", "MINUTE": "minute", "HOUR": "hour", "DAY": "day", "WEEK": "week",
+              "MONTH": "month", "QUARTER": "quarter", "YEAR": "year"}
+
+
+def _unit(node: exp.Expr) -> str:
+    name = node.name.upper().rstrip("S") if node.name.upper() != "MILLISECONDS" else "MILLISECOND"
+    if name not in TIME_UNITS:
+        raise ValueError(f"time unit {node.name} is not supported yet")
+    return TIME_UNITS[name]
+
+
+def _timestampadd(args: list[exp.Expr]) -> str:
+    unit = _unit(args[0])
+    amount, value = _sqls(args[1:])
+    return f"CAST({value} + CAST({amount} AS BIGINT) * INTERVAL 1 {unit} AS TIMESTAMP)" \
+        if unit not in ("month", "quarter", "year") else f"({value} + to_months(CAST({amount} AS INTEGER) * " \
+        f"{ {'month': 1, 'quarter': 3, 'year': 12}[unit]}))"
+
+
+def _timestampdiff(args: list[exp.Expr]) -> str:
+    # Whole units from the first to the second argument, toward zero.
+    first, second = _sqls(args[1:])
+    return f"CAST(date_sub('{_unit(args[0])}', {first}, {second}) AS INTEGER)"
+
+
+def _split_index(args: list[exp.Expr]) -> str:
+    value, sep, index = _sqls(args)
+    return f"CASE WHEN {index} >= 0 THEN string_split({value}, {sep})[{index} + 1] END"
+
+
+def _regexp_extract(args: list[exp.Expr]) -> str:
+    value, pattern = _sqls(args[:2])
+    group = _sqls(args[2:3])[0] if len(args) > 2 else "1"
+    return f"CASE WHEN regexp_matches({value}, {pattern}) THEN regexp_extract({value}, {pattern}, {group}) END"
+
+
+def _regexp_replace(args: list[exp.Expr]) -> str:
+    value, pattern = _sqls(args[:2])
+    replacement = args[2]
+    if not (isinstance(replacement, exp.Literal) and replacement.is_string):
+        raise ValueError("REGEXP_REPLACE needs a literal replacement to be replayed")
+    # Java's $1 is RE2's \1.
+    converted = re.sub(r"\$(\d)", r"\\\1", replacement.name)
+    return f"regexp_replace({value}, {pattern}, {exp.Literal.string(converted).sql('duckdb')}, 'g')"
+
+
+def _null_if_any_null(function: str) -> Callable[[list[exp.Expr]], str]:
+    # Flink's GREATEST/LEAST are NULL when any argument is; DuckDB's skip NULLs.
+    def build(args: list[exp.Expr]) -> str:
+        sqls = _sqls(args)
+        return f"CASE WHEN {' OR '.join(f'{a} IS NULL' for a in sqls)} THEN NULL ELSE {function}({', '.join(sqls)}) END"
+    return build
+
+
+def _round(args: list[exp.Expr]) -> str:
+    value = _sqls(args[:1])[0]
+    digits = _sqls(args[1:2])[0] if len(args) > 1 else "0"
+    return f"__flink_round({value}, {digits})"
+
+
+def _truncate(args: list[exp.Expr]) -> str:
+    value = _sqls(args[:1])[0]
+    digits = _sqls(args[1:2])[0] if len(args) > 1 else "0"
+    return f"__flink_truncate({value}, {digits})"
+
+
+def _listagg(args: list[exp.Expr]) -> str:
+    value = _sqls(args[:1])[0]
+    sep = _sqls(args[1:2])[0] if len(args) > 1 else "','"
+    # Flink concatenates in arrival order: the input's row order, kept by DuckDB's rowid.
+    return f"string_agg({value}, {sep} ORDER BY rowid)"
+
+
+def _json_query(args: list[exp.Expr]) -> str:
+    value, path = _sqls(args[:2])
+    extracted = f"json_extract({value}, {path})"
+    return (f"CASE WHEN json_valid({value}) AND json_type({extracted}) IN ('ARRAY', 'OBJECT') "
+            f"THEN CAST({extracted} AS VARCHAR) END")
+
+
+FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
+    "CONCAT": _concat,
+    "CONCAT_WS": "concat_ws({*})",
+    "IF": "CASE WHEN {0} THEN {1} ELSE {2} END",
+    "DATE_FORMAT": _date_format,
+    "TO_TIMESTAMP": _to_timestamp,
+    "TO_TIMESTAMP_LTZ": _to_timestamp_ltz,
+    "UNIX_TIMESTAMP": _unix_timestamp,
+    "FROM_UNIXTIME": _from_unixtime,
+    "TIMESTAMPADD": _timestampadd,
+    "TIMESTAMPDIFF": _timestampdiff,
+    "SPLIT_INDEX": _split_index,
+    "REGEXP_EXTRACT": _regexp_extract,
+    "REGEXP_REPLACE": _regexp_replace,
+    "REGEXP": "regexp_matches({0}, {1})",
+    "LOCATE": "CAST(instr({1}, {0}) AS INTEGER)",
+    "INSTR": "CAST(instr({0}, {1}) AS INTEGER)",
+    "LPAD": "lpad({0}, {1}, {2})",
+    "RPAD": "rpad({0}, {1}, {2})",
+    "ROUND": _round,
+    "TRUNCATE": _truncate,
+    "MOD": "({0} % {1})",
+    "DAYOFWEEK": "CAST(dayofweek({0}) + 1 AS BIGINT)",  # Flink: Sunday = 1
+    "DAYOFMONTH": _date_part("day"),
+    "DAYOFYEAR": _date_part("dayofyear"),
+    "WEEK": _date_part("week"),  # ISO week, as Flink's
+    "QUARTER": _date_part("quarter"),
+    "YEAR": _date_part("year"),
+    "MONTH": _date_part("month"),
+    "HOUR": _date_part("hour"),
+    "MINUTE": _date_part("minute"),
+    "SECOND": _date_part("second"),
+    "LISTAGG": _listagg,
+    "JSON_QUERY": _json_query,
+    "INITCAP": "__flink_initcap({0})",
+    "REVERSE": "reverse({0})",
+    "REPEAT": "repeat({0}, {1})",
+    "LEFT": "left({0}, {1})",
+    "RIGHT": "right({0}, {1})",
+    "ASCII": "CAST(CASE WHEN {0} = '' THEN 0 ELSE ascii({0}) END AS INTEGER)",
+    "SUBSTR": "substring({*})",
+    "POWER": "power({0}, {1})",
+    "LN": "ln({0})",
+    "LOG10": "log10({0})",
+    "SIGN": "CAST(sign({0}) AS DOUBLE)",
+    "SQRT": "sqrt({0})",
+    "ABS": "abs({0})",
+    "FLOOR": "floor({0})",
+    "CEIL": "ceil({0})",
+    "GREATEST": _null_if_any_null("greatest"),
+    "LEAST": _null_if_any_null("least"),
+    "CHAR_LENGTH": "CAST(length({0}) AS INTEGER)",
+    "UPPER": "upper({0})",
+    "LOWER": "lower({0})",
+    "LTRIM": "ltrim({0})",
+    "RTRIM": "rtrim({0})",
+    "REPLACE": "replace({0}, {1}, {2})",
+}
+
+
+def _sqls(args: list[exp.Expr]) -> list[str]:
+    return [a.sql("duckdb") for a in args]
+
+
+def _expand(template: str, args: list[exp.Expr]) -> str:
+    sqls = _sqls(args)
+    return template.replace("{*}", ", ".join(sqls)).format(*sqls)
+
+
+# -- windows -----------------------------------------------------------------------------------------
+EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
+# {src}: the input relation, {ts}: its time column, {size}/{slide}/{step}/{gap}: intervals,
+# {origin}: the epoch plus the offset, {keys}: PARTITION BY list ('' for none).
+WINDOW_TEMPLATES = {
+    "TUMBLE": "SELECT *, window_start + {size} AS window_end, window_start + {size} - INTERVAL 1 MILLISECOND "
+              "AS window_time FROM (SELECT *, time_bucket({size}, {ts}, {origin}) AS window_start FROM {src})",
+    "HOP": "SELECT *, window_start + {size} AS window_end, window_start + {size} - INTERVAL 1 MILLISECOND "
+           "AS window_time FROM (SELECT *, unnest(generate_series(time_bucket({slide}, {ts}, {origin}) - {size} "
+           "+ {slide}, time_bucket({slide}, {ts}, {origin}), {slide})) AS window_start FROM {src})",
+    "CUMULATE": "SELECT *, window_end - INTERVAL 1 MILLISECOND AS window_time FROM (SELECT *, "
+                "unnest(generate_series(time_bucket({step}, {ts}, {origin}) + {step}, window_start + {size}, "
+                "{step})) AS window_end FROM (SELECT *, time_bucket({size}, {ts}, {origin}) AS window_start "
+                "FROM {src}))",
+    # Rows of one key closer than the gap share a session (touching sessions merge, as in Flink).
+    "SESSION": "SELECT * EXCLUDE (__new_session, __session), min({ts}) OVER (PARTITION BY {keys_comma}__session) "
+               "AS window_start, max({ts}) OVER (PARTITION BY {keys_comma}__session) + {gap} AS window_end, "
+               "max({ts}) OVER (PARTITION BY {keys_comma}__session) + {gap} - INTERVAL 1 MILLISECOND AS window_time "
+               "FROM (SELECT *, sum(__new_session) OVER ({partition} ORDER BY {ts} ROWS UNBOUNDED PRECEDING) "
+               "AS __session FROM (SELECT *, CASE WHEN {ts} - lag({ts}) OVER ({partition} ORDER BY {ts}) <= {gap} "
+               "THEN 0 ELSE 1 END AS __new_session FROM {src}))",
+}
+WINDOW_ARGUMENTS = {
+    "TUMBLE": ("DATA", "TIMECOL", "SIZE", "OFFSET"),
+    "HOP": ("DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"),
+    "CUMULATE": ("DATA", "TIMECOL", "STEP", "SIZE", "OFFSET"),
+    "SESSION": ("DATA", "TIMECOL", "GAP"),
+}
+# Legacy GROUP BY windows: the window function, and what its auxiliary functions read.
+GROUP_WINDOWS = {"TUMBLE": ("SIZE",), "HOP": ("SLIDE", "SIZE"), "SESSION": ("GAP",)}
+GROUP_WINDOW_PROPERTIES = {"START": "window_start", "END": "window_end", "ROWTIME": "window_time"}
+
+
+SOURCE_PLACEHOLDER = "__window_source__"
+
+
+def window_relation(kind: str, source: exp.Expr, time_column: str, intervals: dict[str, exp.Expr],
+                    keys: list[str], alias: str) -> exp.Subquery:
+    """The window TVF ``kind`` over ``source`` (a table or subquery node) as a DuckDB subquery."""
+    tree = sqlglot.parse_one(window_sql(kind, SOURCE_PLACEHOLDER, time_column, intervals, keys), read="duckdb")
+    for table in list(tree.find_all(exp.Table)):
+        if table.name == SOURCE_PLACEHOLDER:
+            table.replace(source.copy())
+    return tree.subquery(alias)
+
+
+def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, exp.Expr], keys: list[str]) -> str:
+    def interval(name):
+        node = intervals[name]
+        return f"({node.sql('duckdb')})"
+
+    origin = EPOCH + (f" + {interval('OFFSET')}" if intervals.get("OFFSET") is not None else "")
+    values = {name.lower(): interval(name) for name in intervals if intervals[name] is not None}
+    quoted = [exp.to_identifier(k).sql("duckdb") for k in keys]
+    return WINDOW_TEMPLATES[kind].format(
+        src=source, ts=exp.to_identifier(time_column).sql("duckdb"), origin=origin,
+        keys_comma="".join(f"{k}, " for k in quoted), partition=f"PARTITION BY {', '.join(quoted)}" if quoted else "",
+        **values)
 
 
 class Translator:
-    """Translates one job's queries; holds the job to resolve tables and views by name."""
+    """Translates one job's queries. Holds the job (to resolve tables and views) and a schema of
+    every table and view, so typed rules know integer from double."""
 
     def __init__(self, job: Job):
         self.job = job
+        self.schema = MappingSchema(dialect="duckdb", normalize=False)
+        self.views: dict[str, exp.Query] = {}
+        for table in job.tables.values():
+            physical = {c.name: duckdb_type(c.type) for c in table.columns if c.is_physical}
+            self.schema.add_table(table.name, physical, dialect="duckdb")
+            computed = {c.name: self.expression(c.computed, table.statement, table.name).type
+                        for c in table.columns if c.computed is not None}
+            if computed:
+                self.schema.add_table(table.name, {**physical, **{k: v.sql("duckdb") for k, v in computed.items()}},
+                                      dialect="duckdb")
+        for view in job.views.values():
+            translated = self.query(view.query, view.statement)
+            self.views[view.name] = translated
+            self.schema.add_table(view.name, {s.alias_or_name: _type_name(s) for s in translated.selects},
+                                  dialect="duckdb")
 
+    # -- entry points ----------------------------------------------------------------------------
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
-        self._refuse_untranslatable(query, stmt)
-        query = query.transform(lambda node: self._window_table_function(node, stmt), copy=False)
-        query = query.transform(lambda node: self._temporal_join(node, stmt), copy=False)
-        query = query.transform(_function_semantics, copy=False)
+        _refuse_untranslatable(query, stmt)
+        query = self._structural(query, stmt)
+        query = bottom_up(query, lambda node: _node_semantics(_flink_function(node, stmt)))
         query = query.transform(_duckdb_types, copy=False)
-        return query
+        try:
+            query = qualify(query, schema=self.schema, dialect="duckdb", quote_identifiers=False,
+                            validate_qualify_columns=False, identify=False)
+        except OptimizeError as error:
+            raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
+        query = annotate_types(query, schema=self.schema, dialect="duckdb")
+        return bottom_up(query, _typed_rewrite)
 
-    def expression(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
-        node = node.copy()
-        self._refuse_untranslatable(node, stmt)
-        return node.transform(_function_semantics, copy=False).transform(_duckdb_types, copy=False)
+    def expression(self, node: exp.Expr, stmt: Statement, table: str) -> exp.Expr:
+        """A computed column's expression over ``table``'s physical columns."""
+        select = self.query(exp.select(exp.alias_(node.copy(), "c")).from_(table), stmt)
+        return select.selects[0].this if isinstance(select.selects[0], exp.Alias) else select.selects[0]
 
-    def _refuse_untranslatable(self, tree: exp.Expr, stmt: Statement) -> None:
-        for node in tree.walk():
-            if type(node) in UNTRANSLATABLE:
-                what, hint = UNTRANSLATABLE[type(node)]
-                raise stmt.error(TranslationError, what, node, hint)
-            name = node.name.upper() if isinstance(node, exp.Anonymous) else node.key.upper()
-            if isinstance(node, (exp.Func, exp.CurrentTimestamp)) and name in PROCESSING_TIME_FUNCTIONS:
-                raise stmt.error(TranslationError, f"{name}() is processing time: a replay cannot reproduce it",
-                                 node, "use an event-time column instead")
+    # -- structural rewrites ---------------------------------------------------------------------------
+    def _structural(self, query: exp.Query, stmt: Statement) -> exp.Query:
+        query = query.transform(lambda node: self._window_table_function(node, stmt), copy=False)
+        query = query.transform(lambda node: self._group_window(node, stmt), copy=False)
+        return query.transform(lambda node: self._temporal_join(node, stmt), copy=False)
 
-    # -- window table functions -------------------------------------------------------------------
     def _window_table_function(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
         if not isinstance(node, WindowTableFunction):
             return node
-        if node.this not in SUPPORTED_WINDOWS:
-            raise stmt.error(TranslationError, f"window TVF {node.this} cannot be replayed on DuckDB yet", node,
-                             "use TUMBLE, or replay with --engine flink")
-        args = _window_arguments(node, ("DATA", "TIMECOL", "SIZE", "OFFSET"), stmt)
-        table, time_col, size = args.get("DATA"), args.get("TIMECOL"), args.get("SIZE")
-        if not isinstance(table, TableArgument) or not isinstance(time_col, Descriptor) or size is None:
-            raise stmt.error(TranslationError, "TUMBLE needs TABLE t, DESCRIPTOR(time column), size", node)
-        origin = EPOCH.copy()
-        if args.get("OFFSET") is not None:
-            origin = exp.Add(this=origin, expression=args["OFFSET"].copy())
-        ts = exp.column(time_col.expressions[0].name)
-        start = exp.func("time_bucket", size.copy(), ts, origin)
-        inner = exp.select("*", exp.alias_(start, "window_start")).from_(table.this.copy())
-        end = exp.Add(this=exp.column("window_start"), expression=size.copy())
-        window_time = exp.Sub(this=end.copy(), expression=exp.Interval(this=exp.Literal.string("1"),
-                                                                         unit=exp.var("MILLISECOND")))
-        outer = exp.select("*", exp.alias_(end, "window_end"), exp.alias_(window_time, "window_time")) \
-            .from_(inner.subquery("w"))
-        return outer.subquery(node.alias or table.this.name)
+        if node.this not in WINDOW_TEMPLATES:
+            raise stmt.error(TranslationError, f"window TVF {node.this} is not a Flink window function", node)
+        args = _window_arguments(node, WINDOW_ARGUMENTS[node.this], stmt)
+        table, time_col = args.pop("DATA", None), args.pop("TIMECOL", None)
+        if not isinstance(table, TableArgument) or not isinstance(time_col, Descriptor):
+            raise stmt.error(TranslationError, f"{node.this} needs TABLE t and DESCRIPTOR(time column)", node)
+        keys = [c.name for c in table.args.get("partition_by") or []]
+        return window_relation(node.this, exp.to_table(table.this.name), time_col.expressions[0].name, args, keys,
+                               node.alias or table.this.name)
 
-    # -- event-time temporal joins ----------------------------------------------------------------
+    def _group_window(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
+        """``GROUP BY k, TUMBLE(ts, size)`` with TUMBLE_START/END/ROWTIME -> a window TVF and its columns."""
+        if not isinstance(node, exp.Select) or not node.args.get("group"):
+            return node
+        group = node.args["group"]
+        windows = [g for g in group.expressions if isinstance(g, exp.Anonymous) and g.name.upper() in GROUP_WINDOWS]
+        if not windows:
+            return node
+        if len(windows) > 1:
+            raise stmt.error(TranslationError, "only one group window per GROUP BY", windows[1])
+        window = windows[0]
+        kind = window.name.upper()
+        time_col, *intervals = window.expressions
+        if not isinstance(time_col, exp.Column) or len(intervals) != len(GROUP_WINDOWS[kind]):
+            raise stmt.error(TranslationError, f"{kind}(time column, {', '.join(GROUP_WINDOWS[kind]).lower()}) "
+                             "expected", window)
+        source = node.args["from_"].this
+        if node.args.get("joins") or not isinstance(source, (exp.Table, exp.Subquery)):
+            raise stmt.error(TranslationError, f"GROUP BY {kind}(...) over joins cannot be replayed yet",
+                             window, "join in a view, then group the view")
+        keys = [g.name for g in group.expressions if g is not window and isinstance(g, exp.Column)] \
+            if kind == "SESSION" else []
+        relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
+                                   source.alias_or_name)
+        node.set("from_", exp.From(this=relation))
+        group.set("expressions", [g for g in group.expressions if g is not window]
+                  + [exp.column("window_start"), exp.column("window_end"), exp.column("window_time")])
+
+        def auxiliary(inner: exp.Expr) -> exp.Expr:
+            if isinstance(inner, exp.Anonymous) and "_" in inner.name:
+                prefix, _, prop = inner.name.upper().rpartition("_")
+                if prefix == kind and prop in GROUP_WINDOW_PROPERTIES:
+                    return exp.column(GROUP_WINDOW_PROPERTIES[prop])
+            return inner
+
+        for key in ("expressions", "having", "order"):
+            if node.args.get(key) is not None:
+                value = node.args[key]
+                node.set(key, [v.transform(auxiliary) for v in value] if isinstance(value, list)
+                         else value.transform(auxiliary))
+        return node
+
     def _temporal_join(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
         if not isinstance(node, exp.Join) or not isinstance(node.this, exp.Table) \
                 or not isinstance(node.this.args.get("version"), exp.Version):
@@ -108,9 +456,8 @@ class Translator:
                 raise stmt.error(TranslationError, f"temporal join condition `{part.sql()}` cannot be replayed "
                                  "yet: only key equalities", part, "move other predicates to WHERE")
         as_of = exp.GTE(this=probe_time.copy(), expression=exp.column(time_col, table=alias))
-        join = exp.Join(this=history.subquery(alias), method="ASOF", side=side or None,
+        return exp.Join(this=history.subquery(alias), method="ASOF", side=side or None,
                         on=exp.and_(condition.copy(), as_of))
-        return join
 
     def _versions(self, table: exp.Table, stmt: Statement) -> tuple[exp.Query, str]:
         """Every version of a versioned table or view, and its time column."""
@@ -125,15 +472,41 @@ class Translator:
             view = self.job.views[name]
             found = _versioned_view(view.query)
             if found:
-                return self.query(found[0], view.statement), found[1]
+                return self._structural(found[0], view.statement), found[1]
             raise stmt.error(TranslationError, f"view `{name}` is not a versioned view", table,
                              "a versioned view keeps the last row per key: ROW_NUMBER() OVER (PARTITION BY key "
                              "ORDER BY time DESC) = 1")
         raise stmt.error(TranslationError, f"unknown table `{name}`", table)
 
 
+def bottom_up(tree: exp.Expr, rewrite: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+    """Apply ``rewrite`` to every node, children before parents, so a rule sees translated arguments.
+    A replacement keeps the annotated type of the node it replaces."""
+    for node in reversed(list(tree.walk())):  # reversed pre-order: descendants first
+        new = rewrite(node)
+        if new is not node:
+            if new.type is None and node.type is not None:
+                new.type = node.type
+            if node is tree:
+                tree = new
+            else:
+                node.replace(new)
+    return tree
+
+
+def _refuse_untranslatable(tree: exp.Expr, stmt: Statement) -> None:
+    for node in tree.walk():
+        if type(node) in UNTRANSLATABLE:
+            what, hint = UNTRANSLATABLE[type(node)]
+            raise stmt.error(TranslationError, what, node, hint)
+        name = node.name.upper() if isinstance(node, exp.Anonymous) else node.key.upper()
+        if isinstance(node, (exp.Func, exp.CurrentTimestamp)) and name in PROCESSING_TIME_FUNCTIONS:
+            raise stmt.error(TranslationError, f"{name}() is processing time: a replay cannot reproduce it",
+                             node, "use an event-time column instead")
+
+
 def _window_arguments(node: WindowTableFunction, order: tuple[str, ...], stmt: Statement) -> dict[str, exp.Expr]:
-    args = {}
+    args: dict[str, exp.Expr] = {}
     for position, arg in enumerate(node.expressions):
         if isinstance(arg, exp.Kwarg):
             args[arg.this.name.upper()] = arg.expression
@@ -171,16 +544,112 @@ def _versioned_view(query: exp.Query) -> tuple[exp.Query, str] | None:
     return None
 
 
-def _function_semantics(node: exp.Expr) -> exp.Expr:
-    rewrite = FUNCTION_SEMANTICS.get(type(node))
-    return rewrite(node) if rewrite else node
+def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
+    if not isinstance(node, exp.Anonymous):
+        return node
+    rule = FUNCTIONS.get(node.name.upper())
+    if rule is None:
+        return node  # a user function (model) or a DuckDB namesake with the same meaning
+    args = list(node.expressions)
+    try:
+        sql = rule(args) if callable(rule) else _expand(rule, args)
+    except (ValueError, IndexError) as error:
+        raise stmt.error(TranslationError, f"{node.name.upper()}: {error}", node) from None
+    return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
+
+
+def _node_semantics(node: exp.Expr) -> exp.Expr:
+    """Nodes sqlglot knows whose DuckDB rendering would mean something else than in Flink."""
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Var) and node.expression.name.upper() == "JSON":
+        return sqlglot.parse_one(f"coalesce(json_valid({node.this.sql('duckdb')}), false)", read="duckdb")
+    if isinstance(node, exp.JSONValue):
+        value, path = node.this.sql("duckdb"), node.args["path"].sql("duckdb")
+        extracted = f"json_extract({value}, {path})"
+        sql = (f"CASE WHEN json_valid({value}) AND json_type({extracted}) NOT IN ('ARRAY', 'OBJECT', 'NULL') "
+               f"THEN json_extract_string({value}, {path}) END")
+        if isinstance(node.args.get("returning"), exp.DataType):
+            sql = f"TRY_CAST({sql} AS {node.args['returning'].sql('duckdb')})"
+        return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
+    if isinstance(node, (exp.Floor, exp.Ceil)) and node.args.get("to") is not None:
+        unit, value = node.args["to"].name.lower(), node.this.sql("duckdb")
+        if isinstance(node, exp.Floor):
+            return sqlglot.parse_one(f"date_trunc('{unit}', {value})", read="duckdb")
+        return sqlglot.parse_one(f"CASE WHEN date_trunc('{unit}', {value}) = {value} THEN {value} "
+                                 f"ELSE date_trunc('{unit}', {value}) + INTERVAL 1 {unit} END", read="duckdb")
+    if isinstance(node, exp.Extract):
+        unit = node.this.name.upper()
+        if unit in ("DOW", "DAYOFWEEK"):
+            return sqlglot.parse_one(f"CAST(dayofweek({node.expression.sql('duckdb')}) + 1 AS BIGINT)", read="duckdb")
+        return exp.cast(node, exp.DType.BIGINT)
+    return node
+
+
+def _is(node: exp.Expr, *types) -> bool:
+    return node.type is not None and node.type.is_type(*types)
+
+
+INTEGERS = (exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT)
+FRACTIONAL = (exp.DType.DOUBLE, exp.DType.FLOAT, exp.DType.DECIMAL)
+
+
+def _typed_rewrite(node: exp.Expr) -> exp.Expr:
+    rule = TYPED_REWRITES.get(type(node))
+    return rule(node) if rule else node
+
+
+def _integer_division(node: exp.Div) -> exp.Expr:
+    # Flink: INT / INT is an INT, truncated toward zero (DuckDB's // truncates too).
+    if _is(node.this, *INTEGERS) and _is(node.expression, *INTEGERS):
+        return exp.IntDiv(this=node.this, expression=node.expression)
+    return node
+
+
+def _average(node: exp.Avg) -> exp.Expr:
+    # Flink: AVG of integers is an integer of the same type, truncated toward zero.
+    if _is(node.this, *INTEGERS):
+        return exp.cast(exp.func("trunc", node.copy()), node.this.type.copy())
+    return node
+
+
+def _cast(node: exp.Cast) -> exp.Expr:
+    source, target = node.this, node.to
+    if target.is_type(*INTEGERS) and _is(source, *FRACTIONAL):
+        return exp.cast(exp.func("trunc", source.copy()), target.copy())  # Flink truncates, DuckDB rounds
+    if target.is_type(exp.DType.TEXT, exp.DType.VARCHAR):
+        if _is(source, exp.DType.BOOLEAN):
+            return exp.Upper(this=node.copy())  # TRUE / FALSE
+        if _is(source, exp.DType.DOUBLE, exp.DType.FLOAT):
+            return exp.func("__flink_double_to_string", source.copy())  # Java's Double.toString
+        if _is(source, exp.DType.TIMESTAMP):
+            return exp.func("strftime", source.copy(), exp.Literal.string("%Y-%m-%d %H:%M:%S.%g"))
+        if _is(source, exp.DType.TIMESTAMPTZ):
+            return exp.func("strftime", source.copy(), exp.Literal.string("%Y-%m-%d %H:%M:%S.%g"))
+    if target.is_type(exp.DType.TIMESTAMP) and _is(source, exp.DType.TIMESTAMPTZ):
+        # TIMESTAMP_LTZ -> TIMESTAMP reads the instant in the local time zone.
+        return sqlglot.parse_one(f"CAST(strftime({source.sql('duckdb')}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)",
+                                 read="duckdb")
+    return node
+
+
+TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
+    exp.Div: _integer_division,
+    exp.Avg: _average,
+    exp.Cast: _cast,
+}
 
 
 def _duckdb_types(node: exp.Expr) -> exp.Expr:
     # DuckDB's TIMESTAMP takes no precision; Flink's TIMESTAMP(3) values are millisecond timestamps.
     if isinstance(node, exp.DataType) and node.this == exp.DType.TIMESTAMP and node.expressions:
         return exp.DataType.build("TIMESTAMP")
+    if isinstance(node, exp.DataType) and node.this == exp.DType.TIMESTAMPLTZ:
+        return exp.DataType.build("TIMESTAMPTZ")
     return node
+
+
+def _type_name(select: exp.Expr) -> str:
+    kind = select.type
+    return "UNKNOWN" if kind is None or kind.is_type(exp.DType.UNKNOWN) else kind.sql("duckdb")
 
 
 def duckdb_type(dtype: exp.DataType) -> str:
