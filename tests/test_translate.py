@@ -24,22 +24,36 @@ CREATE TEMPORARY VIEW all_rates AS SELECT * FROM rate_log;
 """
 
 PAIRS = [
-    ("SELECT DAYOFWEEK(ts) FROM orders", "SELECT (DAYOFWEEK(ts) + 1) FROM orders"),
+    # DAYOFWEEK: Flink counts Sunday as 1, DuckDB as 0.
+    ("SELECT DAYOFWEEK(ts) FROM orders",
+     "SELECT (CAST(DAYOFWEEK(orders.ts) + 1 AS BIGINT)) AS _col_0 FROM orders AS orders"),
     ("SELECT CAST(ts AS TIMESTAMP(3)), CAST(cur AS STRING) FROM orders",
-     "SELECT CAST(ts AS TIMESTAMP), CAST(cur AS TEXT) FROM orders"),
+     "SELECT CAST(orders.ts AS TIMESTAMP) AS ts, CAST(orders.cur AS TEXT) AS cur FROM orders AS orders"),
+    # Integer division and AVG of integers stay integers, as in Flink.
+    ("SELECT id / 2, AVG(id) FROM orders GROUP BY id",
+     "SELECT orders.id // 2 AS _col_0, CAST(TRUNC(AVG(orders.id)) AS BIGINT) AS _col_1 FROM orders AS orders "
+     "GROUP BY orders.id"),
+    ("SELECT CAST(amount AS INT), CONCAT(cur, '-') FROM orders",
+     "SELECT CAST(TRUNC(orders.amount) AS INT) AS amount, (CAST(orders.cur AS TEXT) || CAST('-' AS TEXT)) AS _col_1 "
+     "FROM orders AS orders"),
     ("SELECT o.id, r.rate FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur",
-     "SELECT o.id, r.rate FROM orders AS o ASOF JOIN (SELECT * FROM rates) AS r "
-     "ON o.cur = r.cur AND o.ts >= r.ts"),
+     "SELECT o.id AS id, r.rate AS rate FROM orders AS o ASOF JOIN (SELECT rates.cur AS cur, rates.rate AS rate, "
+     "rates.ts AS ts FROM rates AS rates) AS r ON o.cur = r.cur AND o.ts >= r.ts"),
     ("SELECT o.id, r.rate FROM orders AS o LEFT JOIN latest_rates FOR SYSTEM_TIME AS OF o.ts AS r "
      "ON o.cur = r.cur",
-     "SELECT o.id, r.rate FROM orders AS o ASOF LEFT JOIN (SELECT cur, rate, ts FROM (SELECT *, ROW_NUMBER() "
-     "OVER (PARTITION BY cur ORDER BY ts DESC) AS rownum FROM rate_log)) AS r ON o.cur = r.cur AND o.ts >= r.ts"),
+     "SELECT o.id AS id, r.rate AS rate FROM orders AS o ASOF LEFT JOIN (SELECT _0.cur AS cur, _0.rate AS rate, "
+     "_0.ts AS ts FROM (SELECT rate_log.cur AS cur, rate_log.rate AS rate, rate_log.ts AS ts, ROW_NUMBER() OVER "
+     "(PARTITION BY rate_log.cur ORDER BY rate_log.ts DESC) AS rownum FROM rate_log AS rate_log) AS _0) AS r "
+     "ON o.cur = r.cur AND o.ts >= r.ts"),
     ("SELECT cur, window_start, SUM(amount) FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' HOUR)) "
      "GROUP BY cur, window_start, window_end",
-     "SELECT cur, window_start, SUM(amount) FROM (SELECT *, window_start + INTERVAL '1' HOUR AS window_end, "
-     "window_start + INTERVAL '1' HOUR - INTERVAL '1' MILLISECOND AS window_time FROM (SELECT *, "
-     "TIME_BUCKET(INTERVAL '1' HOUR, ts, CAST('1970-01-01 00:00:00' AS TIMESTAMP)) AS window_start FROM orders) "
-     "AS w) AS orders GROUP BY cur, window_start, window_end"),
+     "SELECT orders.cur AS cur, orders.window_start AS window_start, SUM(orders.amount) AS _col_2 FROM "
+     "(SELECT _0.id AS id, _0.cur AS cur, _0.amount AS amount, _0.ts AS ts, _0.window_start AS window_start, "
+     "_0.window_start + (INTERVAL '1' HOUR) AS window_end, _0.window_start + (INTERVAL '1' HOUR) - INTERVAL '1' "
+     "MILLISECOND AS window_time FROM (SELECT orders.id AS id, orders.cur AS cur, orders.amount AS amount, "
+     "orders.ts AS ts, TIME_BUCKET((INTERVAL '1' HOUR), orders.ts, CAST('1970-01-01 00:00:00' AS TIMESTAMP)) "
+     "AS window_start FROM orders AS orders) AS _0) AS orders GROUP BY orders.cur, orders.window_start, "
+     "orders.window_end"),
 ]
 
 
@@ -77,7 +91,8 @@ def test_tumble_windows_align_to_the_epoch(job):
     sql = translate(job, "SELECT window_start, window_end, window_time FROM TABLE(TUMBLE(TABLE orders, "
                          "DESCRIPTOR(ts), INTERVAL '15' MINUTE))")
     con = duckdb.connect()
-    con.execute("CREATE TABLE orders AS SELECT TIMESTAMP '2013-11-03 10:44:59.999' AS ts")
+    con.execute("CREATE TABLE orders AS SELECT 1 AS id, 'EUR' AS cur, 1.0 AS amount, "
+                "TIMESTAMP '2013-11-03 10:44:59.999' AS ts")
     start, end, window_time = con.execute(sql).fetchone()
     assert (str(start), str(end), str(window_time)) == (
         "2013-11-03 10:30:00", "2013-11-03 10:45:00", "2013-11-03 10:44:59.999000")
@@ -85,8 +100,11 @@ def test_tumble_windows_align_to_the_epoch(job):
 
 REFUSED = [
     ("SELECT id, PROCTIME() FROM orders", "processing time", 1, 12),
-    ("SELECT *\nFROM TABLE(HOP(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE))",
-     "HOP cannot be replayed", 2, None),
+    ("SELECT *\nFROM TABLE(SLIDE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTE))",
+     "SLIDE is not a Flink window function", 2, None),
+    ("SELECT DATE_FORMAT(ts, cur) FROM orders", "needs a literal format", 1, 8),
+    ("SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY cur ORDER BY ts MEASURES A.id AS aid "
+     "PATTERN (A) DEFINE A AS A.amount > 10)", "MATCH_RECOGNIZE", 1, None),
     ("SELECT o.id FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur AND o.amount > r.rate",
      "only key equalities", 1, None),
     ("SELECT o.id FROM orders AS o JOIN all_rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur",

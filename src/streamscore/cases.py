@@ -79,10 +79,10 @@ def discover(path: Path) -> list[Case]:
 def read_expected(sink: TableDef, path: Path) -> pd.DataFrame:
     """Expected rows (JSON Lines), typed by the sink's declared columns as a replay's output is."""
     con = duckdb.connect()
-    frame = con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json")).df() if path.stat().st_size else \
-        con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json") + " LIMIT 0").df()
+    # Through Arrow, as a replay's Parquet output is read, so both sides have the same pandas types.
+    table = con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json")).to_arrow_table()
     con.close()
-    return frame
+    return table.to_pandas()
 
 
 def write_expected(parquet: Path, path: Path) -> None:

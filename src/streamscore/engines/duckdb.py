@@ -98,6 +98,7 @@ class DuckDBEngine:
         return result
 
     def register_models(self, con: duckdb.DuckDBPyConnection, job: Job) -> None:
+        self.project.import_udfs()
         for function in job.functions.values():
             module_name, _, attribute = function.target.rpartition(".")
             try:
@@ -197,8 +198,9 @@ def java_double_to_string(value: float) -> str:
 
 
 def flink_initcap(text: str) -> str:
-    """Flink's INITCAP: each run of letters and digits gets an upper first letter, the rest lower."""
-    return re.sub(r"[^\W_]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:].lower(), text)
+    """Flink's INITCAP: each run of ASCII letters and digits gets an upper first letter, the rest lower;
+    other characters stay as they are and separate words (ÄÖÜ straße -> ÄÖÜ StraßE)."""
+    return re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:].lower(), text)
 
 
 def _vectorized(function, result_type):
@@ -212,8 +214,9 @@ def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TEMPORARY MACRO {name}{body}")
     con.create_function("__flink_double_to_string", _vectorized(java_double_to_string, pa.string()),
                         [duckdb.sqltypes.DOUBLE], duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
-    con.create_function("__flink_initcap", _vectorized(flink_initcap, pa.string()),
-                        [duckdb.sqltypes.VARCHAR], duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
+    for name, function in (("__flink_initcap", flink_initcap), ("__flink_upper", str.upper)):
+        con.create_function(name, _vectorized(function, pa.string()), [duckdb.sqltypes.VARCHAR],
+                            duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
 
 
 def _arrow_scorer(score, arity: int):

@@ -48,7 +48,7 @@ FLINK_FUNCTIONS = frozenset({
     "LOCATE", "INSTR", "LPAD", "RPAD", "TRUNCATE", "ROUND", "MOD", "DAYOFWEEK", "DAYOFMONTH", "DAYOFYEAR",
     "WEEK", "QUARTER", "YEAR", "MONTH", "HOUR", "MINUTE", "SECOND", "LISTAGG", "JSON_QUERY", "INITCAP",
     "REVERSE", "REPEAT", "LEFT", "RIGHT", "ASCII", "SUBSTR", "POWER", "LN", "LOG10", "SIGN", "SQRT", "ABS",
-    "FLOOR", "CEIL", "GREATEST", "LEAST", "CHAR_LENGTH", "UPPER", "LOWER", "LTRIM", "RTRIM", "REPLACE",
+    "GREATEST", "LEAST", "CHAR_LENGTH", "UPPER", "LOWER", "LTRIM", "RTRIM", "REPLACE",
 })
 
 
@@ -62,6 +62,7 @@ class FlinkTokenizer(tokens.Tokenizer):
         "BYTES": TokenType.VARBINARY,
         "TIMESTAMP_LTZ": TokenType.TIMESTAMPLTZ,
         "MODEL": TokenType.MODEL,
+        "MATCH_RECOGNIZE": TokenType.MATCH_RECOGNIZE,
     }
     # EXECUTE would swallow the rest of the statement as an opaque command string; Flink's
     # EXECUTE STATEMENT SET BEGIN ... END holds real statements.
@@ -88,7 +89,7 @@ class FlinkParser(parser.Parser):
     FUNCTIONS = {name: builder for name, builder in parser.Parser.FUNCTIONS.items() if name not in FLINK_FUNCTIONS}
 
     FUNCTION_PARSERS = {
-        **parser.Parser.FUNCTION_PARSERS,
+        **{name: p for name, p in parser.Parser.FUNCTION_PARSERS.items() if name not in FLINK_FUNCTIONS},
         "JSON_VALUE": lambda self: self._parse_json_value(json_path=False),
     }
 

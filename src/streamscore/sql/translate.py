@@ -77,7 +77,7 @@ def _date_part(part: str) -> str:
 
 def _concat(args: list[exp.Expr]) -> str:
     # Flink's CONCAT is NULL when any argument is; DuckDB's skips NULLs, its || does not.
-    return "(" + " || ".join(f"CAST({a} AS VARCHAR)" for a in _sqls(args)) + ")"
+    return " || ".join(f"CAST({a} AS VARCHAR)" for a in _sqls(args))
 
 
 def _strftime_literal(node: exp.Expr, function: str) -> str:
@@ -122,7 +122,7 @@ def _to_timestamp_ltz(args: list[exp.Expr]) -> str:
     if precision not in ("0", "3"):
         raise ValueError("TO_TIMESTAMP_LTZ precision must be 0 or 3")
     seconds = value if precision == "0" else f"({value} / 1000.0)"
-    return f"make_timestamptz(CAST(round({seconds} * 1000000) AS BIGINT))"
+    return f"CAST(make_timestamptz(CAST(round({seconds} * 1000000) AS BIGINT)) AS TIMESTAMPTZ)"
 
 
 TIME_UNITS = {"SECOND": "second", "MINUTE": "minute", "HOUR": "hour", "DAY": "day", "WEEK": "week",
@@ -152,7 +152,8 @@ def _timestampdiff(args: list[exp.Expr]) -> str:
 
 def _split_index(args: list[exp.Expr]) -> str:
     value, sep, index = _sqls(args)
-    return f"CASE WHEN {index} >= 0 THEN string_split({value}, {sep})[{index} + 1] END"
+    # Flink: an empty string has no fields; a negative or too large index is NULL.
+    return f"CASE WHEN {index} >= 0 AND {value} <> '' THEN string_split({value}, {sep})[{index} + 1] END"
 
 
 def _regexp_extract(args: list[exp.Expr]) -> str:
@@ -166,8 +167,8 @@ def _regexp_replace(args: list[exp.Expr]) -> str:
     replacement = args[2]
     if not (isinstance(replacement, exp.Literal) and replacement.is_string):
         raise ValueError("REGEXP_REPLACE needs a literal replacement to be replayed")
-    # Java's $1 is RE2's \1.
-    converted = re.sub(r"\$(\d)", r"\\\1", replacement.name)
+    # Flink replaces with the text as written ($1 is not a group): escape RE2's backslash references.
+    converted = replacement.name.replace("\\", "\\\\")
     return f"regexp_replace({value}, {pattern}, {exp.Literal.string(converted).sql('duckdb')}, 'g')"
 
 
@@ -244,7 +245,9 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "REPEAT": "repeat({0}, {1})",
     "LEFT": "left({0}, {1})",
     "RIGHT": "right({0}, {1})",
-    "ASCII": "CAST(CASE WHEN {0} = '' THEN 0 ELSE ascii({0}) END AS INTEGER)",
+    # Flink: the first UTF-8 byte, as a signed Java byte.
+    "ASCII": "CAST(CASE WHEN {0} = '' THEN 0 ELSE (CAST('0x' || left(hex(encode({0})), 2) AS INTEGER) + 128) % 256 "
+             "- 128 END AS INTEGER)",
     "SUBSTR": "substring({*})",
     "POWER": "power({0}, {1})",
     "LN": "ln({0})",
@@ -252,12 +255,10 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "SIGN": "CAST(sign({0}) AS DOUBLE)",
     "SQRT": "sqrt({0})",
     "ABS": "abs({0})",
-    "FLOOR": "floor({0})",
-    "CEIL": "ceil({0})",
     "GREATEST": _null_if_any_null("greatest"),
     "LEAST": _null_if_any_null("least"),
     "CHAR_LENGTH": "CAST(length({0}) AS INTEGER)",
-    "UPPER": "upper({0})",
+    "UPPER": "__flink_upper({0})",  # Java's full case mapping: straße -> STRASSE
     "LOWER": "lower({0})",
     "LTRIM": "ltrim({0})",
     "RTRIM": "rtrim({0})",
@@ -266,7 +267,9 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
 
 
 def _sqls(args: list[exp.Expr]) -> list[str]:
-    return [a.sql("duckdb") for a in args]
+    """Arguments as DuckDB SQL, parenthesized unless atomic, so templates cannot re-associate them."""
+    atomic = (exp.Column, exp.Literal, exp.Paren, exp.Null, exp.Boolean, exp.Func)
+    return [a.sql("duckdb") if isinstance(a, atomic) else f"({a.sql('duckdb')})" for a in args]
 
 
 def _expand(template: str, args: list[exp.Expr]) -> str:
@@ -560,7 +563,7 @@ def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
 
 def _node_semantics(node: exp.Expr) -> exp.Expr:
     """Nodes sqlglot knows whose DuckDB rendering would mean something else than in Flink."""
-    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Var) and node.expression.name.upper() == "JSON":
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.JSON):
         return sqlglot.parse_one(f"coalesce(json_valid({node.this.sql('duckdb')}), false)", read="duckdb")
     if isinstance(node, exp.JSONValue):
         value, path = node.this.sql("duckdb"), node.args["path"].sql("duckdb")
@@ -588,6 +591,8 @@ def _is(node: exp.Expr, *types) -> bool:
     return node.type is not None and node.type.is_type(*types)
 
 
+TIMESTAMPS = (exp.DType.TIMESTAMP, exp.DType.TIMESTAMPNTZ, exp.DType.TIMESTAMP_MS, exp.DType.TIMESTAMP_S,
+              exp.DType.TIMESTAMP_NS)
 INTEGERS = (exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT)
 FRACTIONAL = (exp.DType.DOUBLE, exp.DType.FLOAT, exp.DType.DECIMAL)
 
@@ -620,11 +625,10 @@ def _cast(node: exp.Cast) -> exp.Expr:
             return exp.Upper(this=node.copy())  # TRUE / FALSE
         if _is(source, exp.DType.DOUBLE, exp.DType.FLOAT):
             return exp.func("__flink_double_to_string", source.copy())  # Java's Double.toString
-        if _is(source, exp.DType.TIMESTAMP):
+        if _is(source, *TIMESTAMPS, exp.DType.TIMESTAMPTZ):
+            # Flink prints TIMESTAMP(3) and TIMESTAMP_LTZ(3) with their milliseconds.
             return exp.func("strftime", source.copy(), exp.Literal.string("%Y-%m-%d %H:%M:%S.%g"))
-        if _is(source, exp.DType.TIMESTAMPTZ):
-            return exp.func("strftime", source.copy(), exp.Literal.string("%Y-%m-%d %H:%M:%S.%g"))
-    if target.is_type(exp.DType.TIMESTAMP) and _is(source, exp.DType.TIMESTAMPTZ):
+    if target.is_type(*TIMESTAMPS) and _is(source, exp.DType.TIMESTAMPTZ):
         # TIMESTAMP_LTZ -> TIMESTAMP reads the instant in the local time zone.
         return sqlglot.parse_one(f"CAST(strftime({source.sql('duckdb')}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)",
                                  read="duckdb")
@@ -640,7 +644,7 @@ TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
 
 def _duckdb_types(node: exp.Expr) -> exp.Expr:
     # DuckDB's TIMESTAMP takes no precision; Flink's TIMESTAMP(3) values are millisecond timestamps.
-    if isinstance(node, exp.DataType) and node.this == exp.DType.TIMESTAMP and node.expressions:
+    if isinstance(node, exp.DataType) and node.this in TIMESTAMPS and node.expressions:
         return exp.DataType.build("TIMESTAMP")
     if isinstance(node, exp.DataType) and node.this == exp.DType.TIMESTAMPLTZ:
         return exp.DataType.build("TIMESTAMPTZ")

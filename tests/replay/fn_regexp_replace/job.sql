@@ -1,4 +1,4 @@
--- REGEXP_REPLACE replaces every match and uses $n group references; REGEXP matches anywhere.
+-- REGEXP_REPLACE replaces every match, its replacement taken literally ($2 is not a group); REGEXP matches anywhere.
 
 CREATE TABLE results (
   id INT, r1 STRING, r2 STRING, r3 BOOLEAN

@@ -1,0 +1,38 @@
+"""The replay corpus (tests/replay/): every case on DuckDB and on Flink against Flink's expected rows.
+
+A case passes only when both engines give the expected rows; expected rows were written by Flink
+(`streamscore test --regenerate`) and are committed.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from streamscore.cases import discover, run_case
+from streamscore.engines.duckdb import DuckDBEngine
+from streamscore.replay import format_diff
+
+CORPUS = Path(__file__).parent / "replay"
+CASES = discover(CORPUS)
+
+
+def _check(result):
+    problems = [format_diff(d, "expected", result.engine) for d in result.diffs if not d.equal]
+    assert result.passed, result.error or "\n".join(problems)
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 80
+    for case in CASES:
+        assert list(case.expected_dir.glob("*.jsonl")), f"{case.name} has no expected rows"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_duckdb(case, project, tmp_path):
+    _check(run_case(case, DuckDBEngine(project), tmp_path))
+
+
+@pytest.mark.flink
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_flink(case, flink_engine, tmp_path):
+    _check(run_case(case, flink_engine, tmp_path))
