@@ -91,3 +91,35 @@ def test_cli_error_is_one_line_and_exit_2(project, capsys):
                  "--input", "planes=x.csv"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "planes" in err and "\n" not in err
+
+
+LATE_JOB = """
+CREATE TABLE readings (id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '10' SECOND)
+  WITH ('connector' = 'filesystem', 'path' = 'x', 'format' = 'json');
+CREATE TABLE results (id INT, n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO results
+SELECT id, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE PRECEDING AND CURRENT ROW) FROM readings;
+"""
+
+
+def test_late_rows_are_counted_and_dropped_on_request(project, tmp_path):
+    from streamscore.sql.statements import parse_job
+
+    seconds = [0, 5, 30, 22, 19, 40, 29, 41]  # arrival order; watermark = max so far - 10 s
+    (tmp_path / "readings.jsonl").write_text("".join(
+        f'{{"id": {i}, "ts": "2024-01-01 00:00:{s:02d}.000"}}\n' for i, s in enumerate(seconds)))
+    late, mark = set(), None
+    for i, s in enumerate(seconds):
+        if mark is not None and s <= mark:
+            late.add(i)
+        mark = max(mark if mark is not None else s - 10, s - 10)
+    assert late == {4, 6}  # 19 after 30 (mark 20); 29 after 40 (mark 30)
+    (tmp_path / "job.sql").write_text(LATE_JOB)
+    job = parse_job(tmp_path / "job.sql")
+    inputs = {"readings": tmp_path / "readings.jsonl"}
+    kept = DuckDBEngine(project).replay(job, inputs, tmp_path / "all")
+    dropped = DuckDBEngine(project, drop_late=True).replay(job, inputs, tmp_path / "dropped")
+    assert kept.late_rows == dropped.late_rows == {"readings": len(late)}
+    assert kept.rows["results"] == len(seconds)
+    ids = set(pd.read_parquet(dropped.sinks["results"])["id"])
+    assert ids == set(range(len(seconds))) - late

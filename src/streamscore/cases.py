@@ -80,7 +80,7 @@ def read_expected(sink: TableDef, path: Path) -> pd.DataFrame:
     """Expected rows (JSON Lines), typed by the sink's declared columns as a replay's output is."""
     con = duckdb.connect()
     # Through Arrow, as a replay's Parquet output is read, so both sides have the same pandas types.
-    table = con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json")).to_arrow_table()
+    table = con.sql(DuckDBEngine.physical_columns_sql(sink, path, "json", sink=True)).to_arrow_table()
     con.close()
     return table.to_pandas()
 

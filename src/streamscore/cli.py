@@ -51,7 +51,11 @@ def cmd_replay(args) -> int:
 
     project, job, inputs = _job_and_inputs(args)
     output = Path(args.output or project.build_dir / "replay" / job.name / args.engine)
-    result = replay(project, job, inputs, output, args.engine)
+    result = replay(project, job, inputs, output, args.engine, drop_late=args.drop_late)
+    for source, late in result.late_rows.items():
+        if late:
+            print(f"{source}: {late:,} late rows (at or behind the watermark on arrival)"
+                  + (", dropped" if args.drop_late else "; --drop-late drops them"))
     for sink, path in result.sinks.items():
         print(f"{sink}: {result.rows[sink]:,} rows -> {path}")
     print(f"{args.engine} replay took {result.seconds:.1f}s")
@@ -214,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p)
     p.add_argument("--output", help="folder for <sink>.parquet (default build/replay/<job>/<engine>)")
     p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
+    p.add_argument("--drop-late", action="store_true", help="drop rows a watermark makes late (DuckDB)")
 
     p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink")
     inputs(p)

@@ -42,8 +42,9 @@ def parse_inputs(pairs: list[str]) -> dict[str, Path]:
     return inputs
 
 
-def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine: str = "duckdb") -> ReplayResult:
-    return get_engine(engine, project).replay(job, inputs, output_dir)
+def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine: str = "duckdb",
+           drop_late: bool = False) -> ReplayResult:
+    return get_engine(engine, project, drop_late=drop_late).replay(job, inputs, output_dir)
 
 
 @dataclass

@@ -17,14 +17,19 @@ class ReplayResult:
     sinks: dict[str, Path] = field(default_factory=dict)  # sink name -> Parquet file
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # Per source with a watermark: rows at or behind the watermark when they arrive (file order).
+    late_rows: dict[str, int] = field(default_factory=dict)
 
 
-def get_engine(name: str, project):
+def get_engine(name: str, project, drop_late: bool = False):
+    from streamscore.errors import ConfigError
+
     if name == "duckdb":
         from streamscore.engines.duckdb import DuckDBEngine
-        return DuckDBEngine(project)
+        return DuckDBEngine(project, drop_late=drop_late)
+    if drop_late:
+        raise ConfigError("--drop-late is for DuckDB replays: Flink drops late rows itself")
     if name == "flink":
         from streamscore.engines.flink import FlinkEngine
         return FlinkEngine(project)
-    from streamscore.errors import ConfigError
     raise ConfigError(f"unknown engine {name!r}: use duckdb or flink")

@@ -39,8 +39,9 @@ def _literal(value: str) -> str:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, project):
+    def __init__(self, project, drop_late: bool = False):
         self.project = project
+        self.drop_late = drop_late
 
     # -- the interface ---------------------------------------------------------------------------
     def translate(self, job: Job, inputs: dict[str, Path] | None = None) -> list[str]:
@@ -71,8 +72,11 @@ class DuckDBEngine:
         else:
             skipped = job.views_calling(set(job.functions))
         translator = Translator(job)
+        self.late_rows = {}
         for source in job.sources:
             self._execute(con, self._source_sql(source, self._input_for(source, inputs), translator), source)
+            if source.watermark:
+                self.late_rows[source.name] = self._late_rows(con, source, translator)
         for view in job.views.values():
             if view.name in skipped:
                 continue
@@ -85,7 +89,7 @@ class DuckDBEngine:
         output_dir.mkdir(parents=True, exist_ok=True)
         con = self.connect(job, inputs)
         translator = Translator(job)
-        result = ReplayResult(self.name)
+        result = ReplayResult(self.name, late_rows=dict(self.late_rows))
         for sink in job.sinks:
             queries = [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
             path = output_dir / f"{sink.name}.parquet"
@@ -139,9 +143,10 @@ class DuckDBEngine:
         return Path(path)
 
     @staticmethod
-    def physical_columns_sql(source: TableDef, path: Path | None, fmt: str | None = None) -> str:
-        """SELECT of the table's physical columns from its file, cast to the declared types."""
-        physical = [c for c in source.columns if c.is_physical]
+    def physical_columns_sql(source: TableDef, path: Path | None, fmt: str | None = None, sink: bool = False) -> str:
+        """SELECT of the table's columns read from its file, cast to the declared types: a source's
+        physical and METADATA columns, a sink's physical columns (what an INSERT writes)."""
+        physical = [c for c in source.columns if (c.is_physical if sink else c.in_replay_file)]
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
         fmt = fmt or (file_format(path) if path else "json")
         reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
@@ -154,12 +159,27 @@ class DuckDBEngine:
             if column.computed is not None:
                 expr = translator.expression(column.computed, source.statement, source.name).sql("duckdb")
                 computed.append(f"{expr} AS {_ident(column.name)}")
-            elif column.metadata is not None:
-                raise source.statement.error(EngineError, f"metadata column `{column.name}` has no value in a replay")
         select = (f"SELECT *{''.join(', ' + c for c in computed)} FROM ({self.physical_columns_sql(source, path)}) "
                   f"AS {_ident(source.name)}")
         # Materialized once: every view and sink reads the same rows.
         return f"CREATE OR REPLACE TEMPORARY TABLE {source.name} AS {select}"
+
+    def _late_rows(self, con, source: TableDef, translator: Translator) -> int:
+        """Count (and with ``drop_late``, delete) rows at or behind the watermark when they arrive.
+
+        The watermark after each row is the largest watermark expression so far, in file order (as
+        if Flink emitted one per row; its periodic watermarks lag, so it drops at most these). OVER
+        aggregations and interval and temporal joins drop such rows; a window only once it closed.
+        """
+        rowtime, expression = source.watermark
+        watermark = translator.expression(expression, source.statement, source.name).sql("duckdb")
+        late = (f"SELECT rowid AS late_row FROM (SELECT rowid, {_ident(rowtime)} <= max({watermark}) OVER "
+                f"(ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late "
+                f"FROM {_ident(source.name)} AS {_ident(source.name)}) WHERE late")
+        count = con.execute(f"SELECT count(*) FROM ({late})").fetchone()[0]
+        if count and self.drop_late:
+            con.execute(f"DELETE FROM {_ident(source.name)} WHERE rowid IN ({late})")
+        return count
 
     @staticmethod
     def _execute(con, sql: str, owner) -> None:

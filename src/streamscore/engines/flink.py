@@ -62,10 +62,14 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def with_options(table: TableDef, options: dict[str, str]) -> str:
-    """The table's CREATE TABLE as written, with its WITH clause replaced by ``options``."""
-    text = table.statement.text
-    head = text[: table.statement.with_clause_at] if table.statement.with_clause_at is not None else text
+def with_options(table: TableDef, options: dict[str, str], replay: bool = False) -> str:
+    """The table's CREATE TABLE as written, with its WITH clause replaced by ``options``.
+
+    ``replay``: METADATA columns become physical ones, read from the replay's input file."""
+    stmt = table.statement
+    head = stmt.text[: stmt.with_clause_at] if stmt.with_clause_at is not None else stmt.text
+    if replay and stmt.replay_head is not None:
+        head = stmt.replay_head
     body = ",\n  ".join(f"{_quote(k)} = {_quote(v)}" for k, v in options.items())
     return f"{head.rstrip()} WITH (\n  {body}\n)"
 
@@ -94,7 +98,7 @@ def _read_json_sink(sink: TableDef, folder: Path) -> pa.Table:
     if not files:
         return _sink_schema(sink).empty_table()
     con = duckdb.connect()
-    tables = [con.sql(DuckDBEngine.physical_columns_sql(sink, f, 'json')).to_arrow_table() for f in files]
+    tables = [con.sql(DuckDBEngine.physical_columns_sql(sink, f, 'json', sink=True)).to_arrow_table() for f in files]
     con.close()
     return pa.concat_tables(tables).cast(_sink_schema(sink))
 
@@ -176,9 +180,9 @@ class FlinkEngine:
                 else:
                     conf.set(key, value)
 
-    def _prepare(self, t_env, job: Job, bind):
+    def _prepare(self, t_env, job: Job, bind, replay: bool = False):
         """A fresh database holding the job's tables (options from ``bind``), functions and views;
-        returns a statement set holding the job's INSERTs."""
+        returns a statement set holding the job's INSERTs. ``replay``: tables read files."""
         self.project.import_udfs()
         database = f"streamscore_{next(_database_ids)}"
         t_env.execute_sql(f"CREATE DATABASE {database}")
@@ -188,7 +192,7 @@ class FlinkEngine:
             if table.name in needed:
                 options = bind(table)
                 if options is not None:
-                    self._execute(t_env, with_options(table, options), table.statement)
+                    self._execute(t_env, with_options(table, options, replay), table.statement)
         for function in job.functions.values():
             self._execute(t_env, function.statement.text, function.statement)
         for view in job.views.values():
@@ -229,7 +233,7 @@ class FlinkEngine:
             shutil.rmtree(work / "sinks", ignore_errors=True)
             with self._job_settings(t_env, job):
                 try:
-                    statement_set = self._prepare(t_env, job, bind)
+                    statement_set = self._prepare(t_env, job, bind, replay=True)
                     statement_set.execute().wait()
                     break
                 except EngineError as error:

@@ -27,6 +27,12 @@ class Descriptor(exp.Expression):
     arg_types = {"expressions": True}
 
 
+class MetadataColumn(exp.Expression):
+    """``METADATA [FROM 'key'] [VIRTUAL]`` on a column: a value the connector supplies (Kafka offset, ...)."""
+
+    arg_types = {"this": False, "virtual": False}
+
+
 class WindowTableFunction(exp.Expression):
     """``TABLE(TUMBLE|HOP|CUMULATE|SESSION(...))`` in a FROM clause.
 
@@ -79,6 +85,10 @@ class FlinkParser(parser.Parser):
             )
         ),
     }
+    CONSTRAINT_PARSERS["METADATA"] = lambda self: self.expression(MetadataColumn(
+        this=self._match(TokenType.FROM) and self._parse_string(),
+        virtual=self._match_text_seq("VIRTUAL"),
+    ))
     SCHEMA_UNNAMED_CONSTRAINTS = {*parser.Parser.SCHEMA_UNNAMED_CONSTRAINTS, "WATERMARK"}
 
     # SESSION(ts, gap) is a legacy group window function in Flink, not a keyword.
@@ -169,6 +179,8 @@ class FlinkGenerator(Generator):
         WindowTableFunction: _window_table_function_sql,
         TableArgument: _table_argument_sql,
         Descriptor: lambda self, e: f"DESCRIPTOR({self.expressions(e, flat=True)})",
+        MetadataColumn: lambda self, e: "METADATA" + (f" FROM {self.sql(e, 'this')}" if e.this else "")
+        + (" VIRTUAL" if e.args.get("virtual") else ""),
         exp.DayOfWeek: lambda self, e: f"DAYOFWEEK({self.sql(e, 'this')})",
         exp.Kwarg: lambda self, e: f"{self.sql(e, 'this')} => {self.sql(e, 'expression')}",
         exp.WatermarkColumnConstraint: lambda self, e: (

@@ -17,7 +17,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from streamscore.errors import ParseError, SqlError
-from streamscore.sql.dialect import Flink
+from streamscore.sql.dialect import Flink, MetadataColumn
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Statement:
     tree: exp.Expr
     with_clause_at: int | None = None  # offset in ``text`` of a CREATE TABLE's top-level WITH
     query_at: int | None = None  # offset in ``text`` of an INSERT's query
+    replay_head: str | None = None  # CREATE TABLE up to WITH, METADATA columns made physical (for replays)
 
     def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
         """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
@@ -54,6 +55,11 @@ class ColumnDef:
     @property
     def is_physical(self) -> bool:
         return self.computed is None and self.metadata is None
+
+    @property
+    def in_replay_file(self) -> bool:
+        """Physical and metadata columns: a replay reads both from the input file."""
+        return self.computed is None
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,24 @@ def _with_clause_offset(tokens: list[Token]) -> int | None:
     return None
 
 
+def _without_metadata(text: str, tokens: list[Token]) -> str | None:
+    """The CREATE TABLE text with every column's ``METADATA [FROM 'k'] [VIRTUAL]`` cut out, or None."""
+    base, depth, cuts, start = tokens[0].start, 0, [], None
+    for tok in tokens:
+        if start is not None and depth == 1 and tok.token_type in (TokenType.COMMA, TokenType.R_PAREN):
+            cuts.append((start, tok.start - base))
+            start = None
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 1 and tok.text.upper() == "METADATA":
+            start = tok.start - base
+    for begin, end in reversed(cuts):
+        text = text[:begin].rstrip() + text[end:]
+    return text if cuts else None
+
+
 def _insert_query_offset(tokens: list[Token]) -> int:
     """Where the query of ``INSERT INTO t [(cols)] <query>`` starts."""
     i = 2  # INSERT INTO | INSERT OVERWRITE
@@ -239,6 +263,8 @@ def _table_def(tree: exp.Create, stmt: Statement) -> TableDef:
                 kind = constraint.kind
                 if isinstance(kind, exp.ComputedColumnConstraint):
                     computed = kind.this
+                elif isinstance(kind, MetadataColumn):
+                    metadata = kind.name if kind.this else item.name
                 elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
                     primary_key = [item.name]
             columns.append(ColumnDef(item.name, item.args.get("kind"), computed, metadata))
@@ -270,7 +296,9 @@ def parse_job(job_path: Path, table_files: list[Path] = ()) -> Job:
 def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
     tree = stmt.tree
     if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-        stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, _with_clause_offset(tokens))
+        with_at = _with_clause_offset(tokens)
+        replay_head = _without_metadata(stmt.text[:with_at] if with_at is not None else stmt.text, tokens)
+        stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, with_at, replay_head=replay_head)
         table = _table_def(tree, stmt)
         _check_new(job, table.name, stmt)
         job.tables[table.name] = table

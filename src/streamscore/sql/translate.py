@@ -346,7 +346,7 @@ class Translator:
         self.schema = MappingSchema(dialect="duckdb", normalize=False)
         self.views: dict[str, exp.Query] = {}
         for table in job.tables.values():
-            physical = {c.name: duckdb_type(c.type) for c in table.columns if c.is_physical}
+            physical = {c.name: duckdb_type(c.type) for c in table.columns if c.in_replay_file}
             self.schema.add_table(table.name, physical, dialect="duckdb")
             computed = {c.name: self.expression(c.computed, table.statement, table.name).type
                         for c in table.columns if c.computed is not None}
