@@ -98,3 +98,32 @@ def test_train_from_the_jobs_feature_view(project, small_files, tmp_path):
     trained = Model(tmp_path / "risk")
     assert trained.metadata.data_fingerprint == metadata.data_fingerprint
     assert 0 < trained.score([np.full(1, 10.0)] * len(FEATURES))[0] < 1
+
+
+CALL = "delay_risk(dep_hour, day_of_week, distance, departures_1h,"
+BAD_CALLS = [
+    (CALL.replace("dep_hour, day_of_week", "day_of_week, dep_hour"),
+     "argument 1 of delay_risk() is column `day_of_week` but model delay_risk's feature 1 is `dep_hour`"),
+    (CALL.replace("dep_hour, ", ""), "passes 10 arguments but model delay_risk takes 11 features"),
+    (CALL.replace("dep_hour", "UPPER(carrier)"), "argument 1 of delay_risk() (`UPPER(carrier)`) is"),
+]
+
+
+@pytest.mark.parametrize("call, message", BAD_CALLS)
+def test_model_calls_are_checked_before_the_job(project_copy, small_files, tmp_path, call, message):
+    from streamscore.engines.flink import FlinkEngine
+
+    job_file = project_copy.root / "sql" / "jobs" / "flight_delays.sql"
+    text = job_file.read_text()
+    assert CALL in text
+    job_file.write_text(text.replace(CALL, call))
+    job = project_copy.job(job_file)
+    with pytest.raises(ModelError, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
+        DuckDBEngine(project_copy).replay(job, small_files, tmp_path)
+    assert f"flight_delays.sql:{text[:text.index(CALL)].count(chr(10)) + 1}:" in str(error.value)
+    engine = FlinkEngine(project_copy)
+    try:
+        with pytest.raises(ModelError, match="delay_risk"):  # Flink checks before planning, no JVM needed
+            engine._prepare(None, job, bind=None)
+    finally:
+        engine.close()

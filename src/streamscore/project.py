@@ -15,6 +15,9 @@ from streamscore.sql.statements import Job, parse_job
 class Project:
     root: Path
 
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
     @classmethod
     def find(cls, start: Path | str = ".") -> "Project":
         """The project holding ``start``: the nearest folder upwards with sql/ and connectors/."""
@@ -30,8 +33,8 @@ class Project:
 
     def job(self, path: Path | str) -> Job:
         path = Path(path)
-        if not path.is_absolute() and not path.exists():
-            path = self.root / path
+        if not path.is_absolute() and (self.root / path).exists():
+            path = self.root / path  # relative to the project first, then to the current folder
         if not path.exists():
             raise ConfigError(f"job file {path} does not exist")
         self.import_udfs()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import time
@@ -16,8 +15,8 @@ from sqlglot import exp
 
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
-from streamscore.errors import ConfigError, EngineError, ModelError
-from streamscore.models import model_of
+from streamscore.errors import ConfigError, EngineError
+from streamscore.models.checks import check_job_models, resolve_model
 from streamscore.sql.statements import InsertDef, Job, TableDef
 from streamscore.sql.translate import Translator, duckdb_type
 
@@ -62,16 +61,16 @@ class DuckDBEngine:
 
         ``models=False`` skips the model functions (training runs before the model exists).
         """
+        translator = Translator(job)
         con = duckdb.connect()
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
         con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}")
         register_flink_helpers(con)
         skipped = set()
         if models:
-            self.register_models(con, job)
+            self.register_models(con, job, translator)
         else:
             skipped = job.views_calling(set(job.functions))
-        translator = Translator(job)
         self.late_rows = {}
         for source in job.sources:
             self._execute(con, self._source_sql(source, self._input_for(source, inputs), translator), source)
@@ -101,15 +100,12 @@ class DuckDBEngine:
         result.seconds = time.perf_counter() - started
         return result
 
-    def register_models(self, con: duckdb.DuckDBPyConnection, job: Job) -> None:
+    def register_models(self, con: duckdb.DuckDBPyConnection, job: Job, translator: Translator) -> None:
+        """Each model function as a fixed-arity Arrow UDF, after its calls are checked."""
         self.project.import_udfs()
+        check_job_models(job, translator)
         for function in job.functions.values():
-            module_name, _, attribute = function.target.rpartition(".")
-            try:
-                target = getattr(importlib.import_module(module_name), attribute)
-            except (ImportError, AttributeError) as error:
-                raise function.statement.error(ModelError, f"cannot load {function.target}: {error}") from None
-            model = model_of(target)
+            model = resolve_model(function)
             con.create_function(function.name, _arrow_scorer(model.score, model.arity),
                                 [duckdb.sqltypes.DOUBLE] * model.arity, duckdb.sqltypes.DOUBLE,
                                 type="arrow", null_handling="special", side_effects=False)

@@ -24,6 +24,7 @@ from sqlglot import exp
 from streamscore.config import Profile, file_format
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
+from streamscore.models.checks import check_job_models
 from streamscore.sql.statements import InsertDef, Job, Statement, TableDef
 from streamscore.vendor import kafka_connector_jars
 
@@ -184,6 +185,7 @@ class FlinkEngine:
         """A fresh database holding the job's tables (options from ``bind``), functions and views;
         returns a statement set holding the job's INSERTs. ``replay``: tables read files."""
         self.project.import_udfs()
+        check_job_models(job)  # before Flink plans anything: clearer errors than a failing worker
         database = f"streamscore_{next(_database_ids)}"
         t_env.execute_sql(f"CREATE DATABASE {database}")
         t_env.use_database(database)

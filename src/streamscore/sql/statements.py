@@ -34,7 +34,9 @@ class Statement:
     def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
         """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
         line, column = self.line, self.column
-        start = (node.meta or {}).get("start") if node is not None else None
+        # Positions live on the nodes made from tokens (identifiers, literals): take the first one.
+        start = next((n.meta["start"] for n in node.walk() if n.meta and "start" in n.meta), None) \
+            if node is not None else None
         if start is not None:  # offset in the statement text -> position in the file
             before = self.text[:start]
             newlines = before.count("\n")

@@ -240,7 +240,7 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "SECOND": _date_part("second"),
     "LISTAGG": _listagg,
     "JSON_QUERY": _json_query,
-    "INITCAP": "__flink_initcap({0})",
+    "INITCAP": "CAST(__flink_initcap({0}) AS VARCHAR)",
     "REVERSE": "reverse({0})",
     "REPEAT": "repeat({0}, {1})",
     "LEFT": "left({0}, {1})",
@@ -258,7 +258,7 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "GREATEST": _null_if_any_null("greatest"),
     "LEAST": _null_if_any_null("least"),
     "CHAR_LENGTH": "CAST(length({0}) AS INTEGER)",
-    "UPPER": "__flink_upper({0})",  # Java's full case mapping: straße -> STRASSE
+    "UPPER": "CAST(__flink_upper({0}) AS VARCHAR)",  # Java's full case mapping: straße -> STRASSE
     "LOWER": "lower({0})",
     "LTRIM": "ltrim({0})",
     "RTRIM": "rtrim({0})",
