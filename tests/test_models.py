@@ -12,6 +12,7 @@ from streamscore.errors import ModelError
 from streamscore.models import Model, model_function, model_of
 from streamscore.models.scorer import ModelMetadata
 from streamscore.models.train import TrainSpec, auc, train
+from streamscore.sql.statements import parse_job
 
 FEATURES = ["dep_hour", "day_of_week", "distance", "departures_1h", "temp", "dewp", "humid", "wind_speed",
             "precip", "pressure", "visib"]
@@ -127,3 +128,43 @@ def test_model_calls_are_checked_before_the_job(project_copy, small_files, tmp_p
             engine._prepare(None, job, bind=None)
     finally:
         engine.close()
+
+
+FEATURE_DDL = ("dep_hour DOUBLE, day_of_week DOUBLE, distance DOUBLE, departures_1h DOUBLE, temp DOUBLE, "
+               "dewp DOUBLE, humid DOUBLE, wind_speed DOUBLE, precip DOUBLE, pressure DOUBLE, visib DOUBLE")
+MODEL_JOB = """
+CREATE TABLE f (x DOUBLE) WITH ('connector' = 'filesystem', 'path' = 'f.jsonl', 'format' = 'json');
+CREATE TABLE results (x DOUBLE, risk DOUBLE) WITH ('connector' = 'blackhole');
+CREATE TEMPORARY MODEL m INPUT ({inputs}) OUTPUT (risk DOUBLE) WITH ({options});
+INSERT INTO results SELECT x, risk FROM ML_PREDICT(TABLE f, MODEL {model}, DESCRIPTOR({columns}));
+"""
+GOOD = {"inputs": FEATURE_DDL, "options": "'provider' = 'lightgbm', 'path' = 'udfs/models/delay_risk'",
+        "model": "m", "columns": ", ".join(["x"] * 11)}
+BAD_MODELS = [
+    ({"inputs": FEATURE_DDL.replace("dep_hour", "hour")}, "does not match the model file's features"),
+    ({"inputs": FEATURE_DDL.replace("visib DOUBLE", "visib STRING")}, "does not match the model file's features"),
+    ({"options": "'provider' = 'openai', 'path' = 'udfs/models/delay_risk'"}, "provider 'openai' cannot run"),
+    ({"options": "'provider' = 'lightgbm', 'path' = 'udfs/models/delay_risk', 'version' = '7'"}, "'version' = '7'"),
+    ({"options": "'provider' = 'lightgbm', 'path' = 'udfs/models/nothing'"}, "nothing.txt is missing"),
+    ({"model": "other"}, "unknown model `other`"),
+    ({"columns": "x, x"}, "passes 2 columns to model m, which takes 11"),
+]
+
+
+def _model_job(tmp_path, **changes):
+    (tmp_path / "f.jsonl").write_text('{"x": 1.5}\n{"x": null}\n')
+    (tmp_path / "job.sql").write_text(MODEL_JOB.format(**{**GOOD, **changes}))
+    return parse_job(tmp_path / "job.sql")
+
+
+def test_ml_predict_scores_like_the_function(project, tmp_path, model):
+    result = DuckDBEngine(project).replay(_model_job(tmp_path), {"f": tmp_path / "f.jsonl"}, tmp_path / "out")
+    rows = duckdb.sql(f"SELECT x, risk FROM '{result.sinks['results']}' ORDER BY x NULLS LAST").fetchall()
+    assert [r[1] for r in rows] == list(model.score([np.array([1.5, np.nan])] * 11))
+
+
+@pytest.mark.parametrize("changes, message", BAD_MODELS)
+def test_model_declarations_are_checked(project, tmp_path, changes, message):
+    with pytest.raises(ModelError, match=message) as error:
+        DuckDBEngine(project).replay(_model_job(tmp_path, **changes), {"f": tmp_path / "f.jsonl"}, tmp_path / "out")
+    assert str(error.value).startswith(str(tmp_path / "job.sql"))

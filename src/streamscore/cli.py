@@ -93,7 +93,7 @@ def cmd_train(args) -> int:
 
     project, job, inputs = _job_and_inputs(args)
     spec = TrainSpec(Path(args.query), args.label, args.time_column, args.valid_from, Path(args.output),
-                     rounds=args.rounds)
+                     rounds=args.rounds, version=args.model_version)
     train(project, job.path, inputs, spec)
     return 0
 
@@ -244,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-from", required=True, help="rows at or after this time validate")
     p.add_argument("--output", required=True, help="model path without suffix (writes .txt and .json)")
     p.add_argument("--rounds", type=int, default=400)
+    p.add_argument("--model-version", default="1", help="written to the model's metadata (default 1)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("produce", help="send a JSON Lines file into a table's Kafka topic")

@@ -16,7 +16,8 @@ from sqlglot import exp
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
-from streamscore.models.checks import check_job_models, resolve_model
+from streamscore.models.checks import check_job_models, resolve_declared_model, resolve_model
+from streamscore.sql.rewrites import model_function_name
 from streamscore.sql.statements import InsertDef, Job, TableDef
 from streamscore.sql.translate import Translator, duckdb_type
 
@@ -104,9 +105,11 @@ class DuckDBEngine:
         """Each model function as a fixed-arity Arrow UDF, after its calls are checked."""
         self.project.import_udfs()
         check_job_models(job, translator)
-        for function in job.functions.values():
-            model = resolve_model(function)
-            con.create_function(function.name, _arrow_scorer(model.score, model.arity),
+        scorers = {f.name: resolve_model(f) for f in job.functions.values()}
+        scorers.update({model_function_name(m): resolve_declared_model(self.project.root, m)
+                        for m in job.models.values()})
+        for name, model in scorers.items():
+            con.create_function(name, _arrow_scorer(model.score, model.arity),
                                 [duckdb.sqltypes.DOUBLE] * model.arity, duckdb.sqltypes.DOUBLE,
                                 type="arrow", null_handling="special", side_effects=False)
 

@@ -24,7 +24,10 @@ from sqlglot import exp
 from streamscore.config import Profile, file_format
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
-from streamscore.models.checks import check_job_models
+from streamscore.models import model_function
+from streamscore.models.checks import check_job_models, resolve_declared_model
+from streamscore.sql.dialect import Flink
+from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, model_function_name
 from streamscore.sql.statements import InsertDef, Job, Statement, TableDef
 from streamscore.vendor import kafka_connector_jars
 
@@ -197,12 +200,18 @@ class FlinkEngine:
                     self._execute(t_env, with_options(table, options, replay), table.statement)
         for function in job.functions.values():
             self._execute(t_env, function.statement.text, function.statement)
+        for model in job.models.values():
+            # Flink keeps the model in its catalog; streamscore supplies the in-process scorer.
+            resolve_declared_model(self.project.root, model)
+            self._execute(t_env, model.statement.text, model.statement)
+            t_env.create_temporary_function(model_function_name(model),
+                                            model_function(self.project.root / model.options["path"]))
         for view in job.views.values():
-            self._execute(t_env, view.statement.text, view.statement)
+            self._execute(t_env, _runnable_text(job, view.statement), view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
             try:
-                statement_set.add_insert_sql(insert.statement.text)
+                statement_set.add_insert_sql(_runnable_text(job, insert.statement))
             except Exception as error:
                 raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
                     from None
@@ -360,6 +369,13 @@ class FlinkEngine:
         if error is not None:
             raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
         return "FINISHED"
+
+def _runnable_text(job: Job, stmt: Statement) -> str:
+    """The statement as written, unless it calls ML_PREDICT: then with the call inlined (see rewrites)."""
+    if not has_ml_predict(stmt.tree):
+        return stmt.text
+    return inline_ml_predict(stmt.tree, job, stmt).sql(Flink)
+
 
 def _fed_updates(message: str) -> bool:
     return "doesn't support consuming update" in message

@@ -93,3 +93,31 @@ def check_job_models(job: Job, translator=None) -> dict[str, Model]:
     except TranslationError:
         typed = [tree for tree, _ in written]  # untyped: number and names are still checked
     return check_model_calls(job, [(tree, typed_tree, stmt) for (tree, stmt), typed_tree in zip(written, typed)])
+
+
+def resolve_declared_model(root, model_def) -> Model:
+    """The model of a ``CREATE MODEL``: its file loads and matches the declared INPUT and version."""
+    from pathlib import Path
+
+    from streamscore.sql.rewrites import check_model_declaration
+
+    check_model_declaration(model_def)
+    stmt = model_def.statement
+    path = Path(model_def.options["path"])
+    try:
+        model = Model(path if path.is_absolute() else Path(root) / path)
+    except ModelError as error:
+        raise stmt.error(ModelError, f"model {model_def.name}: {error}") from None
+    features = model.metadata.features
+    declared = [(c.name, c.type.sql(Flink)) for c in model_def.inputs]
+    expected = [(f["name"], f["type"]) for f in features]
+    if [n.lower() for n, _ in declared] != [n.lower() for n, _ in expected] or \
+            [t.upper() for _, t in declared] != [t.upper() for _, t in expected]:
+        wanted = ", ".join(f"{n} {t}" for n, t in expected)
+        raise stmt.error(ModelError, f"model {model_def.name}: INPUT ({', '.join(f'{n} {t}' for n, t in declared)}) "
+                         f"does not match the model file's features", stmt.tree, f"declare INPUT ({wanted})")
+    version = model_def.options.get("version")
+    if version is not None and version != model.metadata.version:
+        raise stmt.error(ModelError, f"model {model_def.name}: 'version' = '{version}' but {path} is version "
+                         f"{model.metadata.version}", stmt.tree, "point 'path' at that version's file")
+    return model

@@ -23,6 +23,7 @@ class ModelMetadata:
     name: str
     features: list[dict]  # [{"name": ..., "type": "DOUBLE"}] in the order the function takes them
     label: str
+    version: str = "1"
     objective: str = "binary"
     output: str = "probability"
     query: str = ""

@@ -48,6 +48,7 @@ class TrainSpec:
     valid_from: str
     output: Path
     rounds: int = 400
+    version: str = "1"
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -117,6 +118,7 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
         name=spec.output.name,
         features=[{"name": f, "type": _SQL_TYPES[table.schema.field(f).type]} for f in features],
         label=spec.label,
+        version=spec.version,
         query=query_text.strip(),
         data_fingerprint=fingerprint.hexdigest(),
         metrics=metrics,

@@ -33,6 +33,29 @@ class MetadataColumn(exp.Expression):
     arg_types = {"this": False, "virtual": False}
 
 
+class CreateModel(exp.Expression):
+    """``CREATE [TEMPORARY] MODEL m INPUT (...) OUTPUT (...) [COMMENT '...'] WITH (...)`` (Flink 2.1+)."""
+
+    arg_types = {"this": True, "inputs": True, "outputs": True, "properties": False, "temporary": False,
+                 "exists": False, "comment": False}
+
+
+class ModelArgument(exp.Expression):
+    """``MODEL m`` passed to ML_PREDICT."""
+
+    arg_types = {"this": True}
+
+
+class MLPredict(exp.Expression):
+    """``ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(cols) [, config])`` in a FROM clause."""
+
+    arg_types = {"expressions": True, "alias": False}
+
+    @property
+    def alias(self) -> str:
+        return self.args["alias"].name if self.args.get("alias") else ""
+
+
 class WindowTableFunction(exp.Expression):
     """``TABLE(TUMBLE|HOP|CUMULATE|SESSION(...))`` in a FROM clause.
 
@@ -106,8 +129,45 @@ class FlinkParser(parser.Parser):
     # In Flink, FOR SYSTEM_TIME AS OF only means an event-time temporal join.
     VERSION_PHRASES = {("FOR", "SYSTEM_TIME"): "SYSTEM_TIME"}
 
+    def _parse_create(self):
+        index = self._index
+        temporary = self._match(TokenType.TEMPORARY)
+        if self._match(TokenType.MODEL):
+            return self._parse_create_model(bool(temporary))
+        self._retreat(index)
+        return super()._parse_create()
+
+    def _parse_create_model(self, temporary: bool) -> CreateModel:
+        exists = self._parse_exists(not_=True)
+        name = self._parse_table_parts(schema=True)
+        inputs = outputs = None
+        if self._match_text_seq("INPUT"):
+            inputs = self._parse_schema()
+        if self._match_text_seq("OUTPUT"):
+            outputs = self._parse_schema()
+        comment = self._match(TokenType.COMMENT) and self._parse_string()
+        properties = self._parse_properties()
+        return self.expression(CreateModel(this=name, inputs=inputs, outputs=outputs, properties=properties,
+                                           temporary=temporary, exists=exists, comment=comment or None))
+
     def _parse_table(self, schema=False, joins=False, alias_tokens=None, parse_bracket=False,
                      is_db_reference=False, parse_partition=False, consume_pipe=False):
+        if (
+            not schema
+            and self._curr
+            and self._curr.text.upper() == "ML_PREDICT"
+            and self._next
+            and self._next.token_type == TokenType.L_PAREN
+        ):
+            start = self._curr
+            self._advance(2)
+            node = self.expression(MLPredict(expressions=self._parse_csv(self._parse_table_function_argument)))
+            self._match_r_paren()
+            node.update_positions(start)
+            alias = self._parse_table_alias(alias_tokens=self.TABLE_ALIAS_TOKENS)
+            if alias:
+                node.set("alias", alias)
+            return node
         if (
             not schema
             and self._curr
@@ -142,6 +202,8 @@ class FlinkParser(parser.Parser):
             key = self._parse_var(any_token=True)
             self._match(TokenType.FARROW)
             return self.expression(exp.Kwarg(this=key, expression=self._parse_table_function_argument()))
+        if self._match(TokenType.MODEL):
+            return self.expression(ModelArgument(this=self._parse_table_parts()))
         if self._match(TokenType.TABLE):
             table = self._parse_table_parts()
             partition = None
@@ -183,6 +245,9 @@ class FlinkGenerator(Generator):
         + (" VIRTUAL" if e.args.get("virtual") else ""),
         exp.DayOfWeek: lambda self, e: f"DAYOFWEEK({self.sql(e, 'this')})",
         exp.Kwarg: lambda self, e: f"{self.sql(e, 'this')} => {self.sql(e, 'expression')}",
+        ModelArgument: lambda self, e: f"MODEL {self.sql(e, 'this')}",
+        MLPredict: lambda self, e: f"ML_PREDICT({self.expressions(e, flat=True)})"
+        + (f" AS {self.sql(e, 'alias')}" if e.args.get("alias") else ""),
         exp.WatermarkColumnConstraint: lambda self, e: (
             f"WATERMARK FOR {self.sql(e, 'this')} AS {self.sql(e, 'expression')}"
         ),

@@ -17,7 +17,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from streamscore.errors import ParseError, SqlError
-from streamscore.sql.dialect import Flink, MetadataColumn
+from streamscore.sql.dialect import CreateModel, Flink, MetadataColumn, MLPredict
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,17 @@ class FunctionDef:
 
 
 @dataclass(frozen=True)
+class ModelDef:
+    """``CREATE MODEL``: a model's declared inputs and outputs and its WITH options (provider, path, version)."""
+
+    name: str
+    inputs: list[ColumnDef]
+    outputs: list[ColumnDef]
+    options: dict[str, str]
+    statement: Statement
+
+
+@dataclass(frozen=True)
 class InsertDef:
     sink: str
     columns: list[str] | None
@@ -110,6 +121,7 @@ class Job:
     tables: dict[str, TableDef] = field(default_factory=dict)
     views: dict[str, ViewDef] = field(default_factory=dict)
     functions: dict[str, FunctionDef] = field(default_factory=dict)
+    models: dict[str, ModelDef] = field(default_factory=dict)
     inserts: list[InsertDef] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
 
@@ -123,12 +135,13 @@ class Job:
         return [self.tables[n] for n in names]
 
     def views_calling(self, functions: set[str]) -> set[str]:
-        """Views that call any of ``functions``, directly or through other views."""
+        """Views that call any of ``functions`` or ML_PREDICT, directly or through other views."""
         calling: set[str] = set()
         for name, view in self.views.items():  # declaration order: a view only reads earlier views
             called = {f.name.lower() for f in view.query.find_all(exp.Anonymous)}
             read = {t.name for t in view.query.find_all(exp.Table)}
-            if called & {f.lower() for f in functions} or read & calling:
+            predicts = view.query.find(MLPredict) is not None
+            if called & {f.lower() for f in functions} or read & calling or predicts:
                 calling.add(name)
         return calling
 
@@ -304,6 +317,16 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
         table = _table_def(tree, stmt)
         _check_new(job, table.name, stmt)
         job.tables[table.name] = table
+    elif isinstance(tree, CreateModel):
+        name = tree.this.name
+        if name in job.models:
+            raise stmt.error(ParseError, f"model `{name}` is declared twice", tree)
+        columns = {key: [ColumnDef(c.name, c.args.get("kind")) for c in (tree.args.get(key) or exp.Schema()).expressions]
+                   for key in ("inputs", "outputs")}
+        properties = tree.args.get("properties")
+        options = {p.name: _string_value(p.args["value"]) for p in (properties.expressions if properties else [])
+                   if isinstance(p, exp.Property)}
+        job.models[name] = ModelDef(name, columns["inputs"], columns["outputs"], options, stmt)
     elif isinstance(tree, exp.Create) and tree.kind == "VIEW":
         name = tree.this.name
         _check_new(job, name, stmt)
@@ -332,7 +355,7 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
             job.settings[_string_value(eq.this)] = _string_value(eq.expression)
     else:
         raise stmt.error(ParseError, f"unsupported statement: {tree.key.upper()}", tree,
-                         hint="a job holds CREATE TABLE/VIEW/FUNCTION, SET and INSERT INTO statements")
+                         hint="a job holds CREATE TABLE/VIEW/FUNCTION/MODEL, SET and INSERT INTO statements")
     job.statements.append(stmt)
 
 

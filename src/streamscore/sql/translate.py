@@ -26,6 +26,7 @@ from sqlglot.schema import MappingSchema
 
 from streamscore.errors import TranslationError
 from streamscore.sql.dialect import Descriptor, TableArgument, WindowTableFunction
+from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement
 
 # -- refusals --------------------------------------------------------------------------------------
@@ -381,6 +382,7 @@ class Translator:
 
     # -- structural rewrites ---------------------------------------------------------------------------
     def _structural(self, query: exp.Query, stmt: Statement) -> exp.Query:
+        query = inline_ml_predict(query, self.job, stmt)
         query = query.transform(lambda node: self._window_table_function(node, stmt), copy=False)
         query = query.transform(lambda node: self._group_window(node, stmt), copy=False)
         return query.transform(lambda node: self._temporal_join(node, stmt), copy=False)
