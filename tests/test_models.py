@@ -48,12 +48,44 @@ def test_wrong_arity_is_an_error_not_a_null(model):
         model.score([np.zeros(3)] * 4)
 
 
-def test_score_equals_booster_predict_with_nulls_as_missing(model):
+def _random_features(rows=5000):
     rng = np.random.default_rng(7)
-    columns = [rng.normal(50, 30, 500) for _ in FEATURES]
+    columns = [rng.normal(50, 30, rows) for _ in FEATURES]
     columns[4][::7] = np.nan  # temp missing, as when no weather reading exists
+    return columns
+
+
+def test_compiled_scores_equal_booster_predict_with_nulls_as_missing(model):
+    assert model.compiled is not None
+    columns = _random_features()
     expected = lightgbm.Booster(model_file=str(model.path.with_suffix(".txt"))).predict(np.column_stack(columns))
-    assert np.array_equal(model.score(columns), expected)
+    assert np.abs(model.score(columns) - expected).max() <= 1e-12
+    assert np.array_equal(Model(model.path, compile=False).score(columns), expected)
+
+
+def test_compiling_falls_back_to_lightgbm_with_a_message(model, monkeypatch, tmp_path, capsys):
+    import lleaves
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError("no LLVM here")
+
+    monkeypatch.setenv("STREAMSCORE_CACHE_DIR", str(tmp_path))  # nothing cached: it must compile
+    monkeypatch.setattr(lleaves.Model, "compile", refuse)
+    fallback = Model(model.path)
+    assert fallback.compiled is None
+    assert "scoring delay_risk.txt with LightGBM; compiling it failed: RuntimeError: no LLVM here" in capsys.readouterr().err
+    columns = _random_features(100)
+    assert np.array_equal(fallback.score(columns), Model(model.path, compile=False).score(columns))
+
+
+def test_compiled_objects_are_cached_by_model_hash(model, monkeypatch, tmp_path):
+    monkeypatch.setenv("STREAMSCORE_CACHE_DIR", str(tmp_path))
+    Model(model.path)
+    cached = list(tmp_path.glob("*.o"))
+    assert len(cached) == 1 and cached[0].stem == __import__("hashlib").sha256(
+        model.path.with_suffix(".txt").read_bytes()).hexdigest()
+    columns = _random_features(100)
+    assert np.array_equal(Model(model.path).score(columns), model.score(columns))
 
 
 def test_flink_function_ships_the_path_not_the_booster(project):

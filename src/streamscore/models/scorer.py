@@ -14,6 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from streamscore.errors import ModelError
+from streamscore.models.compiled import compile_model
+from streamscore.models.compiled import enabled as compiled_path_enabled
 
 
 @dataclass
@@ -46,7 +48,7 @@ class ModelMetadata:
 class Model:
     """A loaded model. Load once per worker (Flink ``open()``, one DuckDB connection)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, compile: bool = True):
         self.path = Path(path)
         model_file, meta_file = self.path.with_suffix(".txt"), self.path.with_suffix(".json")
         for needed in (model_file, meta_file):
@@ -63,6 +65,9 @@ class Model:
         if self.booster.feature_name() != self.metadata.feature_names:
             raise ModelError(f"{model_file}: the model's features {self.booster.feature_name()} differ from "
                              f"{meta_file.name}'s {self.metadata.feature_names}: retrain to rewrite both")
+        self.compiled = compile_model(model_file) if compile and compiled_path_enabled() else None
+        # One thread: the engines already run scorers in parallel (Flink tasks, DuckDB threads).
+        self._predict = self.compiled or (lambda matrix: self.booster.predict(matrix, num_threads=1))
 
     @property
     def arity(self) -> int:
@@ -75,9 +80,7 @@ class Model:
                              f"({', '.join(self.metadata.feature_names)}), got {len(columns)}")
         if len(columns[0]) == 0:
             return np.empty(0)
-        matrix = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
-        # One thread: the engines already run scorers in parallel (Flink tasks, DuckDB threads).
-        return self.booster.predict(matrix, num_threads=1)
+        return self._predict(np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]))
 
 
 class _ModelFunction:
