@@ -109,7 +109,7 @@ class DuckDBEngine:
         scorers.update({model_function_name(m): resolve_declared_model(self.project.root, m)
                         for m in job.models.values()})
         for name, model in scorers.items():
-            con.create_function(name, _arrow_scorer(model.score, model.arity),
+            con.create_function(name, _arrow_scorer(model.score_matrix, model.arity),
                                 [duckdb.sqltypes.DOUBLE] * model.arity, duckdb.sqltypes.DOUBLE,
                                 type="arrow", null_handling="special", side_effects=False)
 
@@ -238,14 +238,16 @@ def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
                             duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
 
 
-def _arrow_scorer(score, arity: int):
-    """A fixed-arity Arrow UDF around ``score`` (DuckDB rejects ``*args`` functions)."""
+def _arrow_scorer(score_matrix, arity: int):
+    """A fixed-arity Arrow UDF around ``score_matrix`` (DuckDB rejects ``*args`` functions).
 
-    def to_numpy(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
-        return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+    Columns are copied once, straight into the row-major matrix the scorer takes (NULL -> NaN)."""
 
     def call(*columns):
-        return pa.array(score([to_numpy(c) for c in columns]), type=pa.float64())
+        matrix = np.empty((len(columns[0]), arity))
+        for position, column in enumerate(columns):
+            matrix[:, position] = column.to_numpy(zero_copy_only=False)
+        return pa.array(score_matrix(matrix), type=pa.float64())
 
     params = ", ".join(f"x{i}" for i in range(arity))
     namespace = {"call": call}

@@ -80,7 +80,13 @@ class Model:
                              f"({', '.join(self.metadata.feature_names)}), got {len(columns)}")
         if len(columns[0]) == 0:
             return np.empty(0)
-        return self._predict(np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]))
+        return self.score_matrix(np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]))
+
+    def score_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Score a rows x features float64 matrix (NaN for NULL)."""
+        if matrix.shape[1] != self.arity:
+            raise ModelError(f"model {self.metadata.name} takes {self.arity} features, got {matrix.shape[1]}")
+        return self._predict(matrix)
 
 
 class _ModelFunction:
