@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 
 from streamscore.datasets import write_demo_data
-from streamscore.engines.duckdb import DuckDBEngine, _arrow_scorer
+from streamscore.engines.duckdb import DuckDBEngine, register_model_function
 from streamscore.models import Model
 from streamscore.project import Project
 
@@ -74,8 +74,7 @@ def duckdb_function_vs_direct(data: np.ndarray, compiled: bool, threads: int) ->
     names = model.metadata.feature_names
     con.register("features_arrow", {n: data[:, i] for i, n in enumerate(names)})
     con.execute("CREATE TABLE features AS SELECT * FROM features_arrow")
-    con.create_function("risk", _arrow_scorer(model.score_matrix, model.arity), [duckdb.sqltypes.DOUBLE] * model.arity,
-                        duckdb.sqltypes.DOUBLE, type="arrow", null_handling="special", side_effects=False)
+    register_model_function(con, "risk", model, ("score",), 0.5)
     started = time.perf_counter()
     con.execute(f"SELECT sum(risk({', '.join(names)})) FROM features").fetchall()
     in_sql = len(data) / (time.perf_counter() - started)

@@ -200,3 +200,45 @@ def test_model_declarations_are_checked(project, tmp_path, changes, message):
     with pytest.raises(ModelError, match=message) as error:
         DuckDBEngine(project).replay(_model_job(tmp_path, **changes), {"f": tmp_path / "f.jsonl"}, tmp_path / "out")
     assert str(error.value).startswith(str(tmp_path / "job.sql"))
+
+
+def _train_version(project, small_files, output, version, rounds, query=None):
+    spec = TrainSpec(query or project.root / "sql" / "train" / "delay_risk.sql", "is_late", "sched_dep_time",
+                     "2013-11-03", output, rounds=rounds, version=version)
+    return train(project, project.root / "sql" / "jobs" / "flight_delays.sql", small_files, spec, log=lambda m: None)
+
+
+def test_hot_reload_and_promote(project, small_files, tmp_path, capsys):
+    from streamscore.models import ModelRef
+    from streamscore.models.train import promote
+
+    output = tmp_path / "risk"
+    _train_version(project, small_files, output, "1", rounds=5)
+    ref = ModelRef(output, reload_seconds=0)
+    assert ref.model.metadata.version == "1"
+    _train_version(project, small_files, output, "2", rounds=8)
+    assert ref.model.metadata.version == "2"
+    assert "risk: version 1 -> 2" in capsys.readouterr().err
+    promote(output, "1")
+    assert ref.model.metadata.version == "1"
+    # A half-written pair (new model file, old metadata) is not used: the hashes differ.
+    (output.with_suffix(".txt")).write_text((tmp_path / "risk.versions" / "2" / "model.txt").read_text())
+    (output.with_suffix(".json")).touch()
+    assert ref.model.metadata.version == "1"
+    assert "describes another model file" in capsys.readouterr().err
+    with pytest.raises(ModelError, match="no version '9'"):
+        promote(output, "9")
+
+
+def test_reload_refuses_a_model_with_other_features(project, small_files, tmp_path, capsys):
+    from streamscore.models import ModelRef
+
+    output = tmp_path / "risk"
+    _train_version(project, small_files, output, "1", rounds=5)
+    ref = ModelRef(output, reload_seconds=0)
+    assert ref.model.metadata.version == "1"
+    fewer = tmp_path / "fewer.sql"
+    fewer.write_text((project.root / "sql" / "train" / "delay_risk.sql").read_text().replace("visib,", ""))
+    _train_version(project, small_files, output, "2", rounds=5, query=fewer)
+    assert ref.model.metadata.version == "1"
+    assert "version 2 takes other features" in capsys.readouterr().err

@@ -11,3 +11,7 @@ from streamscore.models import model_function
 MODEL_PATH = Path(__file__).parent / "models" / "delay_risk"
 
 delay_risk = model_function(MODEL_PATH)
+
+# The same model with every output, for explanations and audits:
+#   delay_risk_explained(...).score / .label (score >= 0.5) / .version / .contributions (JSON)
+delay_risk_explained = model_function(MODEL_PATH, outputs=("score", "label", "version", "contributions"))

@@ -98,6 +98,14 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_promote(args) -> int:
+    from streamscore.models.train import promote
+
+    metadata = promote(Path(args.model), args.version)
+    print(f"{args.model}: version {metadata.version} is live (running jobs reload it)")
+    return 0
+
+
 def cmd_produce(args) -> int:
     from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl
 
@@ -246,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=400)
     p.add_argument("--model-version", default="1", help="written to the model's metadata (default 1)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("promote", help="make an archived model version the live one")
+    p.add_argument("model", help="model path without suffix, e.g. udfs/models/delay_risk")
+    p.add_argument("--version", required=True)
+    p.set_defaults(func=cmd_promote)
 
     p = sub.add_parser("produce", help="send a JSON Lines file into a table's Kafka topic")
     p.add_argument("table")

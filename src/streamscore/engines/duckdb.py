@@ -16,7 +16,8 @@ from sqlglot import exp
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
-from streamscore.models.checks import check_job_models, resolve_declared_model, resolve_model
+from streamscore.models.checks import check_job_models, function_object, resolve_declared_model, resolve_model
+from streamscore.models.scorer import OUTPUTS, function_spec, score_outputs
 from streamscore.sql.rewrites import model_function_name
 from streamscore.sql.statements import InsertDef, Job, TableDef
 from streamscore.sql.translate import Translator, duckdb_type
@@ -105,13 +106,13 @@ class DuckDBEngine:
         """Each model function as a fixed-arity Arrow UDF, after its calls are checked."""
         self.project.import_udfs()
         check_job_models(job, translator)
-        scorers = {f.name: resolve_model(f) for f in job.functions.values()}
-        scorers.update({model_function_name(m): resolve_declared_model(self.project.root, m)
-                        for m in job.models.values()})
-        for name, model in scorers.items():
-            con.create_function(name, _arrow_scorer(model.score_matrix, model.arity),
-                                [duckdb.sqltypes.DOUBLE] * model.arity, duckdb.sqltypes.DOUBLE,
-                                type="arrow", null_handling="special", side_effects=False)
+        for function in job.functions.values():
+            resolve_model(function)  # loads and checks the model, with the error located
+            ref, outputs, threshold = function_spec(function_object(function))
+            register_model_function(con, function.name, ref.model, outputs, threshold)
+        for model in job.models.values():
+            register_model_function(con, model_function_name(model),
+                                    resolve_declared_model(self.project.root, model), ("score",), 0.5)
 
     # -- pieces ------------------------------------------------------------------------------------
     def sink_query(self, job: Job, insert: InsertDef, translator: Translator) -> str:
@@ -238,6 +239,21 @@ def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
                             duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
 
 
+def register_model_function(con, name: str, model, outputs: tuple[str, ...], threshold: float) -> None:
+    """A model as a DuckDB Arrow UDF: its score, or a STRUCT of the requested outputs."""
+    types = {o: getattr(duckdb.sqltypes, OUTPUTS[o][1]) for o in outputs}
+
+    def score_matrix(matrix):
+        values = score_outputs(model, matrix, outputs, threshold)
+        if len(outputs) == 1:
+            return values[outputs[0]]
+        return pa.StructArray.from_arrays([pa.array(values[o]) for o in outputs], names=list(outputs))
+
+    result = types[outputs[0]] if len(outputs) == 1 else duckdb.struct_type(types)
+    con.create_function(name, _arrow_scorer(score_matrix, model.arity), [duckdb.sqltypes.DOUBLE] * model.arity,
+                        result, type="arrow", null_handling="special", side_effects=False)
+
+
 def _arrow_scorer(score_matrix, arity: int):
     """A fixed-arity Arrow UDF around ``score_matrix`` (DuckDB rejects ``*args`` functions).
 
@@ -247,7 +263,8 @@ def _arrow_scorer(score_matrix, arity: int):
         matrix = np.empty((len(columns[0]), arity))
         for position, column in enumerate(columns):
             matrix[:, position] = column.to_numpy(zero_copy_only=False)
-        return pa.array(score_matrix(matrix), type=pa.float64())
+        scored = score_matrix(matrix)
+        return scored if isinstance(scored, pa.Array) else pa.array(scored)
 
     params = ", ".join(f"x{i}" for i in range(arity))
     namespace = {"call": call}

@@ -1,5 +1,5 @@
 """Models callable from SQL: one scorer shared by Flink and DuckDB."""
 
-from streamscore.models.scorer import Model, ModelMetadata, model_function, model_of
+from streamscore.models.scorer import Model, ModelMetadata, ModelRef, model_function, model_of
 
-__all__ = ["Model", "ModelMetadata", "model_function", "model_of"]
+__all__ = ["Model", "ModelMetadata", "ModelRef", "model_function", "model_of"]

@@ -19,16 +19,22 @@ NON_NUMERIC = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR, exp.DType.BOOL
                exp.DType.ARRAY, exp.DType.MAP, exp.DType.JSON)
 
 
-def resolve_model(function: FunctionDef) -> Model:
-    """The model behind ``CREATE FUNCTION f AS 'module.attribute'`` (imported in this process)."""
+def function_object(function: FunctionDef):
+    """The Python object behind ``CREATE FUNCTION f AS 'module.attribute'`` (imported in this process)."""
     module_name, _, attribute = function.target.rpartition(".")
     try:
-        target = getattr(importlib.import_module(module_name), attribute)
+        return getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:
         raise function.statement.error(ModelError, f"cannot load {function.target}: {error}") from None
+
+
+def resolve_model(function: FunctionDef) -> Model:
+    """The model behind a model function, loaded (and so checked) in this process."""
     try:
-        return model_of(target)
+        return model_of(function_object(function))
     except ModelError as error:
+        if str(error).startswith(str(function.statement.path)):
+            raise
         raise function.statement.error(ModelError, f"function {function.name}: {error}") from None
 
 

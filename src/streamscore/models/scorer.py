@@ -6,7 +6,11 @@ the same number in both engines. NULL features arrive as NaN, which LightGBM tre
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -32,6 +36,7 @@ class ModelMetadata:
     data_fingerprint: str = ""
     metrics: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    model_sha256: str = ""  # of the model file this metadata describes
 
     @property
     def feature_names(self) -> list[str]:
@@ -62,12 +67,23 @@ class Model:
         except lightgbm.basic.LightGBMError as error:
             raise ModelError(f"{model_file} does not load as a LightGBM model: {error}") from None
         self.metadata = ModelMetadata.read(meta_file)
+        digest = hashlib.sha256(model_file.read_bytes()).hexdigest()
+        if self.metadata.model_sha256 and self.metadata.model_sha256 != digest:
+            raise ModelError(f"{meta_file.name} describes another model file than {model_file.name} "
+                             "(a new version being written?)")
         if self.booster.feature_name() != self.metadata.feature_names:
             raise ModelError(f"{model_file}: the model's features {self.booster.feature_name()} differ from "
                              f"{meta_file.name}'s {self.metadata.feature_names}: retrain to rewrite both")
         self.compiled = compile_model(model_file) if compile and compiled_path_enabled() else None
         # One thread: the engines already run scorers in parallel (Flink tasks, DuckDB threads).
         self._predict = self.compiled or (lambda matrix: self.booster.predict(matrix, num_threads=1))
+
+    def contributions(self, matrix: np.ndarray) -> list[str]:
+        """Per row, a JSON object of each feature's contribution (log-odds) and the bias (LightGBM's
+        pred_contrib), for explanations. Exact and the same in both engines, not fast."""
+        names = [*self.metadata.feature_names, "bias"]
+        values = self.booster.predict(matrix, pred_contrib=True, num_threads=1)
+        return [json.dumps(dict(zip(names, map(float, row)))) for row in values]
 
     @property
     def arity(self) -> int:
@@ -89,50 +105,142 @@ class Model:
         return self._predict(matrix)
 
 
-class _ModelFunction:
-    """Holds a model path and loads the model on first use (per process)."""
+# What a model function can return, in the order asked: name -> (Flink type, DuckDB type).
+OUTPUTS = {
+    "score": ("DOUBLE", "DOUBLE"),           # the model's prediction (a probability for binary models)
+    "label": ("BOOLEAN", "BOOLEAN"),         # score >= threshold
+    "version": ("STRING", "VARCHAR"),        # the model version that scored the row
+    "contributions": ("STRING", "VARCHAR"),  # JSON: per-feature contributions (log-odds) and the bias
+}
+RELOAD_SECONDS = float(os.environ.get("STREAMSCORE_MODEL_RELOAD_SECONDS", "5"))
 
-    def __init__(self, path: Path):
+
+class ModelRef:
+    """A model path, loaded on first use in each process and reloaded when a new version lands.
+
+    Hot reload: at most every ``reload_seconds`` the metadata file is stat()ed; when it changed, the
+    new model is loaded and swapped in if it takes the same features (a model with other features
+    would not fit the SQL calling it: it is refused with a message and the old one keeps scoring).
+    ``streamscore train`` writes the model file first and its metadata (with the model's hash) last,
+    so a half-written pair is never used.
+    """
+
+    def __init__(self, path: Path, reload_seconds: float | None = None):
         self.path = Path(path)
+        self.reload_seconds = RELOAD_SECONDS if reload_seconds is None else reload_seconds
         self._model: Model | None = None
+        self._stamp = None
+        self._checked = 0.0
 
     def __getstate__(self):
         # Flink pickles the UDF to ship it to workers: ship the path, let each worker load the model.
-        return {"path": self.path, "_model": None}
+        return {"path": self.path, "reload_seconds": self.reload_seconds, "_model": None, "_stamp": None,
+                "_checked": 0.0}
+
+    def _metadata_stamp(self):
+        stat = self.path.with_suffix(".json").stat()
+        return stat.st_mtime_ns, stat.st_size
 
     @property
     def model(self) -> Model:
+        now = time.monotonic()
         if self._model is None:
-            self._model = Model(self.path)
+            self._stamp, self._model, self._checked = self._metadata_stamp(), Model(self.path), now
+        elif self.reload_seconds >= 0 and now - self._checked >= self.reload_seconds:
+            self._checked = now
+            self._maybe_reload()
         return self._model
 
+    def _maybe_reload(self) -> None:
+        try:
+            stamp = self._metadata_stamp()
+            if stamp == self._stamp:
+                return
+            candidate = Model(self.path)
+        except (OSError, ModelError) as error:  # mid-write or broken: keep scoring with the old one
+            print(f"streamscore: not reloading {self.path.name}: {error}", file=sys.stderr)
+            return
+        if candidate.metadata.feature_names != self._model.metadata.feature_names:
+            print(f"streamscore: not reloading {self.path.name}: version {candidate.metadata.version} takes "
+                  f"other features ({', '.join(candidate.metadata.feature_names)})", file=sys.stderr)
+            self._stamp = stamp
+            return
+        print(f"streamscore: {self.path.name}: version {self._model.metadata.version} -> "
+              f"{candidate.metadata.version}", file=sys.stderr)
+        self._model, self._stamp = candidate, stamp
 
-def model_function(path: Path | str):
+
+def score_outputs(model: Model, matrix: np.ndarray, outputs: tuple[str, ...], threshold: float) -> dict:
+    """Every requested output for each row of ``matrix`` (the same code for both engines)."""
+    values: dict = {}
+    score = model.score_matrix(matrix)
+    for name in outputs:
+        if name == "score":
+            values[name] = score
+        elif name == "label":
+            values[name] = score >= threshold
+        elif name == "version":
+            values[name] = [model.metadata.version] * len(score)
+        elif name == "contributions":
+            values[name] = model.contributions(matrix)
+    return values
+
+
+def _check_outputs(outputs: tuple[str, ...]) -> None:
+    unknown = [o for o in outputs if o not in OUTPUTS]
+    if unknown or not outputs:
+        raise ModelError(f"model outputs {unknown or outputs} unknown: choose from {', '.join(OUTPUTS)}")
+
+
+def model_function(path: Path | str, outputs: tuple[str, ...] = ("score",), threshold: float = 0.5,
+                   reload_seconds: float | None = None):
     """A SQL model function for ``CREATE TEMPORARY FUNCTION f AS 'udfs.x.f' LANGUAGE PYTHON``.
 
-    Returns a PyFlink vectorized (pandas) UDF that loads the model once per worker in ``open()``.
-    DuckDB finds the same model through :func:`model_of`.
+    Returns a PyFlink vectorized (pandas) UDF that loads the model once per worker (and reloads new
+    versions, see :class:`ModelRef`). With one output (the default: the score) it returns that value;
+    with several, a ROW of them (``f(...).score``, ``f(...).version``). DuckDB finds the same model and
+    outputs through :func:`model_of`.
     """
     import pandas as pd
     from pyflink.table import DataTypes
     from pyflink.table.udf import ScalarFunction, udf
 
-    ref = _ModelFunction(path)
+    outputs = tuple(outputs)
+    _check_outputs(outputs)
+    ref = ModelRef(Path(path).resolve(), reload_seconds)
+    flink_types = {"DOUBLE": DataTypes.DOUBLE(), "BOOLEAN": DataTypes.BOOLEAN(), "STRING": DataTypes.STRING()}
 
     class ModelScalarFunction(ScalarFunction):
-        def open(self, function_context):
-            self.model = ref.model
-
         def eval(self, *columns):
             # Literal arguments arrive as scalars (DECIMAL literals as Decimal): broadcast them.
             rows = max((len(c) for c in columns if isinstance(c, pd.Series)), default=1)
-            arrays = [c.astype("float64").to_numpy() if isinstance(c, pd.Series)
-                      else np.full(rows, np.nan if c is None else float(c)) for c in columns]
-            return pd.Series(self.model.score(arrays))
+            matrix = np.empty((rows, len(columns)))
+            for position, c in enumerate(columns):
+                matrix[:, position] = c.astype("float64").to_numpy() if isinstance(c, pd.Series) \
+                    else (np.nan if c is None else float(c))
+            values = score_outputs(ref.model, matrix, outputs, threshold)
+            if len(outputs) == 1:
+                return pd.Series(values[outputs[0]])
+            return pd.DataFrame(values)
 
-    wrapper = udf(ModelScalarFunction(), result_type=DataTypes.DOUBLE(), func_type="pandas")
+    if len(outputs) == 1:
+        result_type = flink_types[OUTPUTS[outputs[0]][0]]
+    else:
+        result_type = DataTypes.ROW([DataTypes.FIELD(o, flink_types[OUTPUTS[o][0]]) for o in outputs])
+    wrapper = udf(ModelScalarFunction(), result_type=result_type, func_type="pandas")
     wrapper.streamscore_model = ref
+    wrapper.streamscore_outputs = outputs
+    wrapper.streamscore_threshold = threshold
     return wrapper
+
+
+def function_spec(function_object) -> tuple[ModelRef, tuple[str, ...], float]:
+    """(model reference, outputs, threshold) of a function made by :func:`model_function`."""
+    ref = getattr(function_object, "streamscore_model", None)
+    if ref is None:
+        raise ModelError(f"{function_object!r} is not a streamscore model function "
+                         "(make it with streamscore.models.model_function)")
+    return ref, function_object.streamscore_outputs, function_object.streamscore_threshold
 
 
 def model_of(function_object) -> Model:

@@ -124,12 +124,47 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
         metrics=metrics,
         params={**DEFAULT_PARAMS, "valid_from": spec.valid_from},
     )
-    spec.output.parent.mkdir(parents=True, exist_ok=True)
-    booster.save_model(str(spec.output.with_suffix(".txt")), num_iteration=booster.best_iteration)
-    metadata.write(spec.output.with_suffix(".json"))
+    publish(booster, metadata, spec.output)
     log(f"train: validation AUC {metrics['valid_auc']:.4f}, log loss {metrics['valid_log_loss']:.4f} "
         f"({metrics['best_iteration']} trees) -> {spec.output.with_suffix('.txt')}")
     return metadata
+
+
+def publish(booster, metadata: ModelMetadata, output: Path) -> None:
+    """Write ``<output>.txt`` then ``<output>.json`` (each whole, by rename), and keep a copy of both
+    under ``<output>.versions/<version>/`` for ``streamscore promote``. The metadata, written last,
+    carries the model file's hash: running jobs reload only a matching pair."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    model_text = booster.model_to_string(num_iteration=booster.best_iteration)
+    metadata.model_sha256 = hashlib.sha256(model_text.encode()).hexdigest()
+    archive = output.parent / f"{output.name}.versions" / metadata.version
+    archive.mkdir(parents=True, exist_ok=True)
+    for folder in (archive, output.parent):
+        stem = "model" if folder == archive else output.name
+        _write_whole(folder / f"{stem}.txt", model_text)
+        scratch = folder / f".{stem}.json.tmp"
+        metadata.write(scratch)
+        scratch.replace(folder / f"{stem}.json")
+
+
+def promote(output: Path, version: str) -> ModelMetadata:
+    """Make an archived version the live model at ``output`` (running jobs pick it up)."""
+    archive = output.parent / f"{output.name}.versions" / version
+    if not (archive / "model.json").exists():
+        versions = sorted(p.name for p in (output.parent / f"{output.name}.versions").glob("*") if p.is_dir())
+        raise ModelError(f"no version {version!r} of {output.name} (versions: {', '.join(versions) or 'none'})")
+    metadata = ModelMetadata.read(archive / "model.json")
+    _write_whole(output.with_suffix(".txt"), (archive / "model.txt").read_text())
+    scratch = output.parent / f".{output.name}.json.tmp"
+    metadata.write(scratch)
+    scratch.replace(output.with_suffix(".json"))
+    return metadata
+
+
+def _write_whole(path: Path, text: str) -> None:
+    scratch = path.parent / f".{path.name}.tmp"
+    scratch.write_text(text)
+    scratch.replace(path)
 
 
 if __name__ == "__main__":  # pragma: no cover
