@@ -123,3 +123,27 @@ def test_late_rows_are_counted_and_dropped_on_request(project, tmp_path):
     assert kept.rows["results"] == len(seconds)
     ids = set(pd.read_parquet(dropped.sinks["results"])["id"])
     assert ids == set(range(len(seconds))) - late
+
+
+def test_evaluate_per_group_matches_pandas(project, small_files, tmp_path, capsys):
+    import numpy as np
+
+    from streamscore.models.evaluate import evaluate
+    from streamscore.models.train import auc
+
+    replayed = DuckDBEngine(project).replay(project.job("sql/jobs/flight_delays.sql"), small_files, tmp_path)
+    rows = evaluate(replayed.sinks["flight_scores"], ["delay_risk"], "arr_delay >= 15", by="origin")
+    frame = pd.read_parquet(replayed.sinks["flight_scores"]).dropna(subset=["arr_delay"])
+    assert [r["origin"] for r in rows] == sorted(frame.origin.unique())
+    for row in rows:
+        part = frame[frame.origin == row["origin"]]
+        labels = (part.arr_delay >= 15).to_numpy(dtype=float)
+        assert row["rows"] == len(part)
+        assert row["auc"] == pytest.approx(auc(labels, part.delay_risk.to_numpy()), abs=1e-6)
+        assert row["rmse"] == pytest.approx(float(np.sqrt(((part.delay_risk - labels) ** 2).mean())), abs=1e-6)
+    assert rows[0]["unlabelled_rows"] == len(pd.read_parquet(replayed.sinks["flight_scores"])) - len(frame)
+    args = ["--project", str(project.root), "evaluate", "sql/jobs/flight_delays.sql", "--sink", "flight_scores",
+            "--score", "delay_risk", "--label", "arr_delay >= 15", "--output", str(tmp_path / "cli"),
+            "--input", f"flights={small_files['flights']}", "--input", f"weather={small_files['weather']}"]
+    assert main(args) == 0
+    assert "delay_risk" in capsys.readouterr().out

@@ -98,6 +98,31 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    import json
+
+    from streamscore.models.evaluate import evaluate
+    from streamscore.replay import replay
+
+    project, job, inputs = _job_and_inputs(args)
+    if args.sink not in {s.name for s in job.sinks}:
+        raise StreamscoreError(f"{args.sink!r} is not a sink of {job.path.name} "
+                               f"(sinks: {', '.join(s.name for s in job.sinks)})")
+    output = Path(args.output or project.build_dir / "evaluate" / job.name)
+    result = replay(project, job, inputs, output, args.engine)
+    rows = evaluate(result.sinks[args.sink], args.score, args.label, args.by)
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    key = args.by or "group"
+    print(f"{'score':<18} {key:<10} {'rows':>8} {'pos.rate':>9} {'AUC':>7} {'logloss':>8} {'RMSE':>7}")
+    for r in rows:
+        auc_text = f"{r['auc']:.4f}" if r["auc"] is not None else "-"
+        print(f"{r['score']:<18} {str(r[key]):<10} {r['rows']:>8,} {r['positive_rate']:>9.4f} {auc_text:>7} "
+              f"{r['log_loss']:>8.4f} {r['rmse']:>7.4f}")
+    return 0
+
+
 def cmd_promote(args) -> int:
     from streamscore.models.train import promote
 
@@ -254,6 +279,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=400)
     p.add_argument("--model-version", default="1", help="written to the model's metadata (default 1)")
     p.set_defaults(func=cmd_train)
+
+    p = job_command("evaluate", cmd_evaluate, "model quality (AUC, log loss, RMSE) on a replay's sink")
+    inputs(p)
+    p.add_argument("--sink", required=True)
+    p.add_argument("--score", action="append", required=True, help="score column (repeat to compare models)")
+    p.add_argument("--label", required=True, help="SQL over the sink's columns, e.g. 'arr_delay >= 15'")
+    p.add_argument("--by", help="a column to group by, e.g. the model version")
+    p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
+    p.add_argument("--output")
+    p.add_argument("--json", action="store_true", help="print JSON rows")
 
     p = sub.add_parser("promote", help="make an archived model version the live one")
     p.add_argument("model", help="model path without suffix, e.g. udfs/models/delay_risk")
