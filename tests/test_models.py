@@ -242,3 +242,16 @@ def test_reload_refuses_a_model_with_other_features(project, small_files, tmp_pa
     _train_version(project, small_files, output, "2", rounds=5, query=fewer)
     assert ref.model.metadata.version == "1"
     assert "version 2 takes other features" in capsys.readouterr().err
+
+
+def test_unscorable_rows_fail_loudly_or_carry_their_error(model):
+    from streamscore.models.scorer import score_outputs
+
+    matrix = np.full((3, len(FEATURES)), 20.0)
+    matrix[1, 2] = np.inf
+    with pytest.raises(ModelError, match="cannot score 1 row.*infinite feature distance.*'error'"):
+        score_outputs(model, matrix, ("score",), 0.5)
+    values = score_outputs(model, matrix, ("score", "version", "error"), 0.5)
+    assert values["error"] == [None, "infinite feature distance", None]
+    assert values["score"][1] is None and values["version"][1] is None
+    assert values["score"][0] == model.score_matrix(matrix[[0]])[0]

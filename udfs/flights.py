@@ -15,3 +15,7 @@ delay_risk = model_function(MODEL_PATH)
 # The same model with every output, for explanations and audits:
 #   delay_risk_explained(...).score / .label (score >= 0.5) / .version / .contributions (JSON)
 delay_risk_explained = model_function(MODEL_PATH, outputs=("score", "label", "version", "contributions"))
+
+# With an error output: rows the model cannot score (an infinite feature) carry the reason instead of
+# a score, for a dead-letter sink:  ... WHERE r.error IS NOT NULL
+delay_risk_checked = model_function(MODEL_PATH, outputs=("score", "version", "error"))

@@ -247,7 +247,9 @@ def register_model_function(con, name: str, model, outputs: tuple[str, ...], thr
         values = score_outputs(model, matrix, outputs, threshold)
         if len(outputs) == 1:
             return values[outputs[0]]
-        return pa.StructArray.from_arrays([pa.array(values[o]) for o in outputs], names=list(outputs))
+        arrow_types = {"DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "VARCHAR": pa.string()}
+        return pa.StructArray.from_arrays([pa.array(values[o], type=arrow_types[OUTPUTS[o][1]]) for o in outputs],
+                                          names=list(outputs))
 
     result = types[outputs[0]] if len(outputs) == 1 else duckdb.struct_type(types)
     con.create_function(name, _arrow_scorer(score_matrix, model.arity), [duckdb.sqltypes.DOUBLE] * model.arity,

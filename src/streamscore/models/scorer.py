@@ -111,6 +111,7 @@ OUTPUTS = {
     "label": ("BOOLEAN", "BOOLEAN"),         # score >= threshold
     "version": ("STRING", "VARCHAR"),        # the model version that scored the row
     "contributions": ("STRING", "VARCHAR"),  # JSON: per-feature contributions (log-odds) and the bias
+    "error": ("STRING", "VARCHAR"),          # why the row was not scored (then the other outputs are NULL)
 }
 RELOAD_SECONDS = float(os.environ.get("STREAMSCORE_MODEL_RELOAD_SECONDS", "5"))
 
@@ -170,10 +171,32 @@ class ModelRef:
         self._model, self._stamp = candidate, stamp
 
 
+def row_errors(model: Model, matrix: np.ndarray) -> list[str | None]:
+    """Why each row cannot be scored, or None. NULL (NaN) is a missing value LightGBM handles; an
+    infinite feature is a data error the model would silently score as an extreme value."""
+    infinite = np.isinf(matrix)
+    if not infinite.any():
+        return [None] * len(matrix)
+    names = model.metadata.feature_names
+    return [None if not row.any() else "infinite feature " + ", ".join(n for n, bad in zip(names, row) if bad)
+            for row in infinite]
+
+
 def score_outputs(model: Model, matrix: np.ndarray, outputs: tuple[str, ...], threshold: float) -> dict:
-    """Every requested output for each row of ``matrix`` (the same code for both engines)."""
+    """Every requested output for each row of ``matrix`` (the same code for both engines).
+
+    Rows that cannot be scored: with an ``error`` output they get the error and NULL elsewhere (route
+    them to a dead-letter sink with ``WHERE r.error IS NOT NULL``); without one the call fails, so no
+    row ever gets a silent NULL score."""
+    errors = row_errors(model, matrix)
+    failed = np.array([e is not None for e in errors])
+    if failed.any() and "error" not in outputs:
+        first = int(np.argmax(failed))
+        raise ModelError(f"model {model.metadata.name} cannot score {int(failed.sum())} row(s): {errors[first]} "
+                         "(add 'error' to the function's outputs to route such rows to a dead-letter sink)")
+    clean = np.where(np.isinf(matrix), np.nan, matrix)
+    score = model.score_matrix(clean)
     values: dict = {}
-    score = model.score_matrix(matrix)
     for name in outputs:
         if name == "score":
             values[name] = score
@@ -182,7 +205,13 @@ def score_outputs(model: Model, matrix: np.ndarray, outputs: tuple[str, ...], th
         elif name == "version":
             values[name] = [model.metadata.version] * len(score)
         elif name == "contributions":
-            values[name] = model.contributions(matrix)
+            values[name] = model.contributions(clean)
+        elif name == "error":
+            values[name] = errors
+    if failed.any():
+        for name in outputs:
+            if name != "error":
+                values[name] = [None if bad else v for v, bad in zip(values[name], failed)]
     return values
 
 
@@ -211,6 +240,10 @@ def model_function(path: Path | str, outputs: tuple[str, ...] = ("score",), thre
     flink_types = {"DOUBLE": DataTypes.DOUBLE(), "BOOLEAN": DataTypes.BOOLEAN(), "STRING": DataTypes.STRING()}
 
     class ModelScalarFunction(ScalarFunction):
+        def open(self, function_context):
+            # Visible in Flink's metrics (web UI, REST): rows routed to the error output.
+            self.rejected = function_context.get_metric_group().counter("streamscore_rows_rejected")
+
         def eval(self, *columns):
             # Literal arguments arrive as scalars (DECIMAL literals as Decimal): broadcast them.
             rows = max((len(c) for c in columns if isinstance(c, pd.Series)), default=1)
@@ -219,6 +252,8 @@ def model_function(path: Path | str, outputs: tuple[str, ...] = ("score",), thre
                 matrix[:, position] = c.astype("float64").to_numpy() if isinstance(c, pd.Series) \
                     else (np.nan if c is None else float(c))
             values = score_outputs(ref.model, matrix, outputs, threshold)
+            if "error" in values:
+                self.rejected.inc(sum(e is not None for e in values["error"]))
             if len(outputs) == 1:
                 return pd.Series(values[outputs[0]])
             return pd.DataFrame(values)
