@@ -55,7 +55,7 @@ def test_new_model_version_is_picked_up_while_running(project_copy, broker, smal
     profile = dataclasses.replace(project_copy.profile("local"), bootstrap_servers=broker.bootstrap_servers)
     ensure_topics(broker.bootstrap_servers, ["reload_feats", "reload_scored"])
     rng = np.random.default_rng(5)
-    first = _rows(tmp_path / "first.jsonl", range(1, 51), rng)
+    _rows(tmp_path / "first.jsonl", range(1, 51), rng)
     second = _rows(tmp_path / "second.jsonl", range(51, 101), rng)
 
     engine = FlinkEngine(project_copy)

@@ -28,7 +28,7 @@ from streamscore.models import model_function
 from streamscore.models.checks import check_job_models, resolve_declared_model
 from streamscore.sql.dialect import Flink
 from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, model_function_name
-from streamscore.sql.statements import InsertDef, Job, Statement, TableDef
+from streamscore.sql.statements import Job, Statement, TableDef
 from streamscore.vendor import kafka_connector_jars
 
 # Engine settings as data. Bundle sizes trade latency for Python-UDF throughput (STACK.md).
@@ -37,7 +37,6 @@ DEFAULT_CONFIG = {
     "python.fn-execution.bundle.size": "100000",
     "python.fn-execution.bundle.time": "1000",
     "python.fn-execution.arrow.batch.size": "10000",
-    "table.exec.sink.not-null-enforcer": "DROP",
     # Results must not depend on the machine's zone; a job's own SET overrides it.
     "table.local-time-zone": "UTC",
 }

@@ -14,7 +14,6 @@ Rules are data where they can be: ``FUNCTIONS`` maps a Flink function to a DuckD
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 import sqlglot
