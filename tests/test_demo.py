@@ -19,11 +19,34 @@ def test_demo(project_copy, capsys):
     assert (project_copy.root / "udfs" / "models" / "delay_risk.txt").exists()
 
 
-def test_run_without_a_broker_is_a_clear_error(project, capsys):
+def test_run_with_the_kafka_profile_and_no_broker_is_a_clear_error(project_copy, capsys):
     from streamscore.cli import main
     from streamscore.kafka.broker import free_port
 
-    code = main(["--project", str(project.root), "run", "sql/jobs/flight_delays.sql",
-                 "--bootstrap-servers", f"127.0.0.1:{free_port()}", "--bounded"])
+    (project_copy.root / "connectors" / "elsewhere.toml").write_text(
+        f'kind = "kafka"\nbootstrap_servers = "127.0.0.1:{free_port()}"\n')
+    code = main(["--project", str(project_copy.root), "run", "sql/jobs/flight_delays.sql", "--profile", "elsewhere",
+                 "--bounded"])
     assert code == 2
     assert "cannot reach Kafka" in capsys.readouterr().err
+
+
+def test_run_starts_the_local_broker_and_creates_topics(project_copy, capsys):
+    from streamscore.cli import main
+    from streamscore.kafka.broker import BrokerService, free_port, port_open
+    from streamscore.kafka.client import partitions_of
+
+    port = free_port()
+    service = BrokerService(project_copy.root / ".streamscore")
+    try:
+        code = main(["--project", str(project_copy.root), "run", "sql/jobs/flight_delays.sql",
+                     "--bootstrap-servers", f"127.0.0.1:{port}", "--idle-timeout", "3"])
+        assert code == 0
+        assert port_open(port) and service.status()[1] == port
+        for topic in ("flights", "weather", "flight_scores", "delay_alerts"):
+            assert partitions_of(f"127.0.0.1:{port}", topic) == [0]
+        out = capsys.readouterr().out
+        assert f"started the local broker on 127.0.0.1:{port}" in out and "CANCELED" in out
+    finally:
+        service.stop()
+    assert not port_open(port)

@@ -33,6 +33,12 @@ def cmd_run(args) -> int:
     profile = project.profile(args.profile)
     if args.bootstrap_servers:
         profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    if profile.local_broker:
+        from streamscore.kafka.broker import ensure_local_broker
+
+        topics = [profile.kafka_options(t.name, t.options)["topic"] for t in [*job.sources, *job.sinks]
+                  if t.options.get("connector") == "kafka"]
+        ensure_local_broker(profile, project.root / ".streamscore", topics)
     engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)})
     try:
         result = engine.run(job, profile, bounded=args.bounded, max_records=args.max_records,

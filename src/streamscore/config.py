@@ -46,6 +46,8 @@ class Profile:
     kind: str  # "kafka" or "files"
     root: Path
     bootstrap_servers: str | None = None
+    local_broker: bool = False  # start the local broker (127.0.0.1) when it is not running
+    partitions: int = 1  # for topics streamscore creates
     options: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -68,6 +70,8 @@ class Profile:
             kind=kind,
             root=root,
             bootstrap_servers=expand_env(servers, where) if servers else None,
+            local_broker=bool(raw.get("local_broker", False)),
+            partitions=int(raw.get("partitions", 1)),
             options={k: expand_env(str(v), where) for k, v in raw.get("options", {}).items()},
             tables={t: {k: expand_env(str(v), where) for k, v in opts.items()}
                     for t, opts in raw.get("tables", {}).items()},

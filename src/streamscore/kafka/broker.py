@@ -146,3 +146,19 @@ class BrokerService:
         stop_pid(running[0])
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def ensure_local_broker(profile, state_dir: Path, topics: list[str], log=print) -> None:
+    """For a profile with ``local_broker``: start the broker on its 127.0.0.1 port unless something
+    answers there, and create the topics the job uses (the local broker keeps nothing across restarts)."""
+    from streamscore.kafka.client import ensure_topics
+
+    host, _, port = (profile.bootstrap_servers or "").rpartition(":")
+    if host not in (HOST, "localhost") or not port.isdigit():
+        raise BrokerError(f"profile {profile.name}: the local broker listens on {HOST}:PORT, "
+                          f"not {profile.bootstrap_servers!r}")
+    if not port_open(int(port)):
+        broker = BrokerService(state_dir).start(int(port))
+        log(f"broker: started the local broker on {broker.bootstrap_servers} (pid {broker.pid}; "
+            "`streamscore broker stop` stops it)")
+    ensure_topics(profile.bootstrap_servers, topics, partitions=profile.partitions)
