@@ -97,3 +97,23 @@ def test_broker_service_tracks_its_process(tmp_path):
     finally:
         assert service.stop()
     assert service.status() is None and not port_open(port)
+
+
+def test_event_time_pacing_schedule():
+    from streamscore.kafka.client import event_time_seconds, send_offset
+
+    first = event_time_seconds("2013-11-01 06:00:00.000")
+    assert event_time_seconds("2013-11-01 07:00:00.500") - first == 3600.5
+    assert send_offset(event_time_seconds("2013-11-01 07:00:00.000"), first, speedup=60) == 60.0
+    assert send_offset(event_time_seconds("2013-11-01 05:00:00.000"), first, speedup=60) == 0.0  # late: now
+    assert send_offset(None, first, speedup=60) == 0.0
+    assert event_time_seconds(1_383_285_600_000) == 1_383_285_600.0
+
+
+def test_produce_at_event_time_pace_keeps_every_record(broker, tmp_path):
+    path = tmp_path / "paced.jsonl"
+    path.write_text("".join(json.dumps({"i": i, "ts": f"2013-11-01 06:{i:02d}:00.000"}) + "\n" for i in range(10)))
+    ensure_topics(broker.bootstrap_servers, ["paced"])
+    sent = produce_jsonl(broker.bootstrap_servers, "paced", path, time_field="ts", speedup=600)
+    assert sent == 10
+    assert [r["i"] for r in read_topic(broker.bootstrap_servers, "paced")] == list(range(10))

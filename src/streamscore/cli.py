@@ -148,11 +148,16 @@ def cmd_produce(args) -> int:
         raise StreamscoreError(f"unknown table {args.table!r} (tables: {', '.join(job.tables)})")
     options = profile.kafka_options(args.table, job.tables[args.table].options)
     topic = options["topic"]
-    ensure_topics(servers, [topic], partitions=args.partitions)
+    if profile.local_broker and not args.bootstrap_servers:
+        from streamscore.kafka.broker import ensure_local_broker
+
+        ensure_local_broker(profile, project.root / ".streamscore", [])
+    ensure_topics(servers, [topic], partitions=args.partitions or profile.partitions)
     path = Path(args.source)
     total = sum(1 for _ in path.open("rb"))
     sent = produce_jsonl(servers, topic, path, key_field=args.key, rate=args.rate,
-                         progress=print_progress(f"produce {topic}", total))
+                         progress=print_progress(f"produce {topic}", total),
+                         time_field=job.tables[args.table].rowtime, speedup=args.speedup)
     print(f"{sent:,} records -> {topic} on {servers}")
     return 0
 
@@ -308,8 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="local")
     p.add_argument("--bootstrap-servers")
     p.add_argument("--key", help="field to key records by")
-    p.add_argument("--rate", type=float, help="records per second (default: as fast as possible)")
-    p.add_argument("--partitions", type=int, default=1, help="for topics this creates")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--rate", type=float, help="records per second")
+    pace.add_argument("--speedup", type=float, help="at X times the pace of the table's event time")
+    pace.add_argument("--max", action="store_true", help="as fast as the broker takes them (the default)")
+    p.add_argument("--partitions", type=int, help="for topics this creates (default: the profile's)")
     p.set_defaults(func=cmd_produce)
 
     p = sub.add_parser("broker", help="the local Kafka-compatible broker (127.0.0.1)")

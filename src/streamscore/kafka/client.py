@@ -10,6 +10,7 @@ import json
 import sys
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -119,12 +120,30 @@ def read_topic(bootstrap: str, topic: str) -> list[dict]:
     return records
 
 
+def event_time_seconds(value) -> float | None:
+    """Seconds of a record's event time (Flink's SQL timestamp text or epoch milliseconds)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return value / 1000.0
+    return datetime.fromisoformat(str(value).replace(" ", "T")).replace(tzinfo=timezone.utc).timestamp()
+
+
+def send_offset(event_seconds: float | None, first_event: float | None, speedup: float) -> float:
+    """When (seconds after the first record) a record is due at ``speedup`` times its event-time pace."""
+    if event_seconds is None or first_event is None:
+        return 0.0
+    return max(0.0, (event_seconds - first_event) / speedup)
+
+
 def produce_jsonl(bootstrap: str, topic: str, path: Path, key_field: str | None = None,
-                  rate: float | None = None, progress: Callable[[int], None] | None = None) -> int:
+                  rate: float | None = None, progress: Callable[[int], None] | None = None,
+                  time_field: str | None = None, speedup: float | None = None) -> int:
     """Send each line of a JSON Lines file as one record, in file order, keyed by ``key_field``.
 
-    ``rate``: records per second (None: as fast as the broker takes them). Returns the count sent,
-    after every record is acknowledged.
+    ``rate``: records per second; ``time_field`` + ``speedup``: at the pace of the records' event time
+    (speedup 60: an hour of history in a minute); neither: as fast as the broker takes them. Returns
+    the count sent, after every record is acknowledged.
     """
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20,
                          "compression.type": "lz4"})
@@ -136,15 +155,24 @@ def produce_jsonl(bootstrap: str, topic: str, path: Path, key_field: str | None 
 
     sent = 0
     started = time.monotonic()
+    first_event = None
     with path.open("rb") as lines:
         for line in lines:
             line = line.rstrip(b"\n")
             if not line:
                 continue
             key = None
+            record = json.loads(line) if key_field or (time_field and speedup) else None
             if key_field:
-                value = json.loads(line).get(key_field)
+                value = record.get(key_field)
                 key = None if value is None else str(value).encode()
+            if time_field and speedup:
+                event = event_time_seconds(record.get(time_field))
+                first_event = event if first_event is None else first_event
+                ahead = send_offset(event, first_event, speedup) - (time.monotonic() - started)
+                if ahead > 0:
+                    producer.poll(0)
+                    time.sleep(ahead)
             while True:
                 try:
                     producer.produce(topic, value=line, key=key, on_delivery=delivered)
