@@ -117,3 +117,12 @@ def test_produce_at_event_time_pace_keeps_every_record(broker, tmp_path):
     sent = produce_jsonl(broker.bootstrap_servers, "paced", path, time_field="ts", speedup=600)
     assert sent == 10
     assert [r["i"] for r in read_topic(broker.bootstrap_servers, "paced")] == list(range(10))
+
+
+def test_kafka_profile_runs_against_any_broker(project, flink_engine, flights_job, produced, small_files, monkeypatch):
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", produced.bootstrap_servers)
+    profile = dataclasses.replace(project.profile("kafka"), tables=produced.tables)
+    assert profile.bootstrap_servers == produced.bootstrap_servers and not profile.local_broker
+    result, out = _run(flink_engine, flights_job, profile, "kafka_profile", bounded=True)
+    assert result.status == "FINISHED"
+    assert len(out["scores"]) == _lines(small_files["flights"])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
+from streamscore.config import redact
 from streamscore.errors import StreamscoreError
 
 
@@ -24,8 +26,6 @@ def _job_and_inputs(args):
 
 
 def cmd_run(args) -> int:
-    import dataclasses
-
     from streamscore.engines.flink import FlinkEngine
 
     project = _project(args)
@@ -33,6 +33,9 @@ def cmd_run(args) -> int:
     profile = project.profile(args.profile)
     if args.bootstrap_servers:
         profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    from streamscore.kafka.client import use_profile
+
+    use_profile(profile)
     if profile.local_broker:
         from streamscore.kafka.broker import ensure_local_broker
 
@@ -138,17 +141,20 @@ def cmd_promote(args) -> int:
 
 
 def cmd_produce(args) -> int:
-    from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl
+    from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl, use_profile
 
     project = _project(args)
     profile = project.profile(args.profile)
-    servers = args.bootstrap_servers or profile.bootstrap_servers
+    if args.bootstrap_servers:
+        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    use_profile(profile)
+    servers = profile.bootstrap_servers
     job = project.job(args.job)
     if args.table not in job.tables:
         raise StreamscoreError(f"unknown table {args.table!r} (tables: {', '.join(job.tables)})")
     options = profile.kafka_options(args.table, job.tables[args.table].options)
     topic = options["topic"]
-    if profile.local_broker and not args.bootstrap_servers:
+    if profile.local_broker:
         from streamscore.kafka.broker import ensure_local_broker
 
         ensure_local_broker(profile, project.root / ".streamscore", [])
@@ -341,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         red = "\033[31m" if sys.stderr.isatty() else ""
         reset = "\033[0m" if red else ""
-        print(f"{red}error: {error}{reset}", file=sys.stderr)
+        print(f"{red}error: {redact(str(error))}{reset}", file=sys.stderr)
         return 2
 
 

@@ -40,6 +40,75 @@ def file_format(path: Path) -> str:
                           f"{', '.join(sorted(FILE_FORMATS))}") from None
 
 
+class Secret:
+    """A credential: printed, logged and repr'd as ******; ``reveal()`` where a client needs it."""
+
+    _known: set[str] = set()
+
+    def __init__(self, value: str):
+        self._value = value
+        if value:
+            Secret._known.add(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('******')"
+
+    __str__ = __repr__
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential streamscore has read replaced by ******."""
+    for value in sorted(Secret._known, key=len, reverse=True):
+        text = text.replace(value, "******")
+    return text
+
+
+@dataclass(frozen=True)
+class Security:
+    """How clients authenticate to Kafka; values usually come from the environment."""
+
+    protocol: str = "PLAINTEXT"  # PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
+    sasl_mechanism: str = ""     # PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+    username: str = ""
+    password: Secret = field(default_factory=lambda: Secret(""))
+    ssl_ca_location: str = ""    # a PEM file of the CA certificates to trust
+
+    JAAS_MODULES = {"PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+                    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+                    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule"}
+
+    def flink_properties(self) -> dict[str, str]:
+        """For a Flink Kafka table's WITH clause (Java client properties under ``properties.``)."""
+        props = {"properties.security.protocol": self.protocol}
+        if self.protocol.startswith("SASL"):
+            module = self.JAAS_MODULES.get(self.sasl_mechanism.upper())
+            if module is None:
+                raise ConfigError(f"SASL mechanism {self.sasl_mechanism!r}: use one of {', '.join(self.JAAS_MODULES)}")
+            props["properties.sasl.mechanism"] = self.sasl_mechanism.upper()
+            props["properties.sasl.jaas.config"] = (f'{module} required username="{self.username}" '
+                                                    f'password="{self.password.reveal()}";')
+        if self.ssl_ca_location:
+            props["properties.ssl.truststore.type"] = "PEM"
+            props["properties.ssl.truststore.location"] = self.ssl_ca_location
+        return props
+
+    def client_config(self) -> dict[str, str]:
+        """For streamscore's own clients (librdkafka: produce, read back, offsets)."""
+        config = {"security.protocol": self.protocol}
+        if self.protocol.startswith("SASL"):
+            config.update({"sasl.mechanisms": self.sasl_mechanism.upper(), "sasl.username": self.username,
+                           "sasl.password": self.password.reveal()})
+        if self.ssl_ca_location:
+            config["ssl.ca.location"] = self.ssl_ca_location
+        return config
+
+
 @dataclass
 class Profile:
     name: str
@@ -48,6 +117,7 @@ class Profile:
     bootstrap_servers: str | None = None
     local_broker: bool = False  # start the local broker (127.0.0.1) when it is not running
     partitions: int = 1  # for topics streamscore creates
+    security: Security = field(default_factory=Security)
     options: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -72,6 +142,7 @@ class Profile:
             bootstrap_servers=expand_env(servers, where) if servers else None,
             local_broker=bool(raw.get("local_broker", False)),
             partitions=int(raw.get("partitions", 1)),
+            security=_security(raw.get("security", {}), where),
             options={k: expand_env(str(v), where) for k, v in raw.get("options", {}).items()},
             tables={t: {k: expand_env(str(v), where) for k, v in opts.items()}
                     for t, opts in raw.get("tables", {}).items()},
@@ -82,6 +153,7 @@ class Profile:
         merged = dict(declared)
         if self.bootstrap_servers:
             merged["properties.bootstrap.servers"] = self.bootstrap_servers
+        merged.update(self.security.flink_properties())
         merged.update(self.options)
         merged.update(self.tables.get(table, {}))
         return merged
@@ -89,3 +161,16 @@ class Profile:
     def file_for(self, table: str) -> Path | None:
         path = self.tables.get(table, {}).get("path")
         return (self.root / path) if path else None
+
+
+def _security(raw: dict, where: str) -> Security:
+    values = {k: expand_env(str(v), where) for k, v in raw.items()}
+    unknown = set(values) - {"protocol", "sasl_mechanism", "username", "password", "ssl_ca_location"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown [security] keys {sorted(unknown)}")
+    protocol = values.get("protocol", "PLAINTEXT").upper()
+    if protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+        raise ConfigError(f"{where}: security protocol {protocol!r}: use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    return Security(protocol=protocol, sasl_mechanism=values.get("sasl_mechanism", ""),
+                    username=values.get("username", ""), password=Secret(values.get("password", "")),
+                    ssl_ca_location=values.get("ssl_ca_location", ""))

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from streamscore.config import Profile, file_format
+from streamscore.config import Profile, file_format, redact
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
 from streamscore.models import model_function
@@ -294,11 +294,12 @@ class FlinkEngine:
         ``max_records``: read each source partition up to N records from its start, then finish.
         ``idle_timeout``: cancel once no sink topic has grown for that many seconds.
         """
-        from streamscore.kafka.client import end_offsets, partitions_of
+        from streamscore.kafka.client import end_offsets, partitions_of, use_profile
 
         if profile.kind != "kafka":
             raise ConfigError(f"profile {profile.name!r} is a {profile.kind} profile: `run` streams from Kafka "
                               "(use `streamscore replay` for files)")
+        use_profile(profile)
         ends: dict[str, dict[int, int]] = {}
 
         def bind(table: TableDef):
@@ -392,8 +393,9 @@ def _records_in(bootstrap: str, topic: str) -> int:
 
 
 def _java_message(error: Exception) -> str:
-    """The innermost 'Caused by' line of a Java exception, or the first line."""
-    text = str(error)
+    """The innermost 'Caused by' line of a Java exception, or the first line, credentials redacted
+    (Flink's messages can list a table's options)."""
+    text = redact(str(error))
     causes = [line.strip() for line in text.splitlines() if line.strip().startswith("Caused by:")]
     line = causes[-1][len("Caused by:"):].strip() if causes else text.strip().splitlines()[0] if text.strip() else repr(error)
     return line[:500]

@@ -23,8 +23,22 @@ from streamscore.errors import BrokerError
 CONSUMER_DEFAULTS = {"session.timeout.ms": 6000, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
 
 
+# Client security per bootstrap servers (from the profile in use): every client below takes it.
+_SECURITY: dict[str, dict[str, str]] = {}
+
+
+def use_profile(profile) -> None:
+    """Make streamscore's own clients for ``profile``'s brokers authenticate as the profile says."""
+    if profile.bootstrap_servers:
+        _SECURITY[profile.bootstrap_servers] = profile.security.client_config()
+
+
+def settings(bootstrap: str, **extra) -> dict:
+    return {"bootstrap.servers": bootstrap, **_SECURITY.get(bootstrap, {}), **extra}
+
+
 def admin(bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap})
+    return AdminClient(settings(bootstrap))
 
 
 def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeout: float = 15.0) -> None:
@@ -51,8 +65,8 @@ def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeou
 
 
 def _consumer(bootstrap: str, **extra) -> Consumer:
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": f"streamscore-{uuid.uuid4().hex[:8]}",
-                     **CONSUMER_DEFAULTS, "enable.partition.eof": True, **extra})
+    return Consumer(settings(bootstrap, **{"group.id": f"streamscore-{uuid.uuid4().hex[:8]}", **CONSUMER_DEFAULTS,
+                                           "enable.partition.eof": True, **extra}))
 
 
 def partitions_of(bootstrap: str, topic: str) -> list[int]:
@@ -145,8 +159,8 @@ def produce_jsonl(bootstrap: str, topic: str, path: Path, key_field: str | None 
     (speedup 60: an hour of history in a minute); neither: as fast as the broker takes them. Returns
     the count sent, after every record is acknowledged.
     """
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20,
-                         "compression.type": "lz4"})
+    producer = Producer(settings(bootstrap, **{"enable.idempotence": True, "linger.ms": 20,
+                                               "compression.type": "lz4"}))
     failures: list[str] = []
 
     def delivered(error, message):
