@@ -147,3 +147,9 @@ def test_evaluate_per_group_matches_pandas(project, small_files, tmp_path, capsy
             "--input", f"flights={small_files['flights']}", "--input", f"weather={small_files['weather']}"]
     assert main(args) == 0
     assert "delay_risk" in capsys.readouterr().out
+
+
+def test_translate_a_corpus_case_uses_its_corpus_tables(project, capsys):
+    assert main(["--project", str(project.root), "translate", "tests/replay/fn_cast_to_string/job.sql"]) == 0
+    out = capsys.readouterr().out
+    assert "read_json" in out and "__FLINK_DOUBLE_TO_STRING(samples.n)" in out
