@@ -58,12 +58,12 @@ class DuckDBEngine:
             out.append(self.sink_query(job, insert, translator))
         return out
 
-    def connect(self, job: Job, inputs: dict[str, Path], models: bool = True):
+    def connect(self, job: Job, inputs: dict[str, Path], models: bool = True, translator: Translator | None = None):
         """A connection where the job's sources read files, its views exist and its models are callable.
 
         ``models=False`` skips the model functions (training runs before the model exists).
         """
-        translator = Translator(job)
+        translator = translator or Translator(job)
         con = duckdb.connect()
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
         con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}")
@@ -88,8 +88,8 @@ class DuckDBEngine:
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
         started = time.perf_counter()
         output_dir.mkdir(parents=True, exist_ok=True)
-        con = self.connect(job, inputs)
-        translator = Translator(job)
+        translator = Translator(job)  # translates every view once, for the connection and the sinks
+        con = self.connect(job, inputs, translator=translator)
         result = ReplayResult(self.name, late_rows=dict(self.late_rows))
         for sink in job.sinks:
             queries = [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
