@@ -162,7 +162,7 @@ class DuckDBEngine:
         select = (f"SELECT *{''.join(', ' + c for c in computed)} FROM ({self.physical_columns_sql(source, path)}) "
                   f"AS {_ident(source.name)}")
         # Materialized once: every view and sink reads the same rows.
-        return f"CREATE OR REPLACE TEMPORARY TABLE {source.name} AS {select}"
+        return f"CREATE OR REPLACE TEMPORARY TABLE {_ident(source.name)} AS {select}"
 
     def _late_rows(self, con, source: TableDef, translator: Translator) -> int:
         """Count (and with ``drop_late``, delete) rows at or behind the watermark when they arrive.
@@ -239,6 +239,9 @@ def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
                             duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
 
 
+ARROW_OUTPUT_TYPES = {"DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "VARCHAR": pa.string()}
+
+
 def register_model_function(con, name: str, model, outputs: tuple[str, ...], threshold: float) -> None:
     """A model as a DuckDB Arrow UDF: its score, or a STRUCT of the requested outputs."""
     types = {o: getattr(duckdb.sqltypes, OUTPUTS[o][1]) for o in outputs}
@@ -247,9 +250,8 @@ def register_model_function(con, name: str, model, outputs: tuple[str, ...], thr
         values = score_outputs(model, matrix, outputs, threshold)
         if len(outputs) == 1:
             return values[outputs[0]]
-        arrow_types = {"DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "VARCHAR": pa.string()}
-        return pa.StructArray.from_arrays([pa.array(values[o], type=arrow_types[OUTPUTS[o][1]]) for o in outputs],
-                                          names=list(outputs))
+        return pa.StructArray.from_arrays([pa.array(values[o], type=ARROW_OUTPUT_TYPES[OUTPUTS[o][1]])
+                                           for o in outputs], names=list(outputs))
 
     result = types[outputs[0]] if len(outputs) == 1 else duckdb.struct_type(types)
     con.create_function(name, _arrow_scorer(score_matrix, model.arity), [duckdb.sqltypes.DOUBLE] * model.arity,

@@ -294,7 +294,7 @@ class FlinkEngine:
         ``max_records``: read each source partition up to N records from its start, then finish.
         ``idle_timeout``: cancel once no sink topic has grown for that many seconds.
         """
-        from streamscore.kafka.client import end_offsets, partitions_of, use_profile
+        from streamscore.kafka.client import offset_ranges, partitions_of, use_profile
 
         if profile.kind != "kafka":
             raise ConfigError(f"profile {profile.name!r} is a {profile.kind} profile: `run` streams from Kafka "
@@ -311,10 +311,10 @@ class FlinkEngine:
                 # Fail before the job starts: Flink would wait forever on a missing topic.
                 partitions_of(options["properties.bootstrap.servers"], options["topic"])
             if table in job.sources and (bounded or max_records):
-                offsets = end_offsets(options["properties.bootstrap.servers"], options["topic"])
-                if max_records:
-                    offsets = {p: max_records for p in offsets} if not bounded else \
-                        {p: min(o, max_records) for p, o in offsets.items()}
+                ranges = offset_ranges(options["properties.bootstrap.servers"], options["topic"])
+                # Bounded: up to the end there now; max_records: N records from each partition's start.
+                offsets = {p: min(([end] if bounded else []) + ([low + max_records] if max_records else []))
+                           for p, (low, end) in ranges.items()}
                 ends[table.name] = offsets
                 options["scan.bounded.mode"] = "specific-offsets"
                 options["scan.bounded.specific-offsets"] = ";".join(
@@ -369,6 +369,7 @@ class FlinkEngine:
         if error is not None:
             raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
         return "FINISHED"
+
 
 def _runnable_text(job: Job, stmt: Statement) -> str:
     """The statement as written, unless it calls ML_PREDICT: then with the call inlined (see rewrites)."""

@@ -82,10 +82,10 @@ def partitions_of(bootstrap: str, topic: str) -> list[int]:
     return sorted(meta.partitions)
 
 
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    """The offset after the last record of each partition, found by reading the tail."""
+def offset_ranges(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
+    """(first offset, offset after the last record) of each partition; the end found by reading the tail."""
     consumer = _consumer(bootstrap)
-    ends = {}
+    ranges = {}
     try:
         for partition in partitions_of(bootstrap, topic):
             low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
@@ -95,10 +95,15 @@ def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
                 consumer.assign([TopicPartition(topic, partition, max(low, high - 1))])
                 for message in _drain(consumer, {partition}):
                     end = max(end, message.offset() + 1)
-            ends[partition] = end
+            ranges[partition] = (low, end)
     finally:
         consumer.close()
-    return ends
+    return ranges
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """The offset after the last record of each partition."""
+    return {partition: end for partition, (_, end) in offset_ranges(bootstrap, topic).items()}
 
 
 def _drain(consumer: Consumer, partitions: set[int], timeout: float = 10.0) -> Iterator:

@@ -148,18 +148,10 @@ class Job:
     @property
     def sources(self) -> list[TableDef]:
         """Tables the job reads (directly or through views), in declaration order."""
-        read = set()
+        read = set()  # window TVFs' and ML_PREDICT's TABLE arguments hold exp.Table nodes too
         for node in [*(v.query for v in self.views.values()), *(i.query for i in self.inserts)]:
             read.update(t.name for t in node.find_all(exp.Table))
-        read.update(
-            a.this.name for v in [*self.views.values(), *self.inserts] for a in v.query.find_all(_table_argument_cls())
-        )
         return [t for name, t in self.tables.items() if name in read]
-
-
-def _table_argument_cls():
-    from streamscore.sql.dialect import TableArgument
-    return TableArgument
 
 
 def split_statements(text: str, path: Path) -> list[tuple[int, int, str, list[Token]]]:
