@@ -117,6 +117,8 @@ class Profile:
     bootstrap_servers: str | None = None
     local_broker: bool = False  # start the local broker (127.0.0.1) when it is not running
     partitions: int = 1  # for topics streamscore creates
+    dead_letter_topic: str = ""  # where malformed source records go ("": Flink's format fails the job on them)
+    max_record_bytes: int = 1 << 20  # a larger source record is a dead letter
     security: Security = field(default_factory=Security)
     options: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -142,6 +144,8 @@ class Profile:
             bootstrap_servers=expand_env(servers, where) if servers else None,
             local_broker=bool(raw.get("local_broker", False)),
             partitions=int(raw.get("partitions", 1)),
+            dead_letter_topic=expand_env(str(raw.get("dead_letter_topic", "")), where),
+            max_record_bytes=int(raw.get("max_record_bytes", 1 << 20)),
             security=_security(raw.get("security", {}), where),
             options={k: expand_env(str(v), where) for k, v in raw.get("options", {}).items()},
             tables={t: {k: expand_env(str(v), where) for k, v in opts.items()}

@@ -24,6 +24,8 @@ from sqlglot import exp
 from streamscore.config import Profile, file_format, redact
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
+from streamscore.kafka import dead_letters as dl
+from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.models import model_function
 from streamscore.models.checks import check_job_models, resolve_declared_model
 from streamscore.sql.dialect import Flink
@@ -183,19 +185,26 @@ class FlinkEngine:
                 else:
                     conf.set(key, value)
 
-    def _prepare(self, t_env, job: Job, bind, replay: bool = False):
+    def _prepare(self, t_env, job: Job, bind, replay: bool = False, dead_letters: "DeadLetterRouting | None" = None):
         """A fresh database holding the job's tables (options from ``bind``), functions and views;
-        returns a statement set holding the job's INSERTs. ``replay``: tables read files."""
+        returns a statement set holding the job's INSERTs. ``replay``: tables read files.
+        ``dead_letters``: Kafka JSON sources route malformed records to a dead-letter topic."""
         self.project.import_udfs()
         check_job_models(job)  # before Flink plans anything: clearer errors than a failing worker
         database = f"streamscore_{next(_database_ids)}"
         t_env.execute_sql(f"CREATE DATABASE {database}")
         t_env.use_database(database)
         needed = {t.name for t in job.sources} | {s.name for s in job.sinks}
+        guarded = []
         for table in job.tables.values():
             if table.name in needed:
                 options = bind(table)
-                if options is not None:
+                if options is None:
+                    continue
+                if dead_letters and table in job.sources and dead_letters.guards(table, options):
+                    self._create_guarded_source(t_env, table, options, dead_letters)
+                    guarded.append(table)
+                else:
                     self._execute(t_env, with_options(table, options, replay), table.statement)
         for function in job.functions.values():
             self._execute(t_env, function.statement.text, function.statement)
@@ -214,7 +223,19 @@ class FlinkEngine:
             except Exception as error:
                 raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
                     from None
+        if guarded:
+            t_env.execute_sql(dead_letters.table_sql())
+            for table in guarded:
+                statement_set.add_insert_sql(dl.dead_letters_insert_sql(table, dl.DEAD_LETTER_TABLE))
         return statement_set
+
+    def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
+                               dead_letters: "DeadLetterRouting") -> None:
+        """The source as raw bytes parsed by streamscore, good rows under the table's name (see dead_letters)."""
+        t_env.create_temporary_function(dl.parse_function_name(table),
+                                        dl.parse_function(table, dead_letters.max_record_bytes))
+        self._execute(t_env, dl.raw_table_sql(table, options), table.statement)
+        self._execute(t_env, dl.good_rows_sql(table), table.statement)
 
     # -- replay: the job over files ------------------------------------------------------------------
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
@@ -321,8 +342,17 @@ class FlinkEngine:
                     f"partition:{p},offset:{o}" for p, o in sorted(offsets.items()))
             return options
 
+        dead_letters = None
+        if profile.dead_letter_topic:
+            from streamscore.kafka.client import ensure_topics
+
+            sink_options = {k: v for k, v in profile.kafka_options(dl.DEAD_LETTER_TABLE, {"connector": "kafka"}).items()
+                            if not k.startswith(("scan.", "properties.group."))}
+            dead_letters = DeadLetterRouting(profile.dead_letter_topic, sink_options, profile.max_record_bytes, log)
+            if any(t.options.get("connector") == "kafka" for t in job.sources):
+                ensure_topics(profile.bootstrap_servers, [profile.dead_letter_topic], partitions=profile.partitions)
         with self._job_settings(self.t_env, job):
-            statement_set = self._prepare(self.t_env, job, bind)
+            statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             started = time.perf_counter()
             try:
                 table_result = statement_set.execute()

@@ -125,18 +125,20 @@ def _drain(consumer: Consumer, partitions: set[int], timeout: float = 10.0) -> I
         yield message
 
 
-def read_topic(bootstrap: str, topic: str) -> list[dict]:
-    """Every record of a topic as parsed JSON, partition by partition, in offset order."""
-    consumer = _consumer(bootstrap)
-    records = []
+def read_messages(bootstrap: str, topic: str, **consumer_settings) -> list:
+    """Every message of a topic (raw: key, value, headers, offset...), partition by partition, in offset order."""
+    consumer = _consumer(bootstrap, **consumer_settings)
     try:
         partitions = partitions_of(bootstrap, topic)
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-        for message in _drain(consumer, set(partitions)):
-            records.append(json.loads(message.value()))
+        return list(_drain(consumer, set(partitions)))
     finally:
         consumer.close()
-    return records
+
+
+def read_topic(bootstrap: str, topic: str, **consumer_settings) -> list[dict]:
+    """Every record of a topic as parsed JSON, partition by partition, in offset order."""
+    return [json.loads(m.value()) for m in read_messages(bootstrap, topic, **consumer_settings)]
 
 
 def event_time_seconds(value) -> float | None:

@@ -1,0 +1,145 @@
+"""Malformed source records go to a dead-letter topic; the job keeps running; nothing is lost."""
+
+import dataclasses
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from confluent_kafka import Producer
+
+from streamscore.kafka.client import ensure_topics, read_topic
+from streamscore.kafka.dead_letters import RecordError, RecordParser, read_dead_letters, unguarded_reason
+from streamscore.sql.statements import parse_job
+
+
+def _table(tmp_path, columns: str, rowtime: str | None = "ts", options: str = "'format' = 'json'"):
+    watermark = f", WATERMARK FOR {rowtime} AS {rowtime}" if rowtime else ""
+    path = tmp_path / "t.sql"
+    path.write_text(f"CREATE TABLE t ({columns}{watermark}) WITH ('connector' = 'kafka', {options});\n"
+                    "INSERT INTO t SELECT * FROM t;")
+    return parse_job(path).tables["t"]
+
+
+@pytest.fixture
+def parser(tmp_path):
+    table = _table(tmp_path, "id BIGINT, n INT, x DOUBLE, ok BOOLEAN, name STRING, d DATE, "
+                             "amount DECIMAL(6, 2), ts TIMESTAMP(3)")
+    return RecordParser(table, max_record_bytes=200)
+
+
+def _record(**fields):
+    base = {"id": 1, "n": 2, "x": 1.5, "ok": True, "name": "a", "d": "2013-01-02", "amount": 12.345,
+            "ts": "2013-01-01 05:00:00.1239"}
+    base.update(fields)
+    return json.dumps({k: v for k, v in base.items() if v != "<missing>"}).encode()
+
+
+def test_a_good_record_takes_the_declared_types(parser):
+    row = parser.parse(_record())
+    assert row == (1, 2, 1.5, True, "a", dt.date(2013, 1, 2), Decimal("12.35"), dt.datetime(2013, 1, 1, 5, 0, 0, 123000))
+    assert parser.parse(_record(x=3, id=4.0, name=None, ts="2013-01-01 05:00"))[:5] == (4, 2, 3.0, True, None)
+
+
+@pytest.mark.parametrize("raw, error", [
+    (b'{"id": 1, "ts": ', "bad JSON"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    (b"[1, 2]", "JSON list where an object was expected"),
+    (None, "tombstone"),
+    (_record(id="seven"), "`id`: expected BIGINT, got a string"),
+    (_record(id=1.5), "`id`: expected BIGINT, got a number 1.5"),
+    (_record(n=2 ** 31), "`n`: 2147483648 is out of range for INT"),
+    (_record(x="1.5"), "`x`: expected DOUBLE, got a string"),
+    (_record(x=True), "`x`: expected DOUBLE, got a boolean"),
+    (_record(ok="yes"), "`ok`: expected BOOLEAN"),
+    (_record(name=5), "`name`: expected STRING, got a number 5"),
+    (_record(d="2013-02-30"), "`d`: \"2013-02-30\": day is out of range"),
+    (_record(amount=12345.6), "`amount`: 12345.6 does not fit DECIMAL(6, 2)"),
+    (_record(ts="<missing>"), "event time `ts` is missing"),
+    (_record(ts=None), "event time `ts` is NULL"),
+    (_record(ts="2013-01-01T05:00:00"), "`ts`: expected a timestamp string like 'yyyy-MM-dd HH:mm:ss[.SSS]'"),
+    (_record(ts=1357016400000), "`ts`: expected a timestamp string"),
+    (_record(name="x" * 300), "over the limit of 200"),
+    (b'{"id": NaN, "ts": "2013-01-01 05:00:00"}', "bad JSON: NaN is not JSON"),
+])
+def test_malformed_records_say_why(parser, raw, error):
+    with pytest.raises(RecordError, match=None) as caught:
+        parser.parse(raw)
+    assert error in str(caught.value)
+
+
+def test_event_time_inputs_of_a_computed_rowtime_are_required(tmp_path):
+    table = _table(tmp_path, "id BIGINT, ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3)")
+    parser = RecordParser(table)
+    assert parser.parse(b'{"id": 1, "ms": 5}') == (1, 5)
+    with pytest.raises(RecordError, match="event time `ms` is missing"):
+        parser.parse(b'{"id": 1}')
+
+
+def test_iso_timestamps_and_local_zoned_timestamps(tmp_path):
+    table = _table(tmp_path, "ts TIMESTAMP(3), z TIMESTAMP_LTZ(3)",
+                   options="'format' = 'json', 'json.timestamp-format.standard' = 'ISO-8601'")
+    row = RecordParser(table).parse(b'{"ts": "2013-01-01T05:00:00.5", "z": "2013-01-01T05:00:00Z"}')
+    assert row == (dt.datetime(2013, 1, 1, 5, 0, 0, 500000), dt.datetime(2013, 1, 1, 5))
+    with pytest.raises(RecordError, match="`z`: expected a timestamp string like 'yyyy-MM-dd HH:mm:ss"):
+        RecordParser(table).parse(b'{"ts": "2013-01-01T05:00:00", "z": "2013-01-01T05:00:00"}')
+
+
+def test_tables_the_parser_cannot_check_keep_flinks_format(tmp_path):
+    assert unguarded_reason(_table(tmp_path, "ts TIMESTAMP(3)", options="'format' = 'csv'")).startswith("format 'csv'")
+    assert "`tags` has type ARRAY<STRING>" in unguarded_reason(_table(tmp_path, "tags ARRAY<STRING>, ts TIMESTAMP(3)"))
+    assert unguarded_reason(_table(tmp_path, "id BIGINT, ts TIMESTAMP(3)")) is None
+
+
+# -- through Flink and the broker --------------------------------------------------------------------------
+BAD_KINDS = [
+    ("bad JSON", lambda r: json.dumps(r).encode()[:-9]),
+    ("wrong type", lambda r: json.dumps({**r, "dep_delay": "late"}).encode()),
+    ("missing event time", lambda r: json.dumps({k: v for k, v in r.items() if k != "sched_dep_time"}).encode()),
+    ("NULL event time", lambda r: json.dumps({**r, "sched_dep_time": None}).encode()),
+    ("bad timestamp", lambda r: json.dumps({**r, "sched_dep_time": "2013-13-45 99:00:00"}).encode()),
+    ("oversized", lambda r: json.dumps({**r, "tailnum": "N" * 5000}).encode()),
+    ("not UTF-8", lambda r: b"\xff" + json.dumps(r).encode()),
+    ("tombstone", lambda r: None),
+]
+
+
+@pytest.mark.kafka
+def test_one_percent_bad_records_become_dead_letters(project, flink_engine, flights_job, broker, small_files):
+    servers = broker.bootstrap_servers
+    profile = dataclasses.replace(
+        project.profile("local"), bootstrap_servers=servers, dead_letter_topic="dl_flights", max_record_bytes=4096,
+        tables={"flights": {"topic": "dl_in_flights"}, "weather": {"topic": "dl_in_weather"},
+                "flight_scores": {"topic": "dl_scores"}, "delay_alerts": {"topic": "dl_alerts"}})
+    ensure_topics(servers, ["dl_in_flights", "dl_in_weather", "dl_scores", "dl_alerts"])
+    producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True})
+    for line in open(small_files["weather"], "rb"):
+        producer.produce("dl_in_weather", line.rstrip(b"\n"))
+    good, bad = [], []  # bad: (offset, payload)
+    for number, line in enumerate(open(small_files["flights"], "rb")):
+        record = json.loads(line)
+        if number % 100 == 50:  # 1%: one bad record after every 99 good ones, every kind in turn
+            payload = BAD_KINDS[len(bad) % len(BAD_KINDS)][1](record)
+            bad.append((len(good) + len(bad), payload))
+            producer.produce("dl_in_flights", payload)
+        else:
+            good.append(record["flight_id"])
+            producer.produce("dl_in_flights", line.rstrip(b"\n"))
+    assert producer.flush(30) == 0 and len(bad) >= 2 * len(BAD_KINDS)
+
+    result = flink_engine.run(flights_job, profile, bounded=True, log=lambda m: None)
+
+    assert result.status == "FINISHED"  # the job kept running to the end of its input
+    scored = [r["flight_id"] for r in read_topic(servers, "dl_scores")]
+    letters = read_dead_letters(servers, "dl_flights")
+    assert sorted(scored) == sorted(good)  # every good record scored once
+    assert len(good) + len(bad) == len(scored) + len(letters)  # in = out + dead letters
+    assert [(int(d["source.offset"]), d["payload"]) for d in letters] == bad  # the original bytes, in order
+    assert {d["source.topic"] for d in letters} == {"dl_in_flights"}
+    assert {d["source.table"] for d in letters} == {"flights"} and {d["source.partition"] for d in letters} == {"0"}
+    reasons = [d["error"] for d in letters]
+    for expected, (kind, _) in zip(["bad JSON", "`dep_delay`: expected DOUBLE, got a string",
+                                    "event time `sched_dep_time` is missing", "event time `sched_dep_time` is NULL",
+                                    "`sched_dep_time`: \"2013-13-45 99:00:00\": month must be in 1..12",
+                                    "over the limit of 4096", "not UTF-8", "tombstone"], BAD_KINDS):
+        assert any(expected in r for r in reasons), (kind, reasons)
