@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
 from pathlib import Path
 
 from streamscore.config import redact
-from streamscore.errors import StreamscoreError
+from streamscore.errors import ConfigError, StreamscoreError
 
 
 def _project(args):
@@ -25,8 +26,12 @@ def _job_and_inputs(args):
     return project, job, resolve_inputs(project, job, parse_inputs(args.input))
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_run(args) -> int:
-    from streamscore.engines.flink import FlinkEngine
+    from streamscore.engines.flink import FlinkEngine, latest_state
 
     project = _project(args)
     job = project.job(args.job)
@@ -43,12 +48,19 @@ def cmd_run(args) -> int:
                   if t.options.get("connector") == "kafka"]
         ensure_local_broker(profile, project.root / ".streamscore", topics)
     engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)})
+    restore_from = None
+    if args.from_savepoint == "latest":
+        restore_from = latest_state(engine.state_dir(job))
+        if restore_from is None:
+            raise ConfigError(f"no checkpoint or savepoint of {job.name} under {engine.state_dir(job)}")
+    elif args.from_savepoint:
+        restore_from = Path(args.from_savepoint)
+    # `kill PID` stops the job like Ctrl-C does: with a savepoint.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         result = engine.run(job, profile, bounded=args.bounded, max_records=args.max_records,
-                            idle_timeout=args.idle_timeout)
-    except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
-        return 130
+                            idle_timeout=args.idle_timeout, delivery=args.delivery,
+                            checkpoint_interval=args.checkpoint_interval, restore_from=restore_from)
     finally:
         engine.close()
     print(f"job {result.job_id} {result.status} after {result.seconds:.1f}s")
@@ -263,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-records", type=int, help="read each source partition up to N records, then finish")
     p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="stop when no output for this long")
     p.add_argument("--parallelism", type=int, default=1)
+    p.add_argument("--delivery", choices=("at-least-once", "exactly-once"), default="at-least-once",
+                   help="exactly-once: transactional Kafka sinks committed at each checkpoint (read them "
+                        "with isolation.level=read_committed)")
+    p.add_argument("--checkpoint-interval", type=float, metavar="SECONDS",
+                   help="default 2 (exactly-once: the output's delay) or 10 (at-least-once)")
+    p.add_argument("--from-savepoint", metavar="PATH|latest",
+                   help="start from a savepoint or checkpoint folder; `latest`: the job's newest one "
+                        "(after a crash, or a stop with Ctrl-C / SIGTERM, which takes a savepoint)")
 
     p = job_command("replay", cmd_replay, "run the job over files and write every sink as Parquet")
     inputs(p)

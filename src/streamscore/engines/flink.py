@@ -116,6 +116,7 @@ class RunResult:
     status: str
     seconds: float
     end_offsets: dict[str, dict[int, int]] = field(default_factory=dict)
+    savepoint: str | None = None  # where a stop with a savepoint left the job's state
 
 
 class FlinkEngine:
@@ -172,11 +173,12 @@ class FlinkEngine:
             raise stmt.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") from None
 
     @contextmanager
-    def _job_settings(self, t_env, job: Job):
-        """The job's SET statements apply to its own run only: the session is shared between jobs."""
+    def _job_settings(self, t_env, job: Job, extra: dict[str, str] | None = None):
+        """The job's SET statements (and ``extra``) apply to its own run only: the session is shared."""
         conf = t_env.get_config()
-        before = {key: conf.get(key, None) for key in job.settings}
-        for key, value in job.settings.items():
+        settings = {**(extra or {}), **job.settings}
+        before = {key: conf.get(key, None) for key in settings}
+        for key, value in settings.items():
             conf.set(key, value)
         try:
             yield
@@ -310,12 +312,18 @@ class FlinkEngine:
 
     # -- run: the job streaming over Kafka ------------------------------------------------------------
     def run(self, job: Job, profile: Profile, bounded: bool = False, max_records: int | None = None,
-            idle_timeout: float | None = None, log=print) -> RunResult:
+            idle_timeout: float | None = None, delivery: str = "at-least-once",
+            checkpoint_interval: float | None = None, restore_from: Path | None = None,
+            log=print) -> RunResult:
         """Submit the job to the mini-cluster and wait for it.
 
         ``bounded``: read each Kafka source up to the offsets it has now, then finish (windows close).
         ``max_records``: read each source partition up to N records from its start, then finish.
         ``idle_timeout``: cancel once no sink topic has grown for that many seconds.
+        ``delivery``: at-least-once or exactly-once (transactional Kafka sinks, committed per checkpoint);
+        checkpoints go under ``.streamscore/checkpoints/<job>`` every ``checkpoint_interval`` seconds.
+        ``restore_from``: a checkpoint or savepoint folder to start from. Ctrl-C (KeyboardInterrupt)
+        stops the job with a savepoint under ``.streamscore/savepoints/<job>``.
         """
         from streamscore.kafka.client import offset_ranges, partitions_of, use_profile
 
@@ -330,6 +338,8 @@ class FlinkEngine:
             if options.get("connector") != "kafka":
                 return options
             options = profile.kafka_options(table.name, options)
+            if table in job.sinks:
+                options.update(sink_delivery_options(delivery, job, table.name))
             if table in job.sources:
                 # Fail before the job starts: Flink would wait forever on a missing topic.
                 partitions_of(options["properties.bootstrap.servers"], options["topic"])
@@ -350,10 +360,13 @@ class FlinkEngine:
 
             sink_options = {k: v for k, v in profile.kafka_options(dl.DEAD_LETTER_TABLE, {"connector": "kafka"}).items()
                             if not k.startswith(("scan.", "properties.group."))}
+            sink_options.update(sink_delivery_options(delivery, job, dl.DEAD_LETTER_TABLE))
             dead_letters = DeadLetterRouting(profile.dead_letter_topic, sink_options, profile.max_record_bytes, log)
             if any(t.options.get("connector") == "kafka" for t in job.sources):
                 ensure_topics(profile.bootstrap_servers, [profile.dead_letter_topic], partitions=profile.partitions)
-        with self._job_settings(self.t_env, job):
+        state = self.state_dir(job)
+        checkpoints = checkpoint_settings(delivery, checkpoint_interval, state / "checkpoints", restore_from)
+        with self._job_settings(self.t_env, job, checkpoints):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             started = time.perf_counter()
             try:
@@ -362,12 +375,19 @@ class FlinkEngine:
                 raise EngineError(f"{job.path}: Flink could not start the job: {_java_message(error)}") from None
             client = table_result.get_job_client()
             job_id = str(client.get_job_id())
-            log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)})")
-            status = self._wait(table_result, client, job, profile, idle_timeout, log)
-        return RunResult(job_id, status, time.perf_counter() - started, ends)
+            restored = f", restored from {restore_from}" if restore_from else ""
+            log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)}; {delivery}{restored})")
+            status, savepoint = self._wait(table_result, client, job, profile, idle_timeout, state / "savepoints", log)
+        return RunResult(job_id, status, time.perf_counter() - started, ends, savepoint)
 
-    def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None, log) -> str:
-        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds."""
+    def state_dir(self, job: Job) -> Path:
+        """Checkpoints and savepoints of a job (a local folder: the embedded mini-cluster's state)."""
+        return self.project.root / ".streamscore" / "state" / job.name
+
+    def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None,
+              savepoints: Path, log) -> tuple[str, str | None]:
+        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds;
+        on KeyboardInterrupt stop it with a savepoint. Returns (status, savepoint path or None)."""
         import threading
 
         outcome: dict[str, BaseException | None] = {}
@@ -385,22 +405,84 @@ class FlinkEngine:
                         if s.options.get("connector") == "kafka"]
         sink_topics = [(o["properties.bootstrap.servers"], o["topic"]) for o in sink_options]
         last_size, last_change, cancelled = None, time.monotonic(), False
-        while waiter.is_alive():
-            waiter.join(1.0)
-            if waiter.is_alive() and idle_timeout and sink_topics and not cancelled:
-                size = sum(_records_in(b, t) for b, t in sink_topics)
-                if size != last_size:
-                    last_size, last_change = size, time.monotonic()
-                elif time.monotonic() - last_change > idle_timeout:
-                    log(f"flink: no new output for {idle_timeout:.0f}s, cancelling")
-                    client.cancel().result()
-                    cancelled = True
+        try:
+            while waiter.is_alive():
+                waiter.join(1.0)
+                if waiter.is_alive() and idle_timeout and sink_topics and not cancelled:
+                    size = sum(_records_in(b, t) for b, t in sink_topics)
+                    if size != last_size:
+                        last_size, last_change = size, time.monotonic()
+                    elif time.monotonic() - last_change > idle_timeout:
+                        log(f"flink: no new output for {idle_timeout:.0f}s, cancelling")
+                        client.cancel().result()
+                        cancelled = True
+        except KeyboardInterrupt:
+            log("flink: stopping the job with a savepoint ...")
+            try:
+                path = _stop_with_savepoint(client, savepoints)
+            except Exception as error:
+                raise EngineError(f"{job.path}: stopping with a savepoint failed: {_java_message(error)}") from None
+            path = path[len("file:"):] if path.startswith("file:") else path
+            log(f"flink: savepoint {path}\n       resume with: streamscore run {job.path} --from-savepoint {path}")
+            waiter.join(30)
+            return "STOPPED", path
         error = outcome.get("error")
         if cancelled:
-            return "CANCELED"
+            return "CANCELED", None
         if error is not None:
             raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
-        return "FINISHED"
+        return "FINISHED", None
+
+
+DELIVERY_MODES = ("at-least-once", "exactly-once")
+# Exactly-once output is visible to read_committed consumers at each checkpoint: the interval is latency.
+DEFAULT_CHECKPOINT_SECONDS = {"at-least-once": 10.0, "exactly-once": 2.0}
+
+
+def sink_delivery_options(delivery: str, job: Job, table: str) -> dict[str, str]:
+    """A Kafka sink's WITH options for the delivery guarantee."""
+    if delivery not in DELIVERY_MODES:
+        raise ConfigError(f"delivery {delivery!r}: use {' or '.join(DELIVERY_MODES)}")
+    options = {"sink.delivery-guarantee": delivery}
+    if delivery == "exactly-once":
+        # Stable across restarts: a restarted job aborts the transactions its crashed run left open.
+        options["sink.transactional-id-prefix"] = f"streamscore-{job.name}-{table}"
+        options["properties.transaction.timeout.ms"] = "600000"  # within the broker's default maximum (15 min)
+    return options
+
+
+def checkpoint_settings(delivery: str, interval: float | None, directory: Path, restore_from: Path | None) -> dict[str, str]:
+    """Flink settings for periodic checkpoints kept after the job ends (a crashed run resumes from them)."""
+    seconds = interval if interval is not None else DEFAULT_CHECKPOINT_SECONDS[delivery]
+    settings = {
+        "execution.checkpointing.interval": f"{int(seconds * 1000)} ms",
+        "execution.checkpointing.mode": "EXACTLY_ONCE" if delivery == "exactly-once" else "AT_LEAST_ONCE",
+        "execution.checkpointing.dir": directory.resolve().as_uri(),
+        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+    }
+    if restore_from is not None:
+        if not (Path(restore_from) / "_metadata").is_file():
+            raise ConfigError(f"{restore_from} is not a checkpoint or savepoint (no _metadata file)")
+        settings["execution.state-recovery.path"] = Path(restore_from).resolve().as_uri()
+    return settings
+
+
+def latest_state(state_dir: Path) -> Path | None:
+    """The newest complete checkpoint or savepoint of a job, or None."""
+    found = [m.parent for m in state_dir.glob("checkpoints/*/chk-*/_metadata")]
+    found += [m.parent for m in state_dir.glob("savepoints/*/_metadata")]
+    return max(found, key=lambda p: (p / "_metadata").stat().st_mtime, default=None)
+
+
+def _stop_with_savepoint(client, directory: Path) -> str:
+    """Stop the job with a savepoint; returns its path. (PyFlink's ``stop_with_savepoint`` calls a Java
+    signature Flink 2 no longer has: the savepoint format is now required.)"""
+    from pyflink.common.completable_future import CompletableFuture
+    from pyflink.java_gateway import get_gateway
+
+    canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+    future = client._j_job_client.stopWithSavepoint(False, directory.resolve().as_uri(), canonical)
+    return CompletableFuture(future, str).result()
 
 
 def _runnable_text(job: Job, stmt: Statement) -> str:

@@ -1,0 +1,7 @@
+"""`python -m streamscore`: the same as the `streamscore` command."""
+
+import sys
+
+from streamscore.cli import main
+
+sys.exit(main())

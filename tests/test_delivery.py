@@ -1,0 +1,140 @@
+"""Exactly-once through a crash, and stop/resume with a savepoint: `streamscore run` in its own process
+group, killed with SIGKILL mid-stream, restarted from its last checkpoint; output read with read_committed."""
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import pytest
+from confluent_kafka import Producer
+
+from streamscore.kafka.client import ensure_topics, read_topic
+
+pytestmark = [pytest.mark.kafka, pytest.mark.flink]
+
+TOPICS = {"flights": "eo_flights", "weather": "eo_weather", "flight_scores": "eo_scores", "delay_alerts": "eo_alerts"}
+COMMITTED = {"isolation.level": "read_committed"}
+
+
+def _write_profile(root, servers):
+    tables = "".join(f'\n[tables.{t}]\ntopic = "{topic}"\n' for t, topic in TOPICS.items())
+    (root / "connectors" / "eo.toml").write_text(
+        f'kind = "kafka"\nbootstrap_servers = "{servers}"\ndead_letter_topic = "eo_dead_letters"\n'
+        f'[options]\n"properties.group.id" = "eo"\n{tables}')
+
+
+def _start(root, log, *extra):
+    command = [sys.executable, "-m", "streamscore", "--project", str(root), "run", "sql/jobs/flight_delays.sql",
+               "--profile", "eo", "--delivery", "exactly-once", "--checkpoint-interval", "1", *extra]
+    return subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for(condition, timeout, what, detail=lambda: ""):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what} {detail()}"
+        time.sleep(0.5)
+
+
+def _scored(servers):
+    return Counter(r["flight_id"] for r in read_topic(servers, TOPICS["flight_scores"], **COMMITTED))
+
+
+def _produce(servers, topic, lines, rate=None):
+    producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True, "linger.ms": 5})
+    for number, line in enumerate(lines, 1):
+        producer.produce(topic, line)
+        if rate and number % 20 == 0:
+            producer.flush(10)
+            time.sleep(20 / rate)
+    assert producer.flush(30) == 0
+
+
+def _produce_sentinels(servers, number, at):
+    """A flight and a weather reading later in event time: both watermarks pass every earlier flight, so
+    each is scored. (A restored job knows no watermark until each source reads again: weather keeps
+    arriving in life, so it does here.)"""
+    flight = {"flight_id": -number, "carrier": "ZZ", "flight": 0, "tailnum": "N0", "origin": "JFK", "dest": "LAX",
+              "distance": 1.0, "sched_dep_time": at, "dep_delay": 0.0, "arr_delay": 0.0}
+    _produce(servers, TOPICS["weather"], [json.dumps({"origin": "JFK", "obs_time": at, "temp": 40.0}).encode()])
+    _produce(servers, TOPICS["flights"], [json.dumps(flight).encode()])
+
+
+def _split(flights):
+    """Two parts with over a minute (the watermark delay) between them: the first part's sentinel,
+    at the second part's first departure, does not make any second-part flight late."""
+    times = [json.loads(f)["sched_dep_time"] for f in flights]
+    at = next(i for i in range(len(flights) * 2 // 3, len(flights))
+              if (dt.datetime.fromisoformat(times[i]) - dt.datetime.fromisoformat(times[i - 1])).total_seconds() > 60)
+    return flights[:at], flights[at:], times[at]
+
+
+def test_exactly_once_through_a_crash_and_a_savepoint(project_copy, broker, small_files, tmp_path):
+    root, servers = project_copy.root, broker.bootstrap_servers
+    _write_profile(root, servers)
+    ensure_topics(servers, [*TOPICS.values(), "eo_dead_letters"])
+    flights = [line.rstrip(b"\n") for line in open(small_files["flights"], "rb")]
+    first, second, second_starts = _split(flights)
+    expected_first = [json.loads(f)["flight_id"] for f in first]
+    _produce(servers, TOPICS["weather"], [line.rstrip(b"\n") for line in open(small_files["weather"], "rb")])
+    checkpoints = root / ".streamscore" / "state" / "flight_delays" / "checkpoints"
+
+    # 1. Run, feed flights at a steady pace, and crash the whole process group after a checkpoint.
+    log1 = open(tmp_path / "run1.log", "wb")
+    run = _start(root, log1)
+    feeder = threading.Thread(target=_produce, args=(servers, TOPICS["flights"], first, 250))
+    try:
+        _wait_for(lambda: any(checkpoints.glob("*/chk-*/_metadata")), 90, "the first checkpoint")
+        feeder.start()
+        _wait_for(lambda: sum(_scored(servers).values()) >= 100, 90, "committed scores")
+        assert feeder.is_alive(), "the crash must come mid-stream"
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait(30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    before_crash = _scored(servers)
+    feeder.join()
+    _produce_sentinels(servers, 1, second_starts)
+
+    # 2. Restart from the last checkpoint; every flight's score appears exactly once for read_committed.
+    log2 = open(tmp_path / "run2.log", "wb")
+    run = _start(root, log2, "--from-savepoint", "latest")
+    try:
+        _wait_for(lambda: set(expected_first) <= set(_scored(servers)), 120, "every first-part flight scored",
+                  lambda: f"(missing {len(set(expected_first) - set(_scored(servers)))} of {len(expected_first)})")
+        os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in its terminal: stop with a savepoint
+        assert run.wait(60) == 0
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    output = (tmp_path / "run2.log").read_text()
+    assert "restored from" in output and "/chk-" in output, output
+    scored = _scored(servers)
+    assert 0 < sum(before_crash.values()) < len(expected_first)  # the crash came mid-stream
+    assert all(scored[f] == 1 for f in expected_first), [f for f in expected_first if scored[f] != 1][:10]
+    savepoint = next(line.split("savepoint ", 1)[1].strip() for line in output.splitlines()
+                     if line.startswith("flink: savepoint "))
+
+    # 3. Resume from the savepoint with more input: still every flight exactly once.
+    _produce(servers, TOPICS["flights"], second)
+    _produce_sentinels(servers, 2, "2013-11-05 00:00:00")
+    log3 = open(tmp_path / "run3.log", "wb")
+    run = _start(root, log3, "--from-savepoint", savepoint)
+    expected = [json.loads(f)["flight_id"] for f in flights]
+    try:
+        _wait_for(lambda: set(expected) <= set(_scored(servers)), 120, "every flight scored")
+        run.send_signal(signal.SIGTERM)  # `kill PID`: stop with a savepoint
+        assert run.wait(60) == 0
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    scored = _scored(servers)
+    assert all(scored[f] == 1 for f in expected), [f for f in expected if scored[f] != 1][:10]
+    assert scored[-1] == 1  # the first sentinel, scored once the second one passed it
