@@ -126,3 +126,39 @@ def test_kafka_profile_runs_against_any_broker(project, flink_engine, flights_jo
     result, out = _run(flink_engine, flights_job, profile, "kafka_profile", bounded=True)
     assert result.status == "FINISHED"
     assert len(out["scores"]) == _lines(small_files["flights"])
+
+
+def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced, small_files):
+    import threading
+    import time
+
+    from confluent_kafka import Producer
+
+    profile = dataclasses.replace(produced, tables={**produced.tables, "flights": {"topic": "live_flights"},
+                                                    "flight_scores": {"topic": "live_scores"},
+                                                    "delay_alerts": {"topic": "live_alerts"}})
+    ensure_topics(profile.bootstrap_servers, ["live_flights", "live_scores", "live_alerts"])
+    running, lines, result = threading.Event(), open(small_files["flights"], "rb").readlines()[:600], {}
+
+    def log(message):
+        running.set() if "running" in message else None
+
+    def run():
+        result["run"] = flink_engine.run(flights_job, profile, idle_timeout=5, metrics_interval=2, log=log)
+
+    job = threading.Thread(target=run)
+    job.start()
+    assert running.wait(60)
+    producer = Producer({"bootstrap.servers": profile.bootstrap_servers, "linger.ms": 5})
+    for number, line in enumerate(lines):  # 200 flights/s
+        producer.produce("live_flights", line.rstrip(b"\n"))
+        if number % 20 == 19:
+            producer.flush(10)
+            time.sleep(0.1)
+    producer.flush(10)
+    job.join(120)
+    metrics = result["run"].metrics  # read from Flink while the job ran: its own counters
+    assert metrics["records_in"]["flights"] == len(lines) and metrics["dead_letters"] == 0
+    assert metrics["records_out"]["flight_scores"] <= len(lines) and metrics["model_us_per_row"] > 0
+    latency = metrics["latency_seconds"]  # the last flights wait for a watermark that never comes
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] < 60

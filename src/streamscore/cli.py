@@ -60,7 +60,9 @@ def cmd_run(args) -> int:
     try:
         result = engine.run(job, profile, bounded=args.bounded, max_records=args.max_records,
                             idle_timeout=args.idle_timeout, delivery=args.delivery,
-                            checkpoint_interval=args.checkpoint_interval, restore_from=restore_from)
+                            checkpoint_interval=args.checkpoint_interval, restore_from=restore_from,
+                            metrics_interval=args.metrics_interval or None,
+                            latency_key=None if args.latency_key == "none" else args.latency_key)
     finally:
         engine.close()
     print(f"job {result.job_id} {result.status} after {result.seconds:.1f}s")
@@ -280,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "with isolation.level=read_committed)")
     p.add_argument("--checkpoint-interval", type=float, metavar="SECONDS",
                    help="default 2 (exactly-once: the output's delay) or 10 (at-least-once)")
+    p.add_argument("--metrics-interval", type=float, default=10.0, metavar="SECONDS",
+                   help="print records in/out/dead-lettered, model time and latency this often (0: off)")
+    p.add_argument("--latency-key", default="auto", metavar="COLUMN|auto|none",
+                   help="column matching sink records to source records for end-to-end latency "
+                        "(auto: an *_id column a sink shares with a source)")
     p.add_argument("--from-savepoint", metavar="PATH|latest",
                    help="start from a savepoint or checkpoint folder; `latest`: the job's newest one "
                         "(after a crash, or a stop with Ctrl-C / SIGTERM, which takes a savepoint)")

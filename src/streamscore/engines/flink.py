@@ -26,6 +26,7 @@ from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
 from streamscore.kafka import dead_letters as dl
 from streamscore.kafka.dead_letters import DeadLetterRouting
+from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
 from streamscore.models import model_function
 from streamscore.models.checks import check_job_models, resolve_declared_model
 from streamscore.sql.dialect import Flink
@@ -117,6 +118,7 @@ class RunResult:
     seconds: float
     end_offsets: dict[str, dict[int, int]] = field(default_factory=dict)
     savepoint: str | None = None  # where a stop with a savepoint left the job's state
+    metrics: dict = field(default_factory=dict)  # totals: records in/out, dead letters, model time, latency
 
 
 class FlinkEngine:
@@ -127,6 +129,9 @@ class FlinkEngine:
         self.config = {**DEFAULT_CONFIG, **(config or {})}
         self._environments: dict[str, object] = {}
         self._staging = Path(tempfile.mkdtemp(prefix="streamscore-flink-"))
+        from streamscore.kafka.broker import free_port
+
+        self.rest_port = free_port()
 
     # -- session -----------------------------------------------------------------------------------
     @property
@@ -148,6 +153,11 @@ class FlinkEngine:
             conf.set("python.client.executable", sys.executable)
             conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
             conf.set("python.files", str(self._stage_udfs()))
+            # Metrics (and the web UI) of the mini-cluster, on loopback only.
+            conf.set("rest.bind-address", "127.0.0.1")
+            conf.set("rest.address", "127.0.0.1")
+            conf.set("rest.port", str(self.rest_port))
+            conf.set("metrics.fetcher.update-interval", "500 ms")
             self._environments[mode] = t_env
         return self._environments[mode]
 
@@ -314,7 +324,7 @@ class FlinkEngine:
     def run(self, job: Job, profile: Profile, bounded: bool = False, max_records: int | None = None,
             idle_timeout: float | None = None, delivery: str = "at-least-once",
             checkpoint_interval: float | None = None, restore_from: Path | None = None,
-            log=print) -> RunResult:
+            metrics_interval: float | None = 10.0, latency_key: str | None = "auto", log=print) -> RunResult:
         """Submit the job to the mini-cluster and wait for it.
 
         ``bounded``: read each Kafka source up to the offsets it has now, then finish (windows close).
@@ -324,6 +334,9 @@ class FlinkEngine:
         checkpoints go under ``.streamscore/checkpoints/<job>`` every ``checkpoint_interval`` seconds.
         ``restore_from``: a checkpoint or savepoint folder to start from. Ctrl-C (KeyboardInterrupt)
         stops the job with a savepoint under ``.streamscore/savepoints/<job>``.
+        ``metrics_interval``: print records in/out/dead-lettered, model time and latency this often (None: off).
+        ``latency_key``: the column matching sink records to source records ("auto": an *_id column they
+        share; None: no latency tracking, which costs a consumer of both topics).
         """
         from streamscore.kafka.client import offset_ranges, partitions_of, use_profile
 
@@ -368,17 +381,43 @@ class FlinkEngine:
         checkpoints = checkpoint_settings(delivery, checkpoint_interval, state / "checkpoints", restore_from)
         with self._job_settings(self.t_env, job, checkpoints):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
+            tracker = self._latency_tracker(job, profile, latency_key, log) if metrics_interval else None
             started = time.perf_counter()
             try:
                 table_result = statement_set.execute()
             except Exception as error:
+                if tracker:
+                    tracker.stop()
                 raise EngineError(f"{job.path}: Flink could not start the job: {_java_message(error)}") from None
             client = table_result.get_job_client()
             job_id = str(client.get_job_id())
             restored = f", restored from {restore_from}" if restore_from else ""
-            log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)}; {delivery}{restored})")
-            status, savepoint = self._wait(table_result, client, job, profile, idle_timeout, state / "savepoints", log)
-        return RunResult(job_id, status, time.perf_counter() - started, ends, savepoint)
+            log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)}; {delivery}{restored}); "
+                f"web UI http://127.0.0.1:{self.rest_port}")
+            metrics = FlinkMetrics(f"http://127.0.0.1:{self.rest_port}", job_id, [t.name for t in job.sources])
+            reporter = Reporter(metrics, tracker,
+                                metrics_interval, log).start() if metrics_interval else None
+            try:
+                status, savepoint = self._wait(table_result, client, job, profile, idle_timeout,
+                                               state / "savepoints", log)
+            finally:
+                totals = reporter.stop() if reporter else {}
+        return RunResult(job_id, status, time.perf_counter() - started, ends, savepoint, totals)
+
+    @staticmethod
+    def _latency_tracker(job: Job, profile: Profile, key: str | None, log) -> LatencyTracker | None:
+        if key is None:
+            return None
+        found = latency_key(job, None if key == "auto" else key)
+        if found is None:
+            if key != "auto":
+                raise ConfigError(f"no Kafka sink of {job.name} shares a column `{key}` with a Kafka source")
+            return None
+        source, sink, column = found
+        options = {t.name: profile.kafka_options(t.name, t.options) for t in (source, sink)}
+        log(f"metrics: latency = {source.name} record arrival -> {sink.name} record visible, matched by `{column}`")
+        return LatencyTracker(options[source.name]["properties.bootstrap.servers"], options[source.name]["topic"],
+                              options[sink.name]["topic"], column).start()
 
     def state_dir(self, job: Job) -> Path:
         """Checkpoints and savepoints of a job (a local folder: the embedded mini-cluster's state)."""

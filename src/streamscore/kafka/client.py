@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from streamscore.errors import BrokerError
@@ -123,6 +123,13 @@ def _drain(consumer: Consumer, partitions: set[int], timeout: float = 10.0) -> I
                 continue
             raise BrokerError(f"reading {message.topic()}: {message.error()}")
         yield message
+
+
+def tail_consumer(bootstrap: str, topic: str, **consumer_settings) -> Consumer:
+    """A consumer of every partition of ``topic`` from its current end, polling with little delay."""
+    consumer = _consumer(bootstrap, **{"fetch.wait.max.ms": 10, "enable.partition.eof": False, **consumer_settings})
+    consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in partitions_of(bootstrap, topic)])
+    return consumer
 
 
 def read_messages(bootstrap: str, topic: str, **consumer_settings) -> list:

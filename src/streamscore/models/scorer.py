@@ -241,10 +241,15 @@ def model_function(path: Path | str, outputs: tuple[str, ...] = ("score",), thre
 
     class ModelScalarFunction(ScalarFunction):
         def open(self, function_context):
-            # Visible in Flink's metrics (web UI, REST): rows routed to the error output.
-            self.rejected = function_context.get_metric_group().counter("streamscore_rows_rejected")
+            # Visible in Flink's metrics (web UI, REST; `streamscore run` prints them): rows scored, time
+            # spent scoring (features in, outputs out), rows routed to the error output.
+            group = function_context.get_metric_group()
+            self.scored = group.counter("streamscore_model_rows")
+            self.micros = group.counter("streamscore_model_micros")
+            self.rejected = group.counter("streamscore_rows_rejected")
 
         def eval(self, *columns):
+            started = time.perf_counter()
             # Literal arguments arrive as scalars (DECIMAL literals as Decimal): broadcast them.
             rows = max((len(c) for c in columns if isinstance(c, pd.Series)), default=1)
             matrix = np.empty((rows, len(columns)))
@@ -254,9 +259,10 @@ def model_function(path: Path | str, outputs: tuple[str, ...] = ("score",), thre
             values = score_outputs(ref.model, matrix, outputs, threshold)
             if "error" in values:
                 self.rejected.inc(sum(e is not None for e in values["error"]))
-            if len(outputs) == 1:
-                return pd.Series(values[outputs[0]])
-            return pd.DataFrame(values)
+            result = pd.Series(values[outputs[0]]) if len(outputs) == 1 else pd.DataFrame(values)
+            self.scored.inc(rows)
+            self.micros.inc(int((time.perf_counter() - started) * 1e6))
+            return result
 
     if len(outputs) == 1:
         result_type = flink_types[OUTPUTS[outputs[0]][0]]

@@ -1,0 +1,240 @@
+"""Metrics of a running job: records in / out / dead-lettered and model scoring time from Flink's REST
+API, end-to-end latency (arrival in the source topic -> visible in the sink topic) from Kafka itself.
+
+`streamscore run` prints a line every interval and a summary at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+# Operator metric ids look like "<subtask>.<operator name>.<metric>", spaces in names as "_".
+# A source's name is its catalog path with dots as "_": matched to the job's table names by suffix.
+_SOURCE = re.compile(r"^\d+\.Source__KafkaSource-(?P<table>[^.]+)\.numRecordsOut$")
+_SINK = re.compile(r"^\d+\.(?P<table>[\w$]+)\[\d+\]__Writer\.numRecordsIn$")
+_MODEL = re.compile(r"^\d+\..*\.streamscore_model_(?P<what>rows|micros)$")
+
+DEAD_LETTER_SINK = "streamscore_dead_letters"
+POLL_SECONDS = 0.5  # with Flink's metrics.fetcher.update-interval at 500 ms (FlinkEngine sets it)
+
+
+@dataclass
+class Snapshot:
+    at: float
+    records_in: dict[str, int] = field(default_factory=dict)  # per source table
+    records_out: dict[str, int] = field(default_factory=dict)  # per sink table
+    dead_letters: int = 0
+    model_rows: int = 0
+    model_micros: int = 0
+
+
+class FlinkMetrics:
+    """Counters of one job through the (mini-)cluster's REST API."""
+
+    def __init__(self, rest_url: str, job_id: str, sources: list[str]):
+        self.rest_url = rest_url.rstrip("/")
+        self.job_id = job_id
+        self.sources = sources
+        self._ids: dict[str, list[str]] = {}  # vertex -> metric ids worth reading
+
+    def _get(self, path: str):
+        with urllib.request.urlopen(f"{self.rest_url}{path}", timeout=5) as response:
+            return json.load(response)
+
+    def snapshot(self) -> Snapshot:
+        snap = Snapshot(time.monotonic())
+        for vertex in self._get(f"/jobs/{self.job_id}")["vertices"]:
+            base = f"/jobs/{self.job_id}/vertices/{vertex['id']}/metrics"
+            if not self._ids.get(vertex["id"]):  # metrics appear once the task runs
+                self._ids[vertex["id"]] = [m["id"] for m in self._get(base)
+                                           if _SOURCE.match(m["id"]) or _SINK.match(m["id"]) or _MODEL.match(m["id"])]
+            ids = self._ids[vertex["id"]]
+            for start in range(0, len(ids), 40):
+                for metric in self._get(f"{base}?get={','.join(ids[start:start + 40])}"):
+                    _add(snap, metric["id"], int(float(metric["value"])))
+        snap.records_in = {self._source_table(name): n for name, n in snap.records_in.items()}
+        snap.dead_letters = snap.records_out.pop(DEAD_LETTER_SINK, 0)
+        return snap
+
+
+    def _source_table(self, operator: str) -> str:
+        return next((t for t in self.sources if operator.endswith(("_" + t, "_streamscore_raw_" + t))), operator)
+
+
+def _add(snap: Snapshot, metric_id: str, value: int) -> None:
+    if match := _SOURCE.match(metric_id):
+        snap.records_in[match["table"]] = snap.records_in.get(match["table"], 0) + value
+    elif match := _SINK.match(metric_id):
+        snap.records_out[match["table"]] = snap.records_out.get(match["table"], 0) + value
+    elif match := _MODEL.match(metric_id):
+        if match["what"] == "rows":
+            snap.model_rows += value
+        else:
+            snap.model_micros += value
+
+
+def _latest(before: Snapshot | None, now: Snapshot | None) -> Snapshot | None:
+    """Counters only grow: keep each one's highest reading (finished tasks read as missing or zero)."""
+    if before is None or now is None:
+        return now or before
+    merged = Snapshot(now.at, dict(before.records_in), dict(before.records_out), max(before.dead_letters, now.dead_letters),
+                      max(before.model_rows, now.model_rows), max(before.model_micros, now.model_micros))
+    for mine, theirs in ((merged.records_in, now.records_in), (merged.records_out, now.records_out)):
+        for name, count in theirs.items():
+            mine[name] = max(mine.get(name, 0), count)
+    return merged
+
+
+def percentiles(values: list[float], points=(50, 95, 99)) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {f"p{p}": ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] for p in points}
+
+
+class LatencyTracker:
+    """Matches sink records to the source records they came from by a shared key column (e.g.
+    ``flight_id``): latency = when the output became visible to a consumer - when the input arrived in
+    Kafka (its record timestamp). Reads both topics from their ends at start; read_committed on the sink."""
+
+    def __init__(self, bootstrap: str, source_topic: str, sink_topic: str, key: str):
+        self.bootstrap, self.source_topic, self.sink_topic, self.key = bootstrap, source_topic, sink_topic, key
+        self._arrivals: dict = {}
+        self._window: list[float] = []
+        self._all: list[float] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> "LatencyTracker":
+        from streamscore.kafka.client import tail_consumer
+
+        # Subscribed before the job starts writing: nothing between "now" and the first poll is missed.
+        self._source = tail_consumer(self.bootstrap, self.source_topic)
+        self._sink = tail_consumer(self.bootstrap, self.sink_topic, **{"isolation.level": "read_committed"})
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                for message in self._source.consume(1000, 0.02):
+                    if message.error() is None and message.value():
+                        key = _field(message.value(), self.key)
+                        if key is not None:
+                            self._arrivals[key] = message.timestamp()[1] / 1000.0
+                now = time.time()
+                for message in self._sink.consume(1000, 0.02):
+                    if message.error() is None and message.value():
+                        arrived = self._arrivals.pop(_field(message.value(), self.key), None)
+                        if arrived is not None:
+                            with self._lock:
+                                self._window.append(now - arrived)
+        finally:
+            self._source.close()
+            self._sink.close()
+
+    def take(self) -> list[float]:
+        """Latencies (seconds) measured since the last call."""
+        with self._lock:
+            window, self._window = self._window, []
+        self._all.extend(window)
+        return window
+
+    def stop(self) -> list[float]:
+        """Stop; every latency measured."""
+        self._stop.set()
+        self._thread.join(10)
+        self.take()
+        return self._all
+
+
+def _field(raw: bytes, name: str):
+    try:
+        return json.loads(raw).get(name)
+    except (ValueError, AttributeError):
+        return None
+
+
+class Reporter:
+    """Prints the job's metrics every ``interval`` seconds and a summary at the end."""
+
+    def __init__(self, metrics: FlinkMetrics, latency: LatencyTracker | None, interval: float, log=print):
+        self.metrics, self.latency, self.interval, self.log = metrics, latency, interval, log
+        self.first: Snapshot | None = None
+        self.last: Snapshot | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> "Reporter":
+        self.first = Snapshot(time.monotonic())
+        self._thread.start()
+        return self
+
+    def _read(self) -> Snapshot | None:
+        try:
+            return self.metrics.snapshot()
+        except (OSError, ValueError, KeyError):  # the job is starting or has just ended
+            return None
+
+    def _loop(self) -> None:
+        # Read often (a finished task's counters leave the REST API: the totals are the last read),
+        # print every interval.
+        printed = self.first
+        while not self._stop.wait(POLL_SECONDS):
+            snap = self._read()
+            if snap is None:
+                continue
+            self.last = _latest(self.last, snap)
+            if snap.at - printed.at >= self.interval:
+                self.log("metrics: " + self.line(printed, snap, self.latency.take() if self.latency else None))
+                printed = snap
+
+    def line(self, before: Snapshot, now: Snapshot, latencies: list[float] | None) -> str:
+        seconds = max(now.at - before.at, 1e-9)
+        taken = sum(now.records_in.values())
+        rate = (taken - sum(before.records_in.values())) / seconds
+        parts = [f"in {taken:,} ({rate:,.0f}/s)",
+                 "out " + ", ".join(f"{t} {n:,}" for t, n in sorted(now.records_out.items())) if now.records_out else "out 0",
+                 f"dead letters {now.dead_letters:,}"]
+        if now.model_rows:
+            parts.append(f"model {now.model_micros / now.model_rows:.1f} us/row")
+        if latencies:
+            shown = percentiles(latencies)
+            parts.append("latency " + " ".join(f"{k} {v * 1000:,.0f} ms" for k, v in shown.items()))
+        return " | ".join(parts)
+
+    def stop(self) -> dict:
+        """Stop printing; log and return the totals. Flink drops a finished task's counters, so for a
+        job that finished by itself they are the last reading while it ran (at most ~1 s before the end)."""
+        self._stop.set()
+        self._thread.join(10)
+        snap = _latest(self.last, self._read())
+        latencies = self.latency.stop() if self.latency else []
+        if snap is None:
+            return {}
+        self.log("metrics (total): " + self.line(self.first, snap, latencies))
+        return {"records_in": snap.records_in, "records_out": snap.records_out, "dead_letters": snap.dead_letters,
+                "model_us_per_row": snap.model_micros / snap.model_rows if snap.model_rows else None,
+                "latency_seconds": percentiles(latencies)}
+
+
+def latency_key(job, key: str | None = None):
+    """(source table, sink table, key column) to measure latency by: ``key`` if given, else an ``*_id``
+    column a Kafka sink shares with a Kafka source (``flight_id``); None when there is none."""
+    def kafka(tables):
+        return [t for t in tables if t.options.get("connector") == "kafka"]
+
+    for sink in kafka(job.sinks):
+        for source in kafka(job.sources):
+            shared = [c.name for c in sink.columns if c.is_physical and
+                      any(s.name == c.name and s.is_physical for s in source.columns)]
+            chosen = [n for n in shared if n == key] if key else [n for n in shared if n.lower().endswith("id")]
+            if chosen:
+                return source, sink, chosen[0]
+    return None
