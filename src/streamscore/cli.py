@@ -198,6 +198,93 @@ def cmd_broker(args) -> int:
     return 0
 
 
+def _cluster_url(args) -> str:
+    """--cluster, else the standalone cluster `streamscore cluster up` started for this project."""
+    if args.cluster:
+        return args.cluster
+    from streamscore.cluster import StandaloneCluster
+
+    state = StandaloneCluster(_project(args).root / ".streamscore" / "cluster").state()
+    if state is None:
+        raise ConfigError("no --cluster URL and no cluster started here (`streamscore cluster up`)")
+    return state.url
+
+
+def cmd_cluster(args) -> int:
+    from streamscore.cluster import ClusterSpec, FlinkRest, StandaloneCluster
+
+    cluster = StandaloneCluster(_project(args).root / ".streamscore" / "cluster")
+    if args.action == "up":
+        cluster.up(ClusterSpec(taskmanagers=args.taskmanagers, slots=args.slots,
+                               taskmanager_memory=args.taskmanager_memory))
+    elif args.action == "down":
+        cluster.down()
+    else:
+        state, running = cluster.state(), cluster.running()
+        if not state or not any(running.values()):
+            print("no cluster running")
+            return 3
+        overview = FlinkRest(state.url).get("/overview")
+        print(f"cluster {state.url}: {overview['taskmanagers']} TaskManager(s), {overview['slots-available']}/"
+              f"{overview['slots-total']} slots free, {overview['jobs-running']} job(s) running")
+        for name, alive in running.items():
+            print(f"  {name:15} pid {state.pids[name]} {'running' if alive else 'EXITED'}")
+    return 0
+
+
+def cmd_submit(args) -> int:
+    from streamscore.cluster import StandaloneCluster
+    from streamscore.engines.flink import FlinkEngine
+
+    project = _project(args)
+    job = project.job(args.job)
+    profile = project.profile(args.profile)
+    if args.bootstrap_servers:
+        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    url = _cluster_url(args)
+    local = StandaloneCluster(project.root / ".streamscore" / "cluster").state()
+    # The cluster streamscore started has the Kafka connector in its lib folder; others get it with the job.
+    engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)}, cluster=url,
+                         ship_jars=not (local and local.url == url.rstrip("/")))
+    try:
+        job_id = engine.submit(job, profile, delivery=args.delivery, checkpoint_interval=args.checkpoint_interval,
+                               restore_from=args.from_savepoint, checkpoint_dir=args.checkpoint_dir)
+    finally:
+        engine.close()
+    print(f"submitted {job.name}: job {job_id}\n  web UI {url.rstrip('/')}/#/job/running/{job_id}/overview")
+    return 0
+
+
+def cmd_jobs(args) -> int:
+    import datetime as dt
+
+    from streamscore.cluster import FlinkRest
+
+    url = _cluster_url(args)
+    jobs = FlinkRest(url).jobs()
+    if not jobs:
+        print(f"no jobs on {url}")
+    for job in jobs:
+        started = dt.datetime.fromtimestamp(job["start-time"] / 1000).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{job['jid']}  {job['state']:10} {started}  {job['name']}")
+    return 0
+
+
+def cmd_cancel(args) -> int:
+    from streamscore.cluster import FlinkRest
+
+    rest = FlinkRest(_cluster_url(args))
+    if args.savepoint:
+        target = args.savepoint if "://" in args.savepoint else Path(args.savepoint).resolve().as_uri()
+        location = rest.stop_with_savepoint(args.job_id, target)
+        print(f"job {args.job_id} stopped with a savepoint: {location}\n"
+              f"  resume with: streamscore submit JOB.sql --from-savepoint {location}")
+    else:
+        rest.cancel(args.job_id)
+        print(f"job {args.job_id} {rest.wait_for_state(args.job_id, {'CANCELED', 'FAILED', 'FINISHED'})}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from streamscore.demo import run_demo
 
@@ -357,6 +444,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("start", "stop", "status"))
     p.add_argument("--port", type=int, default=9092)
     p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("cluster", help="a standalone Flink cluster on 127.0.0.1 (JobManager + TaskManagers)")
+    p.add_argument("action", choices=("up", "down", "status"))
+    p.add_argument("--taskmanagers", type=int, default=1)
+    p.add_argument("--slots", type=int, default=2, help="task slots per TaskManager")
+    p.add_argument("--taskmanager-memory", default="1728m", help="process memory per TaskManager")
+    p.set_defaults(func=cmd_cluster)
+
+    p = job_command("submit", cmd_submit, "submit the job to a Flink cluster, detached")
+    p.add_argument("--cluster", help="REST URL, e.g. http://127.0.0.1:8081 (default: `streamscore cluster up`'s)")
+    p.add_argument("--profile", default="local")
+    p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
+    p.add_argument("--parallelism", type=int, default=1)
+    p.add_argument("--delivery", choices=("at-least-once", "exactly-once"), default="at-least-once")
+    p.add_argument("--checkpoint-interval", type=float, metavar="SECONDS")
+    p.add_argument("--checkpoint-dir", metavar="URI",
+                   help="where the cluster writes checkpoints (default: file:// under .streamscore/state, "
+                        "right for a cluster on this machine; use shared storage for others)")
+    p.add_argument("--from-savepoint", metavar="PATH", help="start from this savepoint or checkpoint")
+
+    p = sub.add_parser("jobs", help="list the jobs of a Flink cluster")
+    p.add_argument("--cluster")
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("cancel", help="cancel a job on a Flink cluster, optionally with a savepoint")
+    p.add_argument("job_id")
+    p.add_argument("--cluster")
+    p.add_argument("--savepoint", metavar="DIR", help="stop with a savepoint written here (path or URI)")
+    p.set_defaults(func=cmd_cancel)
 
     p = sub.add_parser("demo", help="the flight-delay demo, end to end")
     p.set_defaults(func=cmd_demo)

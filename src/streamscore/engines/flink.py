@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +125,14 @@ class RunResult:
 class FlinkEngine:
     name = "flink"
 
-    def __init__(self, project, config: dict[str, str] | None = None):
+    def __init__(self, project, config: dict[str, str] | None = None, cluster: str | None = None,
+                 ship_jars: bool = True):
+        """``cluster``: a Flink cluster's REST URL to submit to (default: the embedded mini-cluster).
+        ``ship_jars``: send the Kafka connector with each job (not needed when the cluster's lib has it)."""
         self.project = project
         self.config = {**DEFAULT_CONFIG, **(config or {})}
+        self.cluster = cluster
+        self.ship_jars = ship_jars
         self._environments: dict[str, object] = {}
         self._staging = Path(tempfile.mkdtemp(prefix="streamscore-flink-"))
         from streamscore.kafka.broker import free_port
@@ -151,25 +157,34 @@ class FlinkEngine:
                 conf.set(key, value)
             conf.set("python.executable", sys.executable)
             conf.set("python.client.executable", sys.executable)
-            conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
+            if self.ship_jars:
+                conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
             conf.set("python.files", str(self._stage_udfs()))
-            # Metrics (and the web UI) of the mini-cluster, on loopback only.
-            conf.set("rest.bind-address", "127.0.0.1")
-            conf.set("rest.address", "127.0.0.1")
-            conf.set("rest.port", str(self.rest_port))
-            conf.set("metrics.fetcher.update-interval", "500 ms")
+            if self.cluster:
+                url = urllib.parse.urlsplit(self.cluster)
+                conf.set("execution.target", "remote")
+                conf.set("rest.address", url.hostname or "127.0.0.1")
+                conf.set("rest.port", str(url.port or 8081))
+            else:  # metrics (and the web UI) of the mini-cluster, on loopback only
+                conf.set("rest.bind-address", "127.0.0.1")
+                conf.set("rest.address", "127.0.0.1")
+                conf.set("rest.port", str(self.rest_port))
+                conf.set("metrics.fetcher.update-interval", "500 ms")
             self._environments[mode] = t_env
         return self._environments[mode]
 
     def _stage_udfs(self) -> Path:
-        """Ship udfs/ (code and model files) to the Python workers as the importable package ``udfs``."""
+        """Ship udfs/ (code and model files) to the Python workers as the importable package ``udfs``, and
+        streamscore itself (model and parse functions are pickled by reference to its modules): a
+        cluster's workers need only the Python packages streamscore depends on."""
+        import streamscore
+
         target = self._staging / "python"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         source = self.project.root / "udfs"
         if source.is_dir():
-            shutil.copytree(source, target / "udfs", dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            target.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(source, target / "udfs", dirs_exist_ok=True, ignore=ignore)
+        shutil.copytree(Path(streamscore.__file__).parent, target / "streamscore", dirs_exist_ok=True, ignore=ignore)
         return target
 
     def close(self) -> None:
@@ -338,45 +353,8 @@ class FlinkEngine:
         ``latency_key``: the column matching sink records to source records ("auto": an *_id column they
         share; None: no latency tracking, which costs a consumer of both topics).
         """
-        from streamscore.kafka.client import offset_ranges, partitions_of, use_profile
-
-        if profile.kind != "kafka":
-            raise ConfigError(f"profile {profile.name!r} is a {profile.kind} profile: `run` streams from Kafka "
-                              "(use `streamscore replay` for files)")
-        use_profile(profile)
         ends: dict[str, dict[int, int]] = {}
-
-        def bind(table: TableDef):
-            options = dict(table.options)
-            if options.get("connector") != "kafka":
-                return options
-            options = profile.kafka_options(table.name, options)
-            if table in job.sinks:
-                options.update(sink_delivery_options(delivery, job, table.name))
-            if table in job.sources:
-                # Fail before the job starts: Flink would wait forever on a missing topic.
-                partitions_of(options["properties.bootstrap.servers"], options["topic"])
-            if table in job.sources and (bounded or max_records):
-                ranges = offset_ranges(options["properties.bootstrap.servers"], options["topic"])
-                # Bounded: up to the end there now; max_records: N records from each partition's start.
-                offsets = {p: min(([end] if bounded else []) + ([low + max_records] if max_records else []))
-                           for p, (low, end) in ranges.items()}
-                ends[table.name] = offsets
-                options["scan.bounded.mode"] = "specific-offsets"
-                options["scan.bounded.specific-offsets"] = ";".join(
-                    f"partition:{p},offset:{o}" for p, o in sorted(offsets.items()))
-            return options
-
-        dead_letters = None
-        if profile.dead_letter_topic:
-            from streamscore.kafka.client import ensure_topics
-
-            sink_options = {k: v for k, v in profile.kafka_options(dl.DEAD_LETTER_TABLE, {"connector": "kafka"}).items()
-                            if not k.startswith(("scan.", "properties.group."))}
-            sink_options.update(sink_delivery_options(delivery, job, dl.DEAD_LETTER_TABLE))
-            dead_letters = DeadLetterRouting(profile.dead_letter_topic, sink_options, profile.max_record_bytes, log)
-            if any(t.options.get("connector") == "kafka" for t in job.sources):
-                ensure_topics(profile.bootstrap_servers, [profile.dead_letter_topic], partitions=profile.partitions)
+        bind, dead_letters = self._kafka_bindings(job, profile, delivery, bounded, max_records, ends, log)
         state = self.state_dir(job)
         checkpoints = checkpoint_settings(delivery, checkpoint_interval, state / "checkpoints", restore_from)
         with self._job_settings(self.t_env, job, checkpoints):
@@ -403,6 +381,65 @@ class FlinkEngine:
             finally:
                 totals = reporter.stop() if reporter else {}
         return RunResult(job_id, status, time.perf_counter() - started, ends, savepoint, totals)
+
+    def _kafka_bindings(self, job: Job, profile: Profile, delivery: str, bounded: bool, max_records: int | None,
+                        ends: dict, log):
+        """How each Kafka table is bound for a run (profile, delivery, bounds) and where dead letters go."""
+        from streamscore.kafka.client import ensure_topics, offset_ranges, partitions_of, use_profile
+
+        if profile.kind != "kafka":
+            raise ConfigError(f"profile {profile.name!r} is a {profile.kind} profile: jobs stream from Kafka "
+                              "(use `streamscore replay` for files)")
+        use_profile(profile)
+
+        def bind(table: TableDef):
+            options = dict(table.options)
+            if options.get("connector") != "kafka":
+                return options
+            options = profile.kafka_options(table.name, options)
+            if table in job.sinks:
+                options.update(sink_delivery_options(delivery, job, table.name))
+            if table in job.sources:
+                # Fail before the job starts: Flink would wait forever on a missing topic.
+                partitions_of(options["properties.bootstrap.servers"], options["topic"])
+            if table in job.sources and (bounded or max_records):
+                ranges = offset_ranges(options["properties.bootstrap.servers"], options["topic"])
+                # Bounded: up to the end there now; max_records: N records from each partition's start.
+                offsets = {p: min(([end] if bounded else []) + ([low + max_records] if max_records else []))
+                           for p, (low, end) in ranges.items()}
+                ends[table.name] = offsets
+                options["scan.bounded.mode"] = "specific-offsets"
+                options["scan.bounded.specific-offsets"] = ";".join(
+                    f"partition:{p},offset:{o}" for p, o in sorted(offsets.items()))
+            return options
+
+        dead_letters = None
+        if profile.dead_letter_topic:
+            sink_options = {k: v for k, v in profile.kafka_options(dl.DEAD_LETTER_TABLE, {"connector": "kafka"}).items()
+                            if not k.startswith(("scan.", "properties.group."))}
+            sink_options.update(sink_delivery_options(delivery, job, dl.DEAD_LETTER_TABLE))
+            dead_letters = DeadLetterRouting(profile.dead_letter_topic, sink_options, profile.max_record_bytes, log)
+            if any(t.options.get("connector") == "kafka" for t in job.sources):
+                ensure_topics(profile.bootstrap_servers, [profile.dead_letter_topic], partitions=profile.partitions)
+        return bind, dead_letters
+
+    def submit(self, job: Job, profile: Profile, delivery: str = "at-least-once",
+               checkpoint_interval: float | None = None, restore_from: str | None = None,
+               checkpoint_dir: str | None = None, log=print) -> str:
+        """Submit the job to the cluster this engine targets and return its id without waiting (detached)."""
+        bind, dead_letters = self._kafka_bindings(job, profile, delivery, False, None, {}, log)
+        directory = checkpoint_dir or (self.state_dir(job) / "checkpoints").resolve().as_uri()
+        settings = checkpoint_settings(delivery, checkpoint_interval, directory, None)
+        if restore_from:
+            settings["execution.state-recovery.path"] = restore_from
+        settings["pipeline.name"] = f"streamscore {job.name}"
+        with self._job_settings(self.t_env, job, settings):
+            statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
+            try:
+                table_result = statement_set.execute()
+            except Exception as error:
+                raise EngineError(f"{job.path}: the cluster did not take the job: {_java_message(error)}") from None
+            return str(table_result.get_job_client().get_job_id())
 
     @staticmethod
     def _latency_tracker(job: Job, profile: Profile, key: str | None, log) -> LatencyTracker | None:
@@ -490,13 +527,14 @@ def sink_delivery_options(delivery: str, job: Job, table: str) -> dict[str, str]
     return options
 
 
-def checkpoint_settings(delivery: str, interval: float | None, directory: Path, restore_from: Path | None) -> dict[str, str]:
+def checkpoint_settings(delivery: str, interval: float | None, directory: Path | str,
+                        restore_from: Path | None) -> dict[str, str]:
     """Flink settings for periodic checkpoints kept after the job ends (a crashed run resumes from them)."""
     seconds = interval if interval is not None else DEFAULT_CHECKPOINT_SECONDS[delivery]
     settings = {
         "execution.checkpointing.interval": f"{int(seconds * 1000)} ms",
         "execution.checkpointing.mode": "EXACTLY_ONCE" if delivery == "exactly-once" else "AT_LEAST_ONCE",
-        "execution.checkpointing.dir": directory.resolve().as_uri(),
+        "execution.checkpointing.dir": directory if isinstance(directory, str) else directory.resolve().as_uri(),
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
     }
     if restore_from is not None:
