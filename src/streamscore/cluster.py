@@ -140,9 +140,22 @@ class StandaloneCluster:
         log("cluster: stopped")
 
 
+# The JVM module options Flink's distribution sets by default (Arrow, used by pandas UDFs, needs java.nio).
+JAVA_OPTIONS = " ".join(
+    [f"--add-exports={m}=ALL-UNNAMED" for m in (
+        "java.base/sun.net.util", "java.rmi/sun.rmi.registry", "jdk.compiler/com.sun.tools.javac.api",
+        "jdk.compiler/com.sun.tools.javac.file", "jdk.compiler/com.sun.tools.javac.parser",
+        "jdk.compiler/com.sun.tools.javac.tree", "jdk.compiler/com.sun.tools.javac.util",
+        "java.security.jgss/sun.security.krb5")]
+    + [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
+        "java.lang", "java.net", "java.io", "java.nio", "sun.nio.ch", "java.lang.reflect", "java.text", "java.time",
+        "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "java.util.concurrent.locks")])
+
+
 def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path) -> str:
     """Loopback only, small memory, state under the cluster folder."""
     settings = {
+        "env.java.opts.all": JAVA_OPTIONS,
         "jobmanager.rpc.address": "127.0.0.1",
         "jobmanager.rpc.port": rpc_port,
         "jobmanager.bind-host": "127.0.0.1",
@@ -159,6 +172,8 @@ def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path)
         "taskmanager.memory.jvm-metaspace.size": spec.metaspace,
         "taskmanager.numberOfTaskSlots": spec.slots,
         "parallelism.default": 1,
+        # The Kafka connector is in lib/: a job that ships its own copy must still use lib's classes.
+        "classloader.parent-first-patterns.additional": "org.apache.kafka.;org.apache.flink.connector.kafka.",
         "execution.checkpointing.dir": (folder / "checkpoints").as_uri(),
         "execution.checkpointing.savepoint-dir": (folder / "savepoints").as_uri(),
         "metrics.fetcher.update-interval": 1000,

@@ -9,6 +9,7 @@ other's tables, and its SET statements last for that job only.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import sys
 import tempfile
@@ -147,11 +148,22 @@ class FlinkEngine:
 
     def _environment(self, mode: str):
         if mode not in self._environments:
+            from pyflink.common import Configuration
             from pyflink.table import EnvironmentSettings, TableEnvironment
 
-            settings = EnvironmentSettings.in_streaming_mode() if mode == "streaming" \
-                else EnvironmentSettings.in_batch_mode()
-            t_env = TableEnvironment.create(settings)
+            builder = EnvironmentSettings.new_instance()
+            builder = builder.in_streaming_mode() if mode == "streaming" else builder.in_batch_mode()
+            if self.cluster:
+                # Workers run as processes on the cluster's TaskManagers: not PyFlink's loopback mode, which
+                # runs them in this process (and which PyFlink picks when it is not told otherwise).
+                os.environ["_python_worker_execution_mode"] = "process"
+                url = urllib.parse.urlsplit(self.cluster)
+                target = Configuration()
+                target.set_string("execution.target", "remote")
+                target.set_string("rest.address", url.hostname or "127.0.0.1")
+                target.set_string("rest.port", str(url.port or 8081))
+                builder = builder.with_configuration(target)
+            t_env = TableEnvironment.create(builder.build())
             conf = t_env.get_config()
             for key, value in self.config.items():
                 conf.set(key, value)
@@ -160,12 +172,7 @@ class FlinkEngine:
             if self.ship_jars:
                 conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
             conf.set("python.files", str(self._stage_udfs()))
-            if self.cluster:
-                url = urllib.parse.urlsplit(self.cluster)
-                conf.set("execution.target", "remote")
-                conf.set("rest.address", url.hostname or "127.0.0.1")
-                conf.set("rest.port", str(url.port or 8081))
-            else:  # metrics (and the web UI) of the mini-cluster, on loopback only
+            if not self.cluster:  # metrics (and the web UI) of the mini-cluster, on loopback only
                 conf.set("rest.bind-address", "127.0.0.1")
                 conf.set("rest.address", "127.0.0.1")
                 conf.set("rest.port", str(self.rest_port))
