@@ -101,3 +101,31 @@ def test_submit_savepoint_resubmit_exactly_once(cluster, project_copy, broker, s
     _cli(root, "cancel", resumed, "--cluster", state.url)
     scored = _scored(servers)
     assert all(scored[f] == 1 for f in everything), [f for f in everything if scored[f] != 1][:10]
+
+
+def test_the_k8s_entry_point_runs_under_flinks_python_driver(cluster, project_copy, broker):
+    """The manifest `streamscore k8s` writes runs `-pym streamscore.driver` in Flink's PythonDriver:
+    run that same entry point through Flink's own CLI against the real cluster."""
+    from streamscore.cluster import flink_home
+
+    standalone, state = cluster
+    root = project_copy.root
+    out = _cli(root, "k8s", "sql/jobs/flight_delays.sql", "--image", "example/streamscore:1")
+    manifest = (root / "build" / "k8s" / "flight_delays.yaml").read_text()
+    assert "entryClass: \"org.apache.flink.client.python.PythonDriver\"" in manifest and "wrote" in out
+    (root / "connectors" / "k8s.toml").write_text(f'kind = "kafka"\nbootstrap_servers = "{broker.bootstrap_servers}"\n'
+                                                  '[tables.flights]\ntopic = "k8s_flights"\n[tables.weather]\ntopic = "k8s_weather"\n')
+    ensure_topics(broker.bootstrap_servers, ["k8s_flights", "k8s_weather", "flight_scores", "delay_alerts"])
+    # As in the image: the connector in the lib folder (the cluster's lib holds it).
+    env = {**os.environ, "FLINK_HOME": str(flink_home()), "FLINK_CONF_DIR": str(standalone.folder / "conf"),
+           "FLINK_LIB_DIR": str(standalone.folder / "lib")}
+    done = subprocess.run(["bash", str(flink_home() / "bin" / "flink"), "run", "-d", "-m", state.url.split("//")[1],
+                           "-pyclientexec", sys.executable, "-pym", "streamscore.driver", "--project", str(root),
+                           "sql/jobs/flight_delays.sql", "--profile", "k8s", "--delivery", "at-least-once",
+                           "--checkpoint-dir", (root / "checkpoints").as_uri()],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert "streamscore: submitted" in done.stdout, done.stdout[:2500]
+    rest = FlinkRest(state.url)
+    job = next(j for j in rest.jobs() if j["name"] == "streamscore flight_delays" and j["state"] == "RUNNING")
+    rest.cancel(job["jid"])
+    assert rest.wait_for_state(job["jid"], {"CANCELED"}) == "CANCELED"

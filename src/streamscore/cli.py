@@ -285,6 +285,24 @@ def cmd_cancel(args) -> int:
     return 0
 
 
+def cmd_k8s(args) -> int:
+    from streamscore.cluster import flink_deployment, to_yaml
+
+    project = _project(args)
+    job = project.job(args.job)
+    relative = job.path.resolve().relative_to(project.root)
+    manifest = flink_deployment(job.name, str(relative), args.image, profile=args.profile, delivery=args.delivery,
+                                parallelism=args.parallelism, flink_version=args.flink_version,
+                                checkpoint_dir=args.checkpoint_dir)
+    text = "# streamscore k8s: a FlinkDeployment for the Flink Kubernetes Operator (kubectl apply -f)\n" + \
+        to_yaml(manifest) + "\n"
+    output = Path(args.output or project.build_dir / "k8s" / f"{job.name}.yaml")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    print(f"wrote {output}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from streamscore.demo import run_demo
 
@@ -473,6 +491,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster")
     p.add_argument("--savepoint", metavar="DIR", help="stop with a savepoint written here (path or URI)")
     p.set_defaults(func=cmd_cancel)
+
+    p = job_command("k8s", cmd_k8s, "write a FlinkDeployment manifest (Flink Kubernetes Operator) for the job")
+    p.add_argument("--image", required=True, help="an image from flink:2.3 with Python, streamscore and the project")
+    p.add_argument("--profile", default="kafka")
+    p.add_argument("--delivery", choices=("at-least-once", "exactly-once"), default="exactly-once")
+    p.add_argument("--parallelism", type=int, default=1)
+    p.add_argument("--flink-version", default="v2_0", help="the operator's flinkVersion value")
+    p.add_argument("--checkpoint-dir", default="s3://CHANGE-ME/checkpoints", help="shared checkpoint storage")
+    p.add_argument("--output", help="default build/k8s/<job>.yaml")
 
     p = sub.add_parser("demo", help="the flight-delay demo, end to end")
     p.set_defaults(func=cmd_demo)

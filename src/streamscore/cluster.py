@@ -271,3 +271,67 @@ class FlinkRest:
                 return state
             time.sleep(0.5)
         raise EngineError(f"job {job_id} did not reach {sorted(states)} within {timeout:.0f}s")
+
+
+# -- Kubernetes (the Flink Kubernetes Operator) -------------------------------------------------------------
+def flink_deployment(job_name: str, job_path: str, image: str, profile: str = "kafka",
+                     delivery: str = "exactly-once", parallelism: int = 1, flink_version: str = "v2_0",
+                     project_dir: str = "/opt/streamscore/project", checkpoint_dir: str = "s3://CHANGE-ME/checkpoints",
+                     spec: ClusterSpec = ClusterSpec()) -> dict:
+    """A FlinkDeployment (application mode) running the job through streamscore.driver in ``image``: an
+    image from flink:2.3 with Python, streamscore installed, the project at ``project_dir`` and the Kafka
+    connector jars in /opt/flink/lib (see the README)."""
+    name = "streamscore-" + "".join(c if c.isalnum() else "-" for c in job_name.lower()).strip("-")
+    return {
+        "apiVersion": "flink.apache.org/v1beta1",
+        "kind": "FlinkDeployment",
+        "metadata": {"name": name},
+        "spec": {
+            "image": image,
+            "flinkVersion": flink_version,
+            "serviceAccount": "flink",
+            "flinkConfiguration": {
+                "taskmanager.numberOfTaskSlots": str(spec.slots),
+                "taskmanager.memory.jvm-metaspace.size": spec.metaspace,
+                "execution.checkpointing.dir": checkpoint_dir,
+                "execution.checkpointing.savepoint-dir": checkpoint_dir.rstrip("/") + "-savepoints",
+                "classloader.parent-first-patterns.additional": "org.apache.kafka.;org.apache.flink.connector.kafka.",
+            },
+            "jobManager": {"resource": {"memory": spec.jobmanager_memory, "cpu": 1}},
+            "taskManager": {"resource": {"memory": spec.taskmanager_memory, "cpu": 1}},
+            "job": {
+                "jarURI": "local:///opt/flink/opt/flink-python-2.3.0.jar",
+                "entryClass": "org.apache.flink.client.python.PythonDriver",
+                "args": ["-pym", "streamscore.driver", "--project", project_dir, job_path, "--profile", profile,
+                         "--delivery", delivery, "--checkpoint-dir", checkpoint_dir],
+                "parallelism": parallelism,
+                "upgradeMode": "savepoint",
+                "state": "running",
+            },
+        },
+    }
+
+
+def to_yaml(value, indent: int = 0) -> str:
+    """YAML for the manifest (mappings, lists, strings, numbers): every string quoted, so nothing is
+    read as another type."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{key}:\n{to_yaml(item, indent + 1)}")
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        return "\n".join(f"{pad}- {_scalar(item)}" for item in value)
+    return pad + _scalar(value)
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(str(value))

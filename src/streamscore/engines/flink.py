@@ -66,6 +66,7 @@ ARROW_TYPES = {
 }
 
 _database_ids = itertools.count(1)
+IN_CLUSTER = "in-cluster"
 
 
 def _quote(value: str) -> str:
@@ -129,7 +130,8 @@ class FlinkEngine:
     def __init__(self, project, config: dict[str, str] | None = None, cluster: str | None = None,
                  ship_jars: bool = True):
         """``cluster``: a Flink cluster's REST URL to submit to (default: the embedded mini-cluster).
-        ``ship_jars``: send the Kafka connector with each job (not needed when the cluster's lib has it)."""
+        ``ship_jars``: send the Kafka connector with each job (not needed when the cluster's lib has it).
+        ``cluster="in-cluster"``: running inside a cluster's PythonDriver, whose configuration decides."""
         self.project = project
         self.config = {**DEFAULT_CONFIG, **(config or {})}
         self.cluster = cluster
@@ -157,6 +159,7 @@ class FlinkEngine:
                 # Workers run as processes on the cluster's TaskManagers: not PyFlink's loopback mode, which
                 # runs them in this process (and which PyFlink picks when it is not told otherwise).
                 os.environ["_python_worker_execution_mode"] = "process"
+            if self.cluster and self.cluster != IN_CLUSTER:
                 url = urllib.parse.urlsplit(self.cluster)
                 target = Configuration()
                 target.set_string("execution.target", "remote")
