@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
 import sys
 from pathlib import Path
@@ -303,6 +304,37 @@ def cmd_k8s(args) -> int:
     return 0
 
 
+def cmd_explore(args) -> int:
+    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.explore import Explorer, default_job, prompt, statements
+    from streamscore.replay import parse_inputs, resolve_inputs
+
+    project = _project(args)
+    job = project.job(args.job or default_job(project))
+    files = resolve_inputs(project, job, parse_inputs(args.input))
+    explorer = Explorer(DuckDBEngine(project).connect(job, files), job, files)
+    scripts = list(args.sql or []) + [Path(f).read_text() for f in args.file or []]
+    if not scripts:
+        prompt(explorer)
+        return 0
+    failed = False
+    for script in scripts:
+        for command in statements(script):
+            output = explorer.run(command)
+            failed |= output.startswith("error:")
+            print(output)
+    return 1 if failed else 0
+
+
+def cmd_report(args) -> int:
+    from streamscore.report import ReportSpec, build_report
+
+    project, job, inputs = _job_and_inputs(args)
+    output = Path(args.output or project.build_dir / "report" / f"{job.name}.html")
+    build_report(project, job, inputs, output, ReportSpec(score=args.score, label=args.label, by=args.by))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from streamscore.demo import run_demo
 
@@ -501,6 +533,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-dir", default="s3://CHANGE-ME/checkpoints", help="shared checkpoint storage")
     p.add_argument("--output", help="default build/k8s/<job>.yaml")
 
+    p = sub.add_parser("explore", help="a DuckDB SQL prompt over the job: sources read files, views, models")
+    p.add_argument("job", nargs="?", help="job file (default: the project's only job)")
+    inputs(p)
+    p.add_argument("--sql", action="append", help="run this SQL (or .command) and exit; repeatable")
+    p.add_argument("--file", action="append", help="run this script and exit; repeatable")
+    p.set_defaults(func=cmd_explore)
+
+    p = job_command("report", cmd_report, "replay the job on DuckDB and write an HTML report with plots")
+    inputs(p)
+    p.add_argument("--score", metavar="SINK.COLUMN", help="the score to plot (default: a sink column named like a score)")
+    p.add_argument("--label", help="a SQL condition over that sink giving the true outcome, e.g. 'arr_delay >= 15'")
+    p.add_argument("--by", help="segment column for the error per segment")
+    p.add_argument("--output", help="default build/report/<job>.html")
+
     p = sub.add_parser("demo", help="the flight-delay demo, end to end")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("demo-data", help="write the demo's data files (data/*.jsonl)")
@@ -509,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A command is a Flink client, never a Python worker: a parent process that ran a local job in PyFlink's
+    # loopback mode has this set (its workers set it in its environment), and PyFlink would refuse to start.
+    os.environ.pop("PYFLINK_GATEWAY_DISABLED", None)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

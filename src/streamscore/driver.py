@@ -12,6 +12,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
     from streamscore.engines.flink import DELIVERY_MODES, FlinkEngine
     from streamscore.project import Project
 
@@ -23,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint-interval", type=float)
     parser.add_argument("--checkpoint-dir", help="shared storage every TaskManager reaches, e.g. s3://bucket/ckpt")
     args = parser.parse_args(argv)
+    os.environ.pop("PYFLINK_GATEWAY_DISABLED", None)  # a client, never a worker (see streamscore.cli.main)
     project = Project(args.project)
     engine = FlinkEngine(project, cluster="in-cluster", ship_jars=False)
     job_id = engine.submit(project.job(args.job), project.profile(args.profile), delivery=args.delivery,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -65,6 +66,8 @@ class DuckDBEngine:
         """
         translator = translator or Translator(job)
         con = duckdb.connect()
+        # DuckDB's own progress bar for long replays, in a terminal only.
+        con.execute(f"SET enable_progress_bar = {str(sys.stderr.isatty()).lower()}")
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
         con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}")
         register_flink_helpers(con)

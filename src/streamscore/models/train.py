@@ -66,6 +66,18 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def _progress(rounds: int):
+    """A LightGBM callback drawing a progress bar of boosting rounds on stderr (a terminal only)."""
+    from streamscore.kafka.client import print_progress
+
+    show = print_progress("train: boosting rounds", rounds) if sys.stderr.isatty() else None
+
+    def callback(env) -> None:
+        if show and (env.iteration + 1) % 10 == 0:
+            show(env.iteration + 1)
+    return callback
+
+
 def log_loss(labels: np.ndarray, scores: np.ndarray) -> float:
     p = np.clip(scores, 1e-15, 1 - 1e-15)
     return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
@@ -101,7 +113,9 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
     train_set = lightgbm.Dataset(x[~is_valid], y[~is_valid], feature_name=features, free_raw_data=False)
     valid_set = lightgbm.Dataset(x[is_valid], y[is_valid], reference=train_set)
     booster = lightgbm.train(DEFAULT_PARAMS, train_set, num_boost_round=spec.rounds, valid_sets=[valid_set],
-                             callbacks=[lightgbm.early_stopping(30, verbose=False)])
+                             callbacks=[lightgbm.early_stopping(30, verbose=False), _progress(spec.rounds)])
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # early stopping leaves the progress line open
     scores = booster.predict(x[is_valid], num_iteration=booster.best_iteration, num_threads=1)
     metrics = {
         "valid_auc": round(auc(y[is_valid], scores), 6),

@@ -1,0 +1,147 @@
+"""Exploration: a DuckDB connection (and prompt) where a job's sources read the replay files, its views
+exist and its model functions are callable, the same SQL the replay runs.
+
+    con = streamscore.connect("sql/jobs/flight_delays.sql")
+    con.sql("SELECT origin, avg(delay_risk(...)) FROM flight_features GROUP BY origin").df()
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from streamscore.errors import ConfigError, StreamscoreError
+from streamscore.project import Project
+from streamscore.sql.statements import Job
+
+HELP = """\
+SQL ends with ';' (DuckDB's dialect; the job's views are already translated). Helpers:
+  .tables          source tables and views
+  .schema NAME     columns and types of a table or view
+  .models          model functions and their features
+  .help            this text
+  .quit            leave (or Ctrl-D)"""
+
+
+def default_job(project: Project) -> Path:
+    jobs = sorted((project.root / "sql" / "jobs").glob("*.sql"))
+    if len(jobs) != 1:
+        names = ", ".join(str(j.relative_to(project.root)) for j in jobs) or "none"
+        raise ConfigError(f"name the job to explore (jobs here: {names})")
+    return jobs[0]
+
+
+def connect(job: str | Path | None = None, inputs: dict[str, str | Path] | None = None,
+            project: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection over a job: sources read files (``inputs``, else connectors/replay.toml), the
+    job's views exist, model functions are callable."""
+    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.replay import resolve_inputs
+
+    found = Project.find(project or Path.cwd())
+    parsed = found.job(job or default_job(found))
+    files = resolve_inputs(found, parsed, {k: Path(v) for k, v in (inputs or {}).items()})
+    return DuckDBEngine(found).connect(parsed, files)
+
+
+class Explorer:
+    """The prompt's commands over one connection (kept apart from input/output so tests can drive it)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, job: Job, inputs: dict[str, Path] | None = None):
+        self.con, self.job, self.inputs = con, job, inputs or {}
+
+    def tables(self) -> str:
+        rows = [(t.name, "source", str(self.inputs.get(t.name, ""))) for t in self.job.sources]
+        rows += [(name, "view", "") for name in self.job.views]
+        width = max((len(r[0]) for r in rows), default=4)
+        return "\n".join(f"{name:<{width}}  {kind:<6}  {note}".rstrip() for name, kind, note in rows)
+
+    def schema(self, name: str) -> str:
+        if not name:
+            return "usage: .schema NAME"
+        try:
+            described = self.con.sql(f'DESCRIBE "{name}"').fetchall()
+        except duckdb.Error as error:
+            return f"error: {str(error).splitlines()[0]}"
+        width = max(len(r[0]) for r in described)
+        return "\n".join(f"{column:<{width}}  {kind}" for column, kind, *_ in described)
+
+    def models(self) -> str:
+        from streamscore.models.checks import function_object, resolve_model
+        from streamscore.models.scorer import function_spec
+
+        lines = []
+        for function in self.job.functions.values():
+            ref, outputs, _ = function_spec(function_object(function))
+            model = resolve_model(function)
+            features = ", ".join(f"{f['name']} {f['type']}" for f in model.metadata.features)
+            lines.append(f"{function.name}({features}) -> {', '.join(outputs)}  [{ref.path.name}, "
+                         f"version {model.metadata.version}]")
+        for model in self.job.models.values():
+            lines.append(f"{model.name}: CREATE MODEL, path {model.options.get('path')}")
+        return "\n".join(lines) or "no model functions in this job"
+
+    def run(self, text: str) -> str:
+        """One command or SQL statement -> what to print."""
+        text = text.strip().rstrip(";").strip()
+        if not text:
+            return ""
+        if text.startswith("."):
+            command, _, argument = text.partition(" ")
+            helpers = {".tables": self.tables, ".models": self.models, ".help": lambda: HELP,
+                       ".schema": lambda: self.schema(argument.strip())}
+            if command not in helpers:
+                return f"unknown command {command} (.help lists them)"
+            return helpers[command]()
+        try:
+            relation = self.con.sql(text)
+        except duckdb.Error as error:
+            return f"error: {str(error).strip()}"
+        if relation is None:
+            return "ok"
+        return str(relation).rstrip()
+
+
+def statements(text: str) -> list[str]:
+    """Split a script into commands: dot-commands are one line each, SQL ends with ';'."""
+    out, current = [], []
+    for line in text.splitlines():
+        if not current and line.strip().startswith("."):
+            out.append(line.strip())
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            out.append("\n".join(current))
+            current = []
+    if "".join(current).strip():
+        out.append("\n".join(current))
+    return out
+
+
+def prompt(explorer: Explorer, stdin=sys.stdin, stdout=sys.stdout) -> None:
+    """Read commands until .quit or end of input; SQL may span lines until ';'."""
+    interactive = stdin.isatty()
+    if interactive:
+        print(f"streamscore explore: {explorer.job.name} on DuckDB. .help for help", file=stdout)
+    buffer: list[str] = []
+    while True:
+        if interactive:
+            stdout.write("   ...> " if buffer else "streamscore> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        if not buffer and line.strip() in (".quit", ".exit"):
+            break
+        if not buffer and line.strip().startswith("."):
+            print(explorer.run(line), file=stdout)
+            continue
+        buffer.append(line.rstrip("\n"))
+        if line.rstrip().endswith(";"):
+            try:
+                print(explorer.run("\n".join(buffer)), file=stdout)
+            except StreamscoreError as error:
+                print(f"error: {error}", file=stdout)
+            buffer = []
