@@ -31,16 +31,16 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def cmd_run(args) -> int:
-    from streamscore.engines.flink import FlinkEngine, latest_state
+def _streaming_job(args):
+    """(project, job, profile) for `run` and `submit`: the profile with --bootstrap-servers applied, and
+    for the local profile the local broker started (with the job's topics) when it is not running."""
+    from streamscore.kafka.client import use_profile
 
     project = _project(args)
     job = project.job(args.job)
     profile = project.profile(args.profile)
     if args.bootstrap_servers:
         profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
-    from streamscore.kafka.client import use_profile
-
     use_profile(profile)
     if profile.local_broker:
         from streamscore.kafka.broker import ensure_local_broker
@@ -48,6 +48,13 @@ def cmd_run(args) -> int:
         topics = [profile.kafka_options(t.name, t.options)["topic"] for t in [*job.sources, *job.sinks]
                   if t.options.get("connector") == "kafka"]
         ensure_local_broker(profile, project.root / ".streamscore", topics)
+    return project, job, profile
+
+
+def cmd_run(args) -> int:
+    from streamscore.engines.flink import FlinkEngine, latest_state
+
+    project, job, profile = _streaming_job(args)
     engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)})
     restore_from = None
     if args.from_savepoint == "latest":
@@ -237,11 +244,7 @@ def cmd_submit(args) -> int:
     from streamscore.cluster import StandaloneCluster
     from streamscore.engines.flink import FlinkEngine
 
-    project = _project(args)
-    job = project.job(args.job)
-    profile = project.profile(args.profile)
-    if args.bootstrap_servers:
-        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    project, job, profile = _streaming_job(args)
     url = _cluster_url(args)
     local = StandaloneCluster(project.root / ".streamscore" / "cluster").state()
     # The cluster streamscore started has the Kafka connector in its lib folder; others get it with the job.

@@ -27,6 +27,7 @@ from streamscore.config import Profile, file_format, redact
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
 from streamscore.kafka import dead_letters as dl
+from streamscore.kafka.broker import free_port
 from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
 from streamscore.models import model_function
@@ -138,9 +139,6 @@ class FlinkEngine:
         self.ship_jars = ship_jars
         self._environments: dict[str, object] = {}
         self._staging = Path(tempfile.mkdtemp(prefix="streamscore-flink-"))
-        from streamscore.kafka.broker import free_port
-
-        self.rest_port = free_port()
 
     # -- session -----------------------------------------------------------------------------------
     @property
@@ -175,11 +173,6 @@ class FlinkEngine:
             if self.ship_jars:
                 conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
             conf.set("python.files", str(self._stage_udfs()))
-            if not self.cluster:  # metrics (and the web UI) of the mini-cluster, on loopback only
-                conf.set("rest.bind-address", "127.0.0.1")
-                conf.set("rest.address", "127.0.0.1")
-                conf.set("rest.port", str(self.rest_port))
-                conf.set("metrics.fetcher.update-interval", "500 ms")
             self._environments[mode] = t_env
         return self._environments[mode]
 
@@ -304,7 +297,7 @@ class FlinkEngine:
             with self._job_settings(t_env, job):
                 try:
                     statement_set = self._prepare(t_env, job, bind, replay=True)
-                    statement_set.execute().wait()
+                    _execute_set(t_env, statement_set).wait()
                     break
                 except EngineError as error:
                     if mode == "streaming" and _fed_updates(str(error)):
@@ -356,9 +349,9 @@ class FlinkEngine:
         ``max_records``: read each source partition up to N records from its start, then finish.
         ``idle_timeout``: cancel once no sink topic has grown for that many seconds.
         ``delivery``: at-least-once or exactly-once (transactional Kafka sinks, committed per checkpoint);
-        checkpoints go under ``.streamscore/checkpoints/<job>`` every ``checkpoint_interval`` seconds.
+        checkpoints go under ``.streamscore/state/<job>/checkpoints`` every ``checkpoint_interval`` seconds.
         ``restore_from``: a checkpoint or savepoint folder to start from. Ctrl-C (KeyboardInterrupt)
-        stops the job with a savepoint under ``.streamscore/savepoints/<job>``.
+        stops the job with a savepoint under ``.streamscore/state/<job>/savepoints``.
         ``metrics_interval``: print records in/out/dead-lettered, model time and latency this often (None: off).
         ``latency_key``: the column matching sink records to source records ("auto": an *_id column they
         share; None: no latency tracking, which costs a consumer of both topics).
@@ -366,13 +359,18 @@ class FlinkEngine:
         ends: dict[str, dict[int, int]] = {}
         bind, dead_letters = self._kafka_bindings(job, profile, delivery, bounded, max_records, ends, log)
         state = self.state_dir(job)
-        checkpoints = checkpoint_settings(delivery, checkpoint_interval, state / "checkpoints", restore_from)
-        with self._job_settings(self.t_env, job, checkpoints):
+        settings = checkpoint_settings(delivery, checkpoint_interval, state / "checkpoints", restore_from)
+        # Each run's mini-cluster serves its metrics (and the web UI) on its own loopback port: the last
+        # run's may not have let go of its port yet.
+        rest_port = free_port()
+        settings.update({"rest.bind-address": "127.0.0.1", "rest.address": "127.0.0.1", "rest.port": str(rest_port),
+                         "metrics.fetcher.update-interval": "500 ms"})
+        with self._job_settings(self.t_env, job, settings):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             tracker = self._latency_tracker(job, profile, latency_key, log) if metrics_interval else None
             started = time.perf_counter()
             try:
-                table_result = statement_set.execute()
+                table_result = _execute_set(self.t_env, statement_set)
             except Exception as error:
                 if tracker:
                     tracker.stop()
@@ -381,8 +379,8 @@ class FlinkEngine:
             job_id = str(client.get_job_id())
             restored = f", restored from {restore_from}" if restore_from else ""
             log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)}; {delivery}{restored}); "
-                f"web UI http://127.0.0.1:{self.rest_port}")
-            metrics = FlinkMetrics(f"http://127.0.0.1:{self.rest_port}", job_id, [t.name for t in job.sources])
+                f"web UI http://127.0.0.1:{rest_port}")
+            metrics = FlinkMetrics(f"http://127.0.0.1:{rest_port}", job_id, [t.name for t in job.sources])
             reporter = Reporter(metrics, tracker,
                                 metrics_interval, log).start() if metrics_interval else None
             try:
@@ -446,7 +444,7 @@ class FlinkEngine:
         with self._job_settings(self.t_env, job, settings):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             try:
-                table_result = statement_set.execute()
+                table_result = _execute_set(self.t_env, statement_set)
             except Exception as error:
                 raise EngineError(f"{job.path}: the cluster did not take the job: {_java_message(error)}") from None
             return str(table_result.get_job_client().get_job_id())
@@ -559,6 +557,17 @@ def latest_state(state_dir: Path) -> Path | None:
     found = [m.parent for m in state_dir.glob("checkpoints/*/chk-*/_metadata")]
     found += [m.parent for m in state_dir.glob("savepoints/*/_metadata")]
     return max(found, key=lambda p: (p / "_metadata").stat().st_mtime, default=None)
+
+
+def _execute_set(t_env, statement_set):
+    """Execute a statement set, planning in a Java thread that knows Flink's metadata provider.
+
+    Flink's planner keeps it in a thread-local set when a statement is parsed (FLINK-23020); py4j may
+    serve this Python thread from another Java thread than the one that parsed the INSERTs, and the
+    optimizer then fails with "NullPointerException: metadataHandlerProvider". Parsing a trivial
+    query first sets it in whichever thread runs the execute."""
+    t_env.explain_sql("SELECT 1")
+    return statement_set.execute()
 
 
 def _stop_with_savepoint(client, directory: Path) -> str:
