@@ -1,5 +1,7 @@
 """Exactly-once through a crash, and stop/resume with a savepoint: `streamscore run` in its own process
-group, killed with SIGKILL mid-stream, restarted from its last checkpoint; output read with read_committed."""
+group, killed with SIGKILL mid-stream, restarted from its last checkpoint; output read with read_committed.
+The restored job neither loses nor repeats a flight: its Kafka offsets, window and join state and its
+committed output agree."""
 
 import datetime as dt
 import json
@@ -7,14 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 
 import pytest
 from confluent_kafka import Producer
 
-from streamscore.kafka.client import ensure_topics, read_topic
+from streamscore.kafka.client import end_offsets, ensure_topics, read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.flink]
 
@@ -66,6 +67,10 @@ def _produce_sentinels(servers, number, at):
     _produce(servers, TOPICS["flights"], [json.dumps(flight).encode()])
 
 
+def _checkpoint_number(folder) -> int:
+    return max((int(m.parent.name.split("-")[1]) for m in folder.glob("*/chk-*/_metadata")), default=0)
+
+
 def _split(flights):
     """Two parts with over a minute (the watermark delay) between them: the first part's sentinel,
     at the second part's first departure, does not make any second-part flight late."""
@@ -85,22 +90,28 @@ def test_exactly_once_through_a_crash_and_a_savepoint(project_copy, broker, smal
     _produce(servers, TOPICS["weather"], [line.rstrip(b"\n") for line in open(small_files["weather"], "rb")])
     checkpoints = root / ".streamscore" / "state" / "flight_delays" / "checkpoints"
 
-    # 1. Run, feed flights at a steady pace, and crash the whole process group after a checkpoint.
+    # 1. Run, feed part of the flights at a steady pace, and crash the whole process group (SIGKILL) while
+    # the job holds flights in its state (waiting for the watermark) and more input is still to come.
+    # The crash comes once the sink's open transaction is empty: the local broker (tansu 0.6) does not
+    # hide an aborted transaction's records from read_committed consumers, as Kafka does (README).
+    fed, rest = first[: len(first) // 2], first[len(first) // 2:]
     log1 = open(tmp_path / "run1.log", "wb")
     run = _start(root, log1)
-    feeder = threading.Thread(target=_produce, args=(servers, TOPICS["flights"], first, 250))
     try:
         _wait_for(lambda: any(checkpoints.glob("*/chk-*/_metadata")), 90, "the first checkpoint")
-        feeder.start()
-        _wait_for(lambda: sum(_scored(servers).values()) >= 100, 90, "committed scores")
-        assert feeder.is_alive(), "the crash must come mid-stream"
+        _produce(servers, TOPICS["flights"], fed, 250)
+        _wait_for(lambda: sum(_scored(servers).values()) >= len(fed) - 30, 90, "scores of the flights fed")
+        settled = _checkpoint_number(checkpoints)
+        written = end_offsets(servers, TOPICS["flight_scores"])
+        _wait_for(lambda: _checkpoint_number(checkpoints) >= settled + 2, 30, "two more checkpoints")
+        assert end_offsets(servers, TOPICS["flight_scores"]) == written  # nothing written since: nothing open
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(30)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
     before_crash = _scored(servers)
-    feeder.join()
+    _produce(servers, TOPICS["flights"], rest)
     _produce_sentinels(servers, 1, second_starts)
 
     # 2. Restart from the last checkpoint; every flight's score appears exactly once for read_committed.
@@ -117,7 +128,7 @@ def test_exactly_once_through_a_crash_and_a_savepoint(project_copy, broker, smal
     output = (tmp_path / "run2.log").read_text()
     assert "restored from" in output and "/chk-" in output, output
     scored = _scored(servers)
-    assert 0 < sum(before_crash.values()) < len(expected_first)  # the crash came mid-stream
+    assert 0 < sum(before_crash.values()) < len(fed)  # the crash came mid-stream: some flights still in state
     assert all(scored[f] == 1 for f in expected_first), [f for f in expected_first if scored[f] != 1][:10]
     savepoint = next(line.split("savepoint ", 1)[1].strip() for line in output.splitlines()
                      if line.startswith("flink: savepoint "))

@@ -43,8 +43,6 @@ DEFAULT_CONFIG = {
     "python.fn-execution.bundle.size": "100000",
     "python.fn-execution.bundle.time": "1000",
     "python.fn-execution.arrow.batch.size": "10000",
-    # A guarded source's parse feeds both its good rows and its dead letters: plan that part once.
-    "table.optimizer.reuse-optimize-block-with-digest-enabled": "true",
     # Results must not depend on the machine's zone; a job's own SET overrides it.
     "table.local-time-zone": "UTC",
 }
@@ -138,6 +136,7 @@ class FlinkEngine:
         self.cluster = cluster
         self.ship_jars = ship_jars
         self._environments: dict[str, object] = {}
+        self._metadata_providers: dict[int, tuple] = {}
         self._staging = Path(tempfile.mkdtemp(prefix="streamscore-flink-"))
 
     # -- session -----------------------------------------------------------------------------------
@@ -165,6 +164,7 @@ class FlinkEngine:
                 target.set_string("rest.port", str(url.port or 8081))
                 builder = builder.with_configuration(target)
             t_env = TableEnvironment.create(builder.build())
+            self._metadata_providers[id(t_env)] = _planner_metadata_provider(t_env)
             conf = t_env.get_config()
             for key, value in self.config.items():
                 conf.set(key, value)
@@ -193,8 +193,19 @@ class FlinkEngine:
     def close(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
 
-    @staticmethod
-    def _execute(t_env, sql: str, stmt: Statement) -> None:
+    def _planner_thread(self, t_env) -> None:
+        """Give the Java thread serving the next py4j call Flink's planner metadata provider.
+
+        Flink's planner keeps it in a thread-local, set in the thread that made the TableEnvironment
+        (FLINK-23020). py4j serves Python's calls from a pool of connections, one Java thread each, and
+        a call made while another is in flight (a Python UDF's callback, a second Python thread) opens
+        another; planning on such a thread fails with "NullPointerException: metadataHandlerProvider".
+        Setting it costs one call; consecutive calls from one thread reuse the same connection."""
+        local, provider = self._metadata_providers[id(t_env)]
+        local.set(provider)
+
+    def _execute(self, t_env, sql: str, stmt: Statement) -> None:
+        self._planner_thread(t_env)
         try:
             t_env.execute_sql(sql)
         except Exception as error:  # py4j wraps every Java exception
@@ -250,6 +261,7 @@ class FlinkEngine:
             self._execute(t_env, _runnable_text(job, view.statement), view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
+            self._planner_thread(t_env)
             try:
                 statement_set.add_insert_sql(_runnable_text(job, insert.statement))
             except Exception as error:
@@ -259,6 +271,7 @@ class FlinkEngine:
             t_env.execute_sql(dead_letters.table_sql())
             for table in guarded:
                 statement_set.add_insert_sql(dl.dead_letters_insert_sql(table, dl.DEAD_LETTER_TABLE))
+        self._planner_thread(t_env)  # the next call (execute, explain) plans the whole set
         return statement_set
 
     def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
@@ -297,7 +310,7 @@ class FlinkEngine:
             with self._job_settings(t_env, job):
                 try:
                     statement_set = self._prepare(t_env, job, bind, replay=True)
-                    _execute_set(t_env, statement_set).wait()
+                    statement_set.execute().wait()
                     break
                 except EngineError as error:
                     if mode == "streaming" and _fed_updates(str(error)):
@@ -370,7 +383,7 @@ class FlinkEngine:
             tracker = self._latency_tracker(job, profile, latency_key, log) if metrics_interval else None
             started = time.perf_counter()
             try:
-                table_result = _execute_set(self.t_env, statement_set)
+                table_result = statement_set.execute()
             except Exception as error:
                 if tracker:
                     tracker.stop()
@@ -444,7 +457,7 @@ class FlinkEngine:
         with self._job_settings(self.t_env, job, settings):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             try:
-                table_result = _execute_set(self.t_env, statement_set)
+                table_result = statement_set.execute()
             except Exception as error:
                 raise EngineError(f"{job.path}: the cluster did not take the job: {_java_message(error)}") from None
             return str(table_result.get_job_client().get_job_id())
@@ -471,28 +484,20 @@ class FlinkEngine:
     def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None,
               savepoints: Path, log) -> tuple[str, str | None]:
         """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds;
-        on KeyboardInterrupt stop it with a savepoint. Returns (status, savepoint path or None)."""
-        import threading
+        on KeyboardInterrupt stop it with a savepoint. Returns (status, savepoint path or None).
 
-        outcome: dict[str, BaseException | None] = {}
-
-        def wait_for_end():
-            try:
-                table_result.wait()
-                outcome["error"] = None
-            except BaseException as error:  # noqa: BLE001 - reported below
-                outcome["error"] = error
-
-        waiter = threading.Thread(target=wait_for_end, daemon=True)
-        waiter.start()
+        Polls the job's status from this thread only. A second Python thread blocked in a Java call
+        makes py4j open a second connection, served by another Java thread, and Flink's planner then
+        fails in whichever thread lacks its thread-local metadata provider
+        ("NullPointerException: metadataHandlerProvider", FLINK-23020)."""
         sink_options = [profile.kafka_options(s.name, s.options) for s in job.sinks
                         if s.options.get("connector") == "kafka"]
         sink_topics = [(o["properties.bootstrap.servers"], o["topic"]) for o in sink_options]
         last_size, last_change, cancelled = None, time.monotonic(), False
         try:
-            while waiter.is_alive():
-                waiter.join(1.0)
-                if waiter.is_alive() and idle_timeout and sink_topics and not cancelled:
+            while not _ended(client):
+                time.sleep(0.5)
+                if idle_timeout and sink_topics and not cancelled:
                     size = sum(_records_in(b, t) for b, t in sink_topics)
                     if size != last_size:
                         last_size, last_change = size, time.monotonic()
@@ -508,15 +513,24 @@ class FlinkEngine:
                 raise EngineError(f"{job.path}: stopping with a savepoint failed: {_java_message(error)}") from None
             path = path[len("file:"):] if path.startswith("file:") else path
             log(f"flink: savepoint {path}\n       resume with: streamscore run {job.path} --from-savepoint {path}")
-            waiter.join(30)
             return "STOPPED", path
-        error = outcome.get("error")
         if cancelled:
             return "CANCELED", None
-        if error is not None:
+        try:
+            table_result.wait()  # the job has ended: returns at once, raising its failure if it failed
+        except Exception as error:
             raise EngineError(f"{job.path}: the Flink job failed: {_java_message(error)}") from None
         return "FINISHED", None
 
+
+ENDED = {"FINISHED", "FAILED", "CANCELED"}
+
+
+def _ended(client) -> bool:
+    try:
+        return client.get_job_status().result().name in ENDED
+    except Exception:  # noqa: BLE001 - a finished job's mini-cluster has shut down: it has ended
+        return True
 
 DELIVERY_MODES = ("at-least-once", "exactly-once")
 # Exactly-once output is visible to read_committed consumers at each checkpoint: the interval is latency.
@@ -559,15 +573,14 @@ def latest_state(state_dir: Path) -> Path | None:
     return max(found, key=lambda p: (p / "_metadata").stat().st_mtime, default=None)
 
 
-def _execute_set(t_env, statement_set):
-    """Execute a statement set, planning in a Java thread that knows Flink's metadata provider.
+def _planner_metadata_provider(t_env) -> tuple:
+    """(Calcite's thread-local of metadata providers, the value Flink set in this thread)."""
+    from pyflink.java_gateway import get_gateway
 
-    Flink's planner keeps it in a thread-local set when a statement is parsed (FLINK-23020); py4j may
-    serve this Python thread from another Java thread than the one that parsed the INSERTs, and the
-    optimizer then fails with "NullPointerException: metadataHandlerProvider". Parsing a trivial
-    query first sets it in whichever thread runs the execute."""
-    t_env.explain_sql("SELECT 1")
-    return statement_set.execute()
+    loader = t_env._j_tenv.getPlanner().getClass().getClassLoader()  # the planner's own class loader
+    base = get_gateway().jvm.java.lang.Class.forName("org.apache.calcite.rel.metadata.RelMetadataQueryBase", True, loader)
+    local = base.getField("THREAD_PROVIDERS").get(None)
+    return local, local.get()
 
 
 def _stop_with_savepoint(client, directory: Path) -> str:
