@@ -571,6 +571,9 @@ def main(argv: list[str] | None = None) -> int:
         reset = "\033[0m" if red else ""
         print(f"{red}error: {redact(str(error))}{reset}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before a job runs (a running job stops with a savepoint instead)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

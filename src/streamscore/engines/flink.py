@@ -193,21 +193,27 @@ class FlinkEngine:
     def close(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
 
-    def _planner_thread(self, t_env) -> None:
-        """Give the Java thread serving the next py4j call Flink's planner metadata provider.
+    def _planned(self, t_env, call):
+        """``call()``, a Java call that plans, made on a py4j thread that has Flink's planner metadata provider.
 
         Flink's planner keeps it in a thread-local, set in the thread that made the TableEnvironment
-        (FLINK-23020). py4j serves Python's calls from a pool of connections, one Java thread each, and
-        a call made while another is in flight (a Python UDF's callback, a second Python thread) opens
-        another; planning on such a thread fails with "NullPointerException: metadataHandlerProvider".
-        Setting it costs one call; consecutive calls from one thread reuse the same connection."""
+        (FLINK-23020). py4j serves Python's calls from a pool of connections, one Java thread each; a
+        call made while another is in flight (a Python UDF's callback, or py4j's own release of Java
+        objects when another Python thread collects garbage) opens another connection, and planning on
+        its thread fails with "NullPointerException: metadataHandlerProvider" before anything runs. So:
+        set it on the serving thread first, and retry when another thread took that connection."""
         local, provider = self._metadata_providers[id(t_env)]
-        local.set(provider)
+        for attempt in range(5):
+            local.set(provider)  # consecutive calls from one Python thread reuse one connection
+            try:
+                return call()
+            except Exception as error:  # noqa: BLE001 - py4j wraps every Java exception
+                if "metadataHandlerProvider" not in str(error) or attempt == 4:
+                    raise
 
     def _execute(self, t_env, sql: str, stmt: Statement) -> None:
-        self._planner_thread(t_env)
         try:
-            t_env.execute_sql(sql)
+            self._planned(t_env, lambda: t_env.execute_sql(sql))
         except Exception as error:  # py4j wraps every Java exception
             raise stmt.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") from None
 
@@ -261,17 +267,16 @@ class FlinkEngine:
             self._execute(t_env, _runnable_text(job, view.statement), view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
-            self._planner_thread(t_env)
             try:
-                statement_set.add_insert_sql(_runnable_text(job, insert.statement))
+                self._planned(t_env, lambda: statement_set.add_insert_sql(_runnable_text(job, insert.statement)))
             except Exception as error:
                 raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
                     from None
         if guarded:
-            t_env.execute_sql(dead_letters.table_sql())
+            self._planned(t_env, lambda: t_env.execute_sql(dead_letters.table_sql()))
             for table in guarded:
-                statement_set.add_insert_sql(dl.dead_letters_insert_sql(table, dl.DEAD_LETTER_TABLE))
-        self._planner_thread(t_env)  # the next call (execute, explain) plans the whole set
+                sql = dl.dead_letters_insert_sql(table, dl.DEAD_LETTER_TABLE)
+                self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
         return statement_set
 
     def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
@@ -310,7 +315,7 @@ class FlinkEngine:
             with self._job_settings(t_env, job):
                 try:
                     statement_set = self._prepare(t_env, job, bind, replay=True)
-                    statement_set.execute().wait()
+                    self._planned(t_env, statement_set.execute).wait()
                     break
                 except EngineError as error:
                     if mode == "streaming" and _fed_updates(str(error)):
@@ -383,7 +388,7 @@ class FlinkEngine:
             tracker = self._latency_tracker(job, profile, latency_key, log) if metrics_interval else None
             started = time.perf_counter()
             try:
-                table_result = statement_set.execute()
+                table_result = self._planned(self.t_env, statement_set.execute)
             except Exception as error:
                 if tracker:
                     tracker.stop()
@@ -457,7 +462,7 @@ class FlinkEngine:
         with self._job_settings(self.t_env, job, settings):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             try:
-                table_result = statement_set.execute()
+                table_result = self._planned(self.t_env, statement_set.execute)
             except Exception as error:
                 raise EngineError(f"{job.path}: the cluster did not take the job: {_java_message(error)}") from None
             return str(table_result.get_job_client().get_job_id())
