@@ -206,22 +206,27 @@ def cmd_broker(args) -> int:
     return 0
 
 
+def _local_cluster(project):
+    """The standalone cluster `streamscore cluster up` manages for this project."""
+    from streamscore.cluster import StandaloneCluster
+
+    return StandaloneCluster(project.root / ".streamscore" / "cluster")
+
+
 def _cluster_url(args) -> str:
     """--cluster, else the standalone cluster `streamscore cluster up` started for this project."""
     if args.cluster:
         return args.cluster
-    from streamscore.cluster import StandaloneCluster
-
-    state = StandaloneCluster(_project(args).root / ".streamscore" / "cluster").state()
+    state = _local_cluster(_project(args)).state()
     if state is None:
         raise ConfigError("no --cluster URL and no cluster started here (`streamscore cluster up`)")
     return state.url
 
 
 def cmd_cluster(args) -> int:
-    from streamscore.cluster import ClusterSpec, FlinkRest, StandaloneCluster
+    from streamscore.cluster import ClusterSpec, FlinkRest
 
-    cluster = StandaloneCluster(_project(args).root / ".streamscore" / "cluster")
+    cluster = _local_cluster(_project(args))
     if args.action == "up":
         cluster.up(ClusterSpec(taskmanagers=args.taskmanagers, slots=args.slots,
                                taskmanager_memory=args.taskmanager_memory))
@@ -241,12 +246,11 @@ def cmd_cluster(args) -> int:
 
 
 def cmd_submit(args) -> int:
-    from streamscore.cluster import StandaloneCluster
     from streamscore.engines.flink import FlinkEngine
 
     project, job, profile = _streaming_job(args)
     url = _cluster_url(args)
-    local = StandaloneCluster(project.root / ".streamscore" / "cluster").state()
+    local = _local_cluster(project).state()
     # The cluster streamscore started has the Kafka connector in its lib folder; others get it with the job.
     engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)}, cluster=url,
                          ship_jars=not (local and local.url == url.rstrip("/")))

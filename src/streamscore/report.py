@@ -139,7 +139,8 @@ def build_report(project, job, inputs: dict[str, Path], output: Path, spec: Repo
     seconds = time.perf_counter() - started
     frames = {sink: pd.read_parquet(path) for sink, path in replay.sinks.items()}
     con = duckdb.connect()
-    rows_in = {name: con.execute(f"SELECT count(*) FROM {_reader(path)}").fetchall()[0][0] for name, path in inputs.items()}
+    rows_in = {name: con.execute(f"SELECT count(*) FROM ({DuckDBEngine.physical_columns_sql(job.tables[name], path)})")
+               .fetchall()[0][0] for name, path in inputs.items()}
     sections, plots = [], 0
 
     chosen = tuple(spec.score.split(".", 1)) if spec.score else _default_score(frames)
@@ -215,14 +216,6 @@ def build_report(project, job, inputs: dict[str, Path], output: Path, spec: Repo
     output.write_text(_page(f"streamscore report: {job.name}", sections, job, inputs))
     log(f"report: {output} ({plots} plots)")
     return Report(output, plots, [s.split("</h2>")[0].split("<h2>")[1] for s in sections])
-
-
-def _reader(path: Path) -> str:
-    from streamscore.config import file_format
-
-    fmt = file_format(Path(path))
-    reader = {"json": "read_json_auto", "csv": "read_csv_auto", "parquet": "read_parquet"}[fmt]
-    return f"{reader}('{str(path).replace(chr(39), chr(39) * 2)}')"
 
 
 def _section(title: str, parts: list[str]) -> str:

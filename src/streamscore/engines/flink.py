@@ -32,7 +32,7 @@ from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
 from streamscore.models import model_function
 from streamscore.models.checks import check_job_models, resolve_declared_model
-from streamscore.sql.dialect import Flink
+from streamscore.sql.dialect import Flink, decimal_precision, with_clause
 from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, model_function_name
 from streamscore.sql.statements import Job, Statement, TableDef
 from streamscore.vendor import kafka_connector_jars
@@ -71,10 +71,6 @@ _database_ids = itertools.count(1)
 IN_CLUSTER = "in-cluster"
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def with_options(table: TableDef, options: dict[str, str], replay: bool = False) -> str:
     """The table's CREATE TABLE as written, with its WITH clause replaced by ``options``.
 
@@ -83,14 +79,12 @@ def with_options(table: TableDef, options: dict[str, str], replay: bool = False)
     head = stmt.text[: stmt.with_clause_at] if stmt.with_clause_at is not None else stmt.text
     if replay and stmt.replay_head is not None:
         head = stmt.replay_head
-    body = ",\n  ".join(f"{_quote(k)} = {_quote(v)}" for k, v in options.items())
-    return f"{head.rstrip()} WITH (\n  {body}\n)"
+    return f"{head.rstrip()} {with_clause(options)}"
 
 
 def arrow_type(dtype: exp.DataType) -> pa.DataType:
     if dtype.this == exp.DType.DECIMAL:
-        precision, scale = (int(p.name) for p in dtype.expressions) if dtype.expressions else (10, 0)
-        return pa.decimal128(precision, scale)
+        return pa.decimal128(*decimal_precision(dtype))
     try:
         return ARROW_TYPES[dtype.this]
     except KeyError:

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlglot import exp
 
-from streamscore.sql.dialect import Flink
+from streamscore.sql.dialect import Flink, decimal_precision, with_clause
 from streamscore.sql.statements import TableDef
 
 ERROR_COLUMN = "streamscore_error"
@@ -169,7 +169,7 @@ class RecordParser:
     def _decimal(self, field: Field, value) -> Decimal:
         if not isinstance(value, (int, float, Decimal)):
             raise RecordError(f"expected {field.type.sql(Flink)}, got {_json_kind(value)}")
-        precision, scale = ((int(e.name) for e in field.type.expressions) if field.type.expressions else (10, 0))
+        precision, scale = decimal_precision(field.type)
         try:
             number = Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
         except InvalidOperation:
@@ -267,9 +267,8 @@ def raw_table_sql(table: TableDef, options: dict[str, str]) -> str:
         lines.append(f"WATERMARK FOR {_quoted(table.watermark[0])} AS {table.watermark[1].sql(Flink)}")
     raw_options = {k: v for k, v in options.items() if not k.startswith("json.")}
     raw_options["format"] = "raw"
-    body = ",\n  ".join(f"'{k}' = '{v.replace(chr(39), chr(39) * 2)}'" for k, v in raw_options.items())
     columns = ",\n  ".join(lines)
-    return f"CREATE TABLE {raw_table_name(table)} (\n  {columns}\n) WITH (\n  {body}\n)"
+    return f"CREATE TABLE {raw_table_name(table)} (\n  {columns}\n) {with_clause(raw_options)}"
 
 
 def good_rows_sql(table: TableDef) -> str:
@@ -279,9 +278,8 @@ def good_rows_sql(table: TableDef) -> str:
 
 
 def dead_letter_table_sql(name: str, options: dict[str, str]) -> str:
-    body = ",\n  ".join(f"'{k}' = '{v.replace(chr(39), chr(39) * 2)}'" for k, v in options.items())
     return (f"CREATE TABLE {name} (\n  payload BYTES,\n  headers MAP<STRING, BYTES> METADATA\n) "
-            f"WITH (\n  {body}\n)")
+            f"{with_clause(options)}")
 
 
 def dead_letters_insert_sql(table: TableDef, sink: str) -> str:
@@ -343,8 +341,7 @@ def flink_data_type(dtype: exp.DataType):
     if kind == exp.DType.TIMESTAMPLTZ:
         return DataTypes.TIMESTAMP_LTZ(field.precision(6))
     if kind == exp.DType.DECIMAL:
-        precision, scale = ((int(e.name) for e in dtype.expressions) if dtype.expressions else (10, 0))
-        return DataTypes.DECIMAL(precision, scale)
+        return DataTypes.DECIMAL(*decimal_precision(dtype))
     raise ValueError(f"no Flink type for {dtype.sql(Flink)}")
 
 

@@ -15,6 +15,23 @@ from sqlglot.generator import Generator
 from sqlglot.tokens import TokenType
 
 
+def with_clause(options: dict[str, str]) -> str:
+    """``WITH ('k' = 'v', ...)`` with Flink's string quoting."""
+    def quote(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    body = ",\n  ".join(f"{quote(k)} = {quote(v)}" for k, v in options.items())
+    return f"WITH (\n  {body}\n)"
+
+
+def decimal_precision(dtype: exp.DataType) -> tuple[int, int]:
+    """(precision, scale) of a DECIMAL type; Flink's default is DECIMAL(10, 0)."""
+    if not dtype.expressions:
+        return 10, 0
+    precision, scale = (int(e.name) for e in dtype.expressions)
+    return precision, scale
+
+
 class TableArgument(exp.Expression):
     """``TABLE t`` (optionally ``PARTITION BY k``) passed to a table function."""
 
