@@ -1,25 +1,31 @@
 # One command each: `make demo` (the flight-delay demo), `make test` (the whole suite).
-# Both build the environment from scratch when it is missing: venv, pinned packages,
-# Flink's Kafka connector jars and the local broker binary (python -m streamscore.vendor).
+# Both build the environment from scratch when it is missing: venv, pinned packages, and with Maven
+# (python -m streamscore.vendor): streamscore's JVM module (jvm/), Flink's Kafka connector and
+# Apache Kafka itself (the local broker), all from Maven Central.
 # `make test` also needs a browser for the report test: Debian's chromium, installed when missing.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
+JVM    := $(VENV)/.jvm-ready
+JAVA_SOURCES := $(shell find jvm -name '*.java' -o -name pom.xml)
 
 .PHONY: setup demo test browser clean
 
-$(READY): pyproject.toml src/streamscore/vendor.py
+$(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(JVM): $(READY) $(JAVA_SOURCES) src/streamscore/vendor.py
 	$(BIN)/python -m streamscore.vendor
 	touch $@
 
-setup: $(READY)
+setup: $(READY) $(JVM)
 
-demo: $(READY)
+demo: setup
 	$(BIN)/streamscore demo
 
 browser:
@@ -27,8 +33,8 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(READY) browser
+test: setup browser
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build data .streamscore
+	rm -rf $(VENV) build data .streamscore jvm/target jvm/kafka-broker/target

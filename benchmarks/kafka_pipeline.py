@@ -126,7 +126,7 @@ def main() -> None:
     flights = [line.rstrip(b"\n") for line in open(files["flights_all"], "rb")][-args.flights:]
     weather = [line.rstrip(b"\n") for line in open(files["weather"], "rb")]
     live = [line.rstrip(b"\n") for line in open(files["flights_live"], "rb")]
-    broker = LocalBroker(free_port(), ROOT / "build" / "bench-broker.log").start()
+    broker = LocalBroker(free_port(), ROOT / "build" / "bench-broker").start()
     report = {"benchmark": "kafka_pipeline", "flights": len(flights)}
     try:
         servers = broker.bootstrap_servers

@@ -54,7 +54,7 @@ def flink_engine(project):
 def broker(tmp_path_factory):
     from streamscore.kafka.broker import LocalBroker, free_port
 
-    local = LocalBroker(free_port(), tmp_path_factory.mktemp("broker") / "broker.log").start()
+    local = LocalBroker(free_port(), tmp_path_factory.mktemp("broker")).start()
     yield local
     local.stop()
 

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.flink]
 
 TOPICS = {"flights": "eo_flights", "weather": "eo_weather", "flight_scores": "eo_scores", "delay_alerts": "eo_alerts"}
 COMMITTED = {"isolation.level": "read_committed"}
+UNCOMMITTED = {"isolation.level": "read_uncommitted"}
 
 
 def _write_profile(root, servers):
@@ -30,9 +32,10 @@ def _write_profile(root, servers):
         f'[options]\n"properties.group.id" = "eo"\n{tables}')
 
 
-def _start(root, log, *extra):
+def _start(root, log, *extra, checkpoint_interval=1):
     command = [sys.executable, "-m", "streamscore", "--project", str(root), "run", "sql/jobs/flight_delays.sql",
-               "--profile", "eo", "--delivery", "exactly-once", "--checkpoint-interval", "1", *extra]
+               "--profile", "eo", "--delivery", "exactly-once", "--checkpoint-interval", str(checkpoint_interval),
+               *extra]
     return subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -43,8 +46,16 @@ def _wait_for(condition, timeout, what, detail=lambda: ""):
         time.sleep(0.5)
 
 
-def _scored(servers):
-    return Counter(r["flight_id"] for r in read_topic(servers, TOPICS["flight_scores"], **COMMITTED))
+def _scored(servers, isolation=COMMITTED):
+    return Counter(r["flight_id"] for r in read_topic(servers, TOPICS["flight_scores"], **isolation))
+
+
+def _open_transaction_holds_scores(servers) -> bool:
+    """Scores written but not committed: a read_uncommitted consumer sees more than a read_committed one
+    (committed counted before and after, so a commit in between is not taken for an open transaction)."""
+    before = sum(_scored(servers).values())
+    written = sum(_scored(servers, UNCOMMITTED).values())
+    return 0 < before == sum(_scored(servers).values()) < written
 
 
 def _produce(servers, topic, lines, rate=None):
@@ -91,25 +102,28 @@ def test_exactly_once_through_a_crash_and_a_savepoint(project_copy, broker, smal
     checkpoints = root / ".streamscore" / "state" / "flight_delays" / "checkpoints"
 
     # 1. Run, feed part of the flights at a steady pace, and crash the whole process group (SIGKILL) while
-    # the job holds flights in its state (waiting for the watermark) and more input is still to come.
-    # The crash comes once the sink's open transaction is empty: the local broker (tansu 0.6) does not
-    # hide an aborted transaction's records from read_committed consumers, as Kafka does (README).
+    # the sink's open transaction holds scores, the job holds flights in its state (waiting for the
+    # watermark) and more input is still to come.
     fed, rest = first[: len(first) // 2], first[len(first) // 2:]
     log1 = open(tmp_path / "run1.log", "wb")
-    run = _start(root, log1)
+    # Scores leave the Python operators every second (bundles) and commit every 5 s (checkpoints): most of
+    # the time the open transaction holds some.
+    run = _start(root, log1, checkpoint_interval=5)
+    feeder = threading.Thread(target=_produce, args=(servers, TOPICS["flights"], fed, 100), daemon=True)
     try:
         _wait_for(lambda: any(checkpoints.glob("*/chk-*/_metadata")), 90, "the first checkpoint")
-        _produce(servers, TOPICS["flights"], fed, 250)
-        _wait_for(lambda: sum(_scored(servers).values()) >= len(fed) - 30, 90, "scores of the flights fed")
-        settled = _checkpoint_number(checkpoints)
-        written = end_offsets(servers, TOPICS["flight_scores"])
-        _wait_for(lambda: _checkpoint_number(checkpoints) >= settled + 2, 30, "two more checkpoints")
-        assert end_offsets(servers, TOPICS["flight_scores"]) == written  # nothing written since: nothing open
+        feeder.start()
+        _wait_for(lambda: _open_transaction_holds_scores(servers), 90, "scores in an open transaction",
+                  lambda: f"(committed {sum(_scored(servers).values())}, "
+                          f"written {sum(_scored(servers, UNCOMMITTED).values())} of {len(fed)} fed)")
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(30)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
+    feeder.join(60)
+    # The crash left records in the open transaction: visible to read_uncommitted only.
+    assert sum(_scored(servers, UNCOMMITTED).values()) > sum(_scored(servers).values())
     before_crash = _scored(servers)
     _produce(servers, TOPICS["flights"], rest)
     _produce_sentinels(servers, 1, second_starts)
@@ -130,6 +144,9 @@ def test_exactly_once_through_a_crash_and_a_savepoint(project_copy, broker, smal
     scored = _scored(servers)
     assert 0 < sum(before_crash.values()) < len(fed)  # the crash came mid-stream: some flights still in state
     assert all(scored[f] == 1 for f in expected_first), [f for f in expected_first if scored[f] != 1][:10]
+    # The aborted transaction's scores were written again after the restart: read_uncommitted sees both,
+    # so the exactly-once check above could fail.
+    assert any(n > 1 for n in _scored(servers, UNCOMMITTED).values())
     savepoint = next(line.split("savepoint ", 1)[1].strip() for line in output.splitlines()
                      if line.startswith("flink: savepoint "))
 

@@ -196,13 +196,22 @@ def cmd_broker(args) -> int:
     service = BrokerService(_project(args).root / ".streamscore")
     if args.action == "start":
         broker = service.start(args.port)
-        print(f"broker running: pid {broker.pid}, bootstrap servers {broker.bootstrap_servers}")
+        print(f"broker running: pid {broker.pid}, bootstrap servers {broker.bootstrap_servers} "
+              f"(Apache Kafka, ready in {broker.start_seconds:.1f}s; data in {broker.folder})")
     elif args.action == "stop":
         print("broker stopped" if service.stop() else "no broker running")
     else:
         running = service.status()
         print(f"broker running: pid {running[0]}, 127.0.0.1:{running[1]}" if running else "no broker running")
         return 0 if running else 3
+    return 0
+
+
+def cmd_classpath(args) -> int:
+    from streamscore.vendor import flink_jars
+
+    for jar in flink_jars():
+        print(jar)
     return 0
 
 
@@ -497,10 +506,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partitions", type=int, help="for topics this creates (default: the profile's)")
     p.set_defaults(func=cmd_produce)
 
-    p = sub.add_parser("broker", help="the local Kafka-compatible broker (127.0.0.1)")
+    p = sub.add_parser("broker", help="the local Apache Kafka broker (KRaft, 127.0.0.1)")
     p.add_argument("action", choices=("start", "stop", "status"))
     p.add_argument("--port", type=int, default=9092)
     p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("classpath", help="the jars a plain Flink needs to run this project's SQL, one per line "
+                       "(for `sql-client.sh -j` or `flink run -C`)")
+    p.set_defaults(func=cmd_classpath)
 
     p = sub.add_parser("cluster", help="a standalone Flink cluster on 127.0.0.1 (JobManager + TaskManagers)")
     p.add_argument("action", choices=("up", "down", "status"))

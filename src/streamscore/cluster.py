@@ -105,10 +105,10 @@ class StandaloneCluster:
 
     @staticmethod
     def _link_jars(lib: Path) -> None:
-        from streamscore.vendor import kafka_connector_jars
+        from streamscore.vendor import flink_jars
 
         wanted = [*sorted((flink_home() / "lib").glob("*.jar")), *sorted((flink_home() / "opt").glob("flink-python*.jar")),
-                  *kafka_connector_jars()]
+                  *flink_jars()]
         for old in lib.glob("*.jar"):
             old.unlink()
         for jar in wanted:

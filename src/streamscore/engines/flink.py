@@ -35,7 +35,7 @@ from streamscore.models.checks import check_job_models, resolve_declared_model
 from streamscore.sql.dialect import Flink, decimal_precision, with_clause
 from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, model_function_name
 from streamscore.sql.statements import Job, Statement, TableDef
-from streamscore.vendor import kafka_connector_jars
+from streamscore.vendor import flink_jars
 
 # Engine settings as data. Bundle sizes trade latency for Python-UDF throughput (STACK.md).
 DEFAULT_CONFIG = {
@@ -126,7 +126,7 @@ class FlinkEngine:
     def __init__(self, project, config: dict[str, str] | None = None, cluster: str | None = None,
                  ship_jars: bool = True):
         """``cluster``: a Flink cluster's REST URL to submit to (default: the embedded mini-cluster).
-        ``ship_jars``: send the Kafka connector with each job (not needed when the cluster's lib has it).
+        ``ship_jars``: send the Kafka connector and streamscore's jar with each job (not needed when the cluster's lib has it).
         ``cluster="in-cluster"``: running inside a cluster's PythonDriver, whose configuration decides."""
         self.project = project
         self.config = {**DEFAULT_CONFIG, **(config or {})}
@@ -168,7 +168,7 @@ class FlinkEngine:
             conf.set("python.executable", sys.executable)
             conf.set("python.client.executable", sys.executable)
             if self.ship_jars:
-                conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in kafka_connector_jars()))
+                conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in flink_jars()))
             conf.set("python.files", str(self._stage_udfs()))
             self._environments[mode] = t_env
         return self._environments[mode]

@@ -1,7 +1,7 @@
 """Kafka client helpers that hold for any Kafka-protocol broker.
 
-Offsets are found by reading, not from the reported high watermark: some brokers (tansu, the local
-default) report it wrong, and a bounded job must know exactly where each partition ends.
+Offsets are found by reading, not from the reported high watermark: some Kafka-compatible brokers
+report it wrong, and a bounded job must know exactly where each partition ends.
 """
 
 from __future__ import annotations
