@@ -1,8 +1,9 @@
 """Replay test cases (ksqlDB-style): a job, small input files, the expected rows per sink.
 
 A case is a folder holding ``job.sql``; its inputs are ``inputs/<table>.{jsonl,csv,parquet}`` and its
-expected rows ``expected/<sink>.jsonl``. A corpus is a folder of cases; its own ``tables.sql`` and
-``inputs/`` are shared by every case in it (a case's own files win). Expected rows come from Flink
+expected rows ``expected/<sink>.jsonl``. A corpus is a folder of cases, possibly in group folders; the
+``tables.sql`` and ``inputs/`` of the corpus and of each group are shared by the cases below them (the
+nearest input file wins). Expected rows come from Flink
 (``streamscore test --regenerate``) and are committed; a case passes on an engine when that engine
 gives exactly those rows.
 """
@@ -43,9 +44,15 @@ class Case:
     def expected_dir(self) -> Path:
         return self.folder / "expected"
 
+    def shared_folders(self) -> list[Path]:
+        """The corpus and the group folders between it and the case, outermost first."""
+        if self.folder == self.corpus:
+            return []
+        parents = [p for p in self.folder.parents if p == self.corpus or self.corpus in p.parents]
+        return list(reversed(parents))
+
     def table_files(self) -> list[Path]:
-        shared = self.corpus / SHARED_TABLES
-        return [shared] if shared.exists() and self.folder != self.corpus else []
+        return [f / SHARED_TABLES for f in self.shared_folders() if (f / SHARED_TABLES).exists()]
 
     def job(self) -> Job:
         return parse_job(self.job_file, self.table_files())
@@ -53,7 +60,7 @@ class Case:
     def inputs(self, job: Job) -> dict[str, Path]:
         found = {}
         for source in job.sources:
-            for folder in (self.folder / "inputs", self.corpus / "inputs"):
+            for folder in [self.folder / "inputs", *(f / "inputs" for f in reversed(self.shared_folders()))]:
                 matches = [folder / f"{source.name}{ext}" for ext in FILE_FORMATS if (folder / f"{source.name}{ext}").exists()]
                 if matches:
                     found[source.name] = matches[0]
@@ -68,7 +75,9 @@ def discover(path: Path) -> list[Case]:
     """The case at ``path``, or every case below it (sorted by name)."""
     path = Path(path).resolve()
     if (path / JOB_FILE).exists():
-        corpus = path.parent if (path.parent / SHARED_TABLES).exists() else path
+        corpus = path  # the outermost of the folders above the case that share tables
+        while (corpus.parent / SHARED_TABLES).exists():
+            corpus = corpus.parent
         return [Case(path, corpus)]
     cases = [Case(job.parent, path) for job in sorted(path.rglob(JOB_FILE))]
     if not cases:

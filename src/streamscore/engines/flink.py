@@ -237,9 +237,7 @@ class FlinkEngine:
         ``dead_letters``: Kafka JSON sources route malformed records to a dead-letter topic."""
         self.project.import_udfs()
         check_job_models(job)  # before Flink plans anything: clearer errors than a failing worker
-        database = f"streamscore_{next(_database_ids)}"
-        t_env.execute_sql(f"CREATE DATABASE {database}")
-        t_env.use_database(database)
+        self.fresh_database(t_env)
         needed = {t.name for t in job.sources} | {s.name for s in job.sinks}
         guarded = []
         for table in job.tables.values():
@@ -275,6 +273,14 @@ class FlinkEngine:
                 sql = dl.dead_letters_insert_sql(table, dl.DEAD_LETTER_TABLE)
                 self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
         return statement_set
+
+    @staticmethod
+    def fresh_database(t_env) -> str:
+        """A new database in the shared session, made current: one job's tables never meet another's."""
+        database = f"streamscore_{next(_database_ids)}"
+        t_env.execute_sql(f"CREATE DATABASE {database}")
+        t_env.use_database(database)
+        return database
 
     def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
                                dead_letters: "DeadLetterRouting") -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp, parser, tokens
 from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
+from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.generator import Generator
 from sqlglot.tokens import TokenType
 
@@ -283,3 +284,13 @@ class Flink(Dialect):
     Tokenizer = FlinkTokenizer
     Parser = FlinkParser
     Generator = FlinkGenerator
+
+
+class CaseSensitiveDuckDB(DuckDB):
+    """DuckDB SQL resolved with Flink's rule for names: case-sensitive, quoted or not.
+
+    The translation qualifies and types a query against the job's schema in this dialect: DuckDB's own
+    would fold `dateTime` to `datetime`, miss it in the schema and lose its type. (DuckDB itself matches
+    names case-insensitively, so the SQL it gets runs either way.)"""
+
+    NORMALIZATION_STRATEGY = NormalizationStrategy.CASE_SENSITIVE

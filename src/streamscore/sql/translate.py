@@ -24,7 +24,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from streamscore.errors import TranslationError
-from streamscore.sql.dialect import Descriptor, TableArgument, WindowTableFunction
+from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
 from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement
 
@@ -277,6 +277,23 @@ def _expand(template: str, args: list[exp.Expr]) -> str:
     return template.replace("{*}", ", ".join(sqls)).format(*sqls)
 
 
+# sqlglot parses some functions into typed nodes. These are the ones whose DuckDB rendering (or rewrite
+# in ``_node_semantics`` / ``TYPED_REWRITES``) has Flink's meaning, checked by the function corpus
+# (tests/functions) and the replay corpus. Any other function node is refused at translation.
+TRANSLATED_NODES = frozenset({
+    # aggregates and window functions
+    exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg, exp.RowNumber, exp.Rank, exp.DenseRank,
+    # conditionals and logic
+    exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.And, exp.Or, exp.Exists,
+    # casts, with Flink's rounding and printing (TYPED_REWRITES)
+    exp.Cast, exp.TryCast,
+    # rewritten in _node_semantics
+    exp.Floor, exp.Ceil, exp.Extract, exp.JSONValue,
+    # standard SQL string syntax
+    exp.Substring, exp.StrPosition, exp.Trim,
+})
+
+
 # -- windows -----------------------------------------------------------------------------------------
 EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
 # {src}: the input relation, {ts}: its time column, {size}/{slide}/{step}/{gap}: intervals,
@@ -343,35 +360,36 @@ class Translator:
 
     def __init__(self, job: Job):
         self.job = job
-        self.schema = MappingSchema(dialect="duckdb", normalize=False)
+        self.schema = MappingSchema(dialect=CaseSensitiveDuckDB, normalize=False)
         self.views: dict[str, exp.Query] = {}
         for table in job.tables.values():
             physical = {c.name: duckdb_type(c.type) for c in table.columns if c.in_replay_file}
-            self.schema.add_table(table.name, physical, dialect="duckdb")
+            self.schema.add_table(table.name, physical, dialect=CaseSensitiveDuckDB)
             computed = {c.name: self.expression(c.computed, table.statement, table.name).type
                         for c in table.columns if c.computed is not None}
             if computed:
                 self.schema.add_table(table.name, {**physical, **{k: v.sql("duckdb") for k, v in computed.items()}},
-                                      dialect="duckdb")
+                                      dialect=CaseSensitiveDuckDB)
         for view in job.views.values():
             translated = self.query(view.query, view.statement)
             self.views[view.name] = translated
             self.schema.add_table(view.name, {s.alias_or_name: _type_name(s) for s in translated.selects},
-                                  dialect="duckdb")
+                                  dialect=CaseSensitiveDuckDB)
 
     # -- entry points ----------------------------------------------------------------------------
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
         _refuse_untranslatable(query, stmt)
+        _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
         query = self._structural(query, stmt)
         query = bottom_up(query, lambda node: _node_semantics(_flink_function(node, stmt)))
         query = query.transform(_duckdb_types, copy=False)
         try:
-            query = qualify(query, schema=self.schema, dialect="duckdb", quote_identifiers=False,
+            query = qualify(query, schema=self.schema, dialect=CaseSensitiveDuckDB, quote_identifiers=False,
                             validate_qualify_columns=False, identify=False)
         except OptimizeError as error:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
-        query = annotate_types(query, schema=self.schema, dialect="duckdb")
+        query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
         return bottom_up(query, _typed_rewrite)
 
     def expression(self, node: exp.Expr, stmt: Statement, table: str) -> exp.Expr:
@@ -498,6 +516,25 @@ def bottom_up(tree: exp.Expr, rewrite: Callable[[exp.Expr], exp.Expr]) -> exp.Ex
     return tree
 
 
+def _refuse_unknown_functions(tree: exp.Expr, stmt: Statement, user_functions: set[str]) -> None:
+    """An allow-list, not a pass-through: a function the translation does not know might run on DuckDB
+    with another meaning, so it is refused here with its place rather than replayed silently wrong."""
+    for node in tree.walk():
+        if isinstance(node, exp.Anonymous):
+            name = node.name.upper()
+            known = name in FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
+                or name.rpartition("_")[0] in GROUP_WINDOWS
+        elif isinstance(node, exp.Func):
+            name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper()
+            known = type(node) in TRANSLATED_NODES
+        else:
+            continue
+        if not known:
+            raise stmt.error(TranslationError, f"{name}: the replay does not translate this function faithfully "
+                             "yet, so it refuses it rather than risk another value than Flink's", node,
+                             "replay this job with --engine flink, or compute the value another way")
+
+
 def _refuse_untranslatable(tree: exp.Expr, stmt: Statement) -> None:
     for node in tree.walk():
         if type(node) in UNTRANSLATABLE:
@@ -610,10 +647,29 @@ def _integer_division(node: exp.Div) -> exp.Expr:
     return node
 
 
-def _average(node: exp.Avg) -> exp.Expr:
+# An aggregate call is the function with its FILTER and OVER around it: a rewrite that wraps the
+# aggregate's result must wrap the whole call (`CAST(AVG(x) OVER w AS ...)`, not `CAST(AVG(x)) OVER w`).
+AGGREGATE_WRAPPERS = (exp.Filter, exp.Window)
+
+
+def _is_aggregate_wrapper_of(parent: exp.Expr | None, node: exp.Expr) -> bool:
+    return isinstance(parent, AGGREGATE_WRAPPERS) and parent.this is node
+
+
+def _aggregate_call(node: exp.Expr) -> exp.Expr:
+    """The aggregate function inside a FILTER/OVER call (the node itself when it is not one)."""
+    while isinstance(node, AGGREGATE_WRAPPERS):
+        node = node.this
+    return node
+
+
+def _average(node: exp.Expr) -> exp.Expr:
     # Flink: AVG of integers is an integer of the same type, truncated toward zero.
-    if _is(node.this, *INTEGERS):
-        return exp.cast(exp.func("trunc", node.copy()), node.this.type.copy())
+    if _is_aggregate_wrapper_of(node.parent, node):
+        return node  # rewritten with its FILTER/OVER
+    avg = _aggregate_call(node)
+    if isinstance(avg, exp.Avg) and _is(avg.this, *INTEGERS):
+        return exp.cast(exp.func("trunc", node.copy()), avg.this.type.copy())
     return node
 
 
@@ -639,6 +695,8 @@ def _cast(node: exp.Cast) -> exp.Expr:
 TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
     exp.Div: _integer_division,
     exp.Avg: _average,
+    exp.Filter: _average,
+    exp.Window: _average,
     exp.Cast: _cast,
 }
 

@@ -1,0 +1,298 @@
+"""The function-semantics corpus: Flink's built-in functions, the values Flink gives, the values a replay gives.
+
+A corpus is a folder with ``tables.sql`` (the one-row table ``t`` the expressions may read), its input
+``inputs/t.jsonl``, and one file per family (``strings.sql``, ``dates.sql``, ...) holding one Flink SQL
+expression per line (``--`` comments). ``expected/<family>.jsonl`` holds Flink's value or error for each
+expression, written by Flink itself (``streamscore test tests/functions --regenerate``).
+
+Each expression is judged on its own, so one that DuckDB cannot reproduce hides none of the others:
+- identical: the replay gives Flink's value (or both fail at run time);
+- refused: the translation refuses it, with its place (never run, never silently different);
+- different: the replay gives another value, or a value where Flink fails, or fails where Flink does not.
+A faithful translation has no "different". Flink evaluates a family in a few batched queries (one
+query per batch; a batch that fails is split until the failing expressions are alone).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import sqlglot
+
+from streamscore.errors import ConfigError, StreamscoreError, TranslationError
+from streamscore.sql.statements import Job, Statement, parse_job
+
+TABLES = "tables.sql"
+EXPECTED = "expected"
+BATCH = 60
+FLOAT_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class Expression:
+    family: str
+    line: int
+    sql: str
+
+
+@dataclass
+class Outcome:
+    expression: Expression
+    verdict: str  # identical | refused | different
+    detail: str = ""
+
+
+@dataclass
+class FamilySummary:
+    family: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, verdict: str) -> int:
+        return sum(o.verdict == verdict for o in self.outcomes)
+
+    def line(self) -> str:
+        return (f"{self.family:14} {len(self.outcomes):4} cases  {self.count('identical'):4} identical  "
+                f"{self.count('refused'):3} refused  {self.count('different'):3} different")
+
+
+def is_function_corpus(path: Path) -> bool:
+    path = Path(path)
+    return (path / TABLES).exists() and (path / "inputs").is_dir() and not any(path.rglob("job.sql")) \
+        and any(p.name != TABLES for p in path.glob("*.sql"))
+
+
+def families(corpus: Path) -> list[str]:
+    return sorted(p.stem for p in Path(corpus).glob("*.sql") if p.name != TABLES)
+
+
+def read_family(corpus: Path, family: str) -> list[Expression]:
+    path = Path(corpus) / f"{family}.sql"
+    if not path.exists():
+        raise ConfigError(f"no family {family!r} in {corpus} (families: {', '.join(families(corpus))})")
+    out = []
+    for number, text in enumerate(path.read_text().splitlines(), 1):
+        sql = text.strip()
+        if sql and not sql.startswith("--"):
+            out.append(Expression(family, number, sql))
+    return out
+
+
+def table_job(corpus: Path) -> Job:
+    return parse_job(Path(corpus) / TABLES)
+
+
+def table_inputs(corpus: Path, job: Job) -> dict[str, Path]:
+    return {t.name: Path(corpus) / "inputs" / f"{t.name}.jsonl" for t in job.tables.values()}
+
+
+def statement(corpus: Path, expression: Expression) -> Statement:
+    """The expression as a query over ``t``, located at its line of the family file (errors point there)."""
+    text = f"SELECT {expression.sql} AS v FROM t"
+    tree = sqlglot.parse_one(text, read="flink")
+    # The expression starts 7 characters into the query: columns are reported as in the family file.
+    return Statement(Path(corpus) / f"{expression.family}.sql", expression.line, 1 - len("SELECT "), text, tree)
+
+
+# -- values ------------------------------------------------------------------------------------------
+def encode(value):
+    """A result value as JSON, its type kept where JSON would lose it."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return {"double": repr(value)}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return {"timestamp": value.isoformat(sep=" ")}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"time": value.isoformat()}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"bytes": base64.b16encode(bytes(value)).decode()}
+    if isinstance(value, dict):
+        return {"map": sorted([encode(k), encode(v)] for k, v in value.items())}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    return {"other": repr(value)}
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, dict) and "decimal" in value:
+        return Decimal(value["decimal"])
+    if isinstance(value, dict) and "double" in value:
+        return float(value["double"])
+    return None
+
+
+def same_value(expected, actual) -> bool:
+    a, b = _number(expected), _number(actual)
+    if a is not None and b is not None:
+        if isinstance(a, float) or isinstance(b, float):
+            a, b = float(a), float(b)
+            if math.isnan(a) or math.isnan(b):
+                return math.isnan(a) and math.isnan(b)
+            if math.isinf(a) or math.isinf(b):
+                return a == b
+            return abs(a - b) <= FLOAT_TOLERANCE * max(1.0, abs(a), abs(b))
+        return a == b
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(same_value(x, y) for x, y in zip(expected, actual))
+    return expected == actual
+
+
+def show(value) -> str:
+    return "NULL" if value is None else json.dumps(value)
+
+
+# -- the replay's side ---------------------------------------------------------------------------------
+class DuckDBSide:
+    """Every expression translated on its own and run over ``t`` in one DuckDB connection."""
+
+    def __init__(self, project, corpus: Path):
+        from streamscore.engines.duckdb import DuckDBEngine
+        from streamscore.sql.translate import Translator
+
+        self.corpus = Path(corpus)
+        self.job = table_job(corpus)
+        self.translator = Translator(self.job)
+        self.con = DuckDBEngine(project).connect(self.job, table_inputs(corpus, self.job), models=False,
+                                                 translator=self.translator)
+
+    def evaluate(self, expression: Expression) -> tuple[str, object]:
+        """("value", v) | ("refused", message) | ("error", message)."""
+        stmt = statement(self.corpus, expression)
+        try:
+            query = self.translator.query(stmt.tree, stmt)
+        except TranslationError as error:
+            return "refused", str(error)
+        except StreamscoreError as error:
+            return "refused", str(error)
+        try:
+            row = self.con.execute(query.sql("duckdb")).fetchone()
+        except Exception as error:  # noqa: BLE001 - DuckDB's run-time error is the outcome
+            return "error", f"{type(error).__name__}: {error}".splitlines()[0]
+        return "value", encode(row[0])
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def judge(expression: Expression, expected: dict, side: DuckDBSide) -> Outcome:
+    kind, got = side.evaluate(expression)
+    if kind == "refused":
+        return Outcome(expression, "refused", got)
+    if "error" in expected:
+        if kind == "error":
+            return Outcome(expression, "identical", "both fail")
+        return Outcome(expression, "different", f"Flink fails ({expected['error']}), the replay gives {show(got)}")
+    if kind == "error":
+        return Outcome(expression, "different", f"Flink gives {show(expected['value'])}, the replay fails: {got}")
+    if same_value(expected["value"], got):
+        return Outcome(expression, "identical")
+    return Outcome(expression, "different", f"Flink gives {show(expected['value'])}, the replay {show(got)}")
+
+
+def expected_for(corpus: Path, family: str) -> dict[str, dict]:
+    path = Path(corpus) / EXPECTED / f"{family}.jsonl"
+    if not path.exists():
+        raise ConfigError(f"{path} is missing: write it from Flink with `streamscore test {corpus} --regenerate`")
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {r["sql"]: r for r in records}
+
+
+def check_family(project, corpus: Path, family: str, side: DuckDBSide | None = None) -> FamilySummary:
+    """Every expression of the family on DuckDB against Flink's recorded outcome."""
+    own = side is None
+    side = side or DuckDBSide(project, corpus)
+    try:
+        expected = expected_for(corpus, family)
+        summary = FamilySummary(family)
+        for expression in read_family(corpus, family):
+            if expression.sql not in expected:
+                raise ConfigError(f"{corpus / family}.sql:{expression.line}: no Flink value recorded for "
+                                  f"`{expression.sql}`: run `streamscore test {corpus} --regenerate`")
+            summary.outcomes.append(judge(expression, expected[expression.sql], side))
+        return summary
+    finally:
+        if own:
+            side.close()
+
+
+# -- Flink's side --------------------------------------------------------------------------------------
+class FlinkSide:
+    """Expressions evaluated by Flink (batch mode) over ``t``, a batch per query."""
+
+    def __init__(self, flink_engine, corpus: Path):
+        from streamscore.engines.flink import with_options
+
+        self.engine = flink_engine
+        self.t_env = flink_engine._environment("batch")
+        job = table_job(corpus)
+        inputs = table_inputs(corpus, job)
+        self.database = flink_engine.fresh_database(self.t_env)
+        for table in job.tables.values():
+            options = {"connector": "filesystem", "path": str(inputs[table.name].resolve()), "format": "json",
+                       "json.timestamp-format.standard": "SQL"}
+            flink_engine._execute(self.t_env, with_options(table, options, replay=True), table.statement)
+
+    def evaluate(self, expressions: list[Expression]) -> list[dict]:
+        """For each expression, {"value": encoded} or {"error": message}."""
+        if not expressions:
+            return []
+        columns = ", ".join(f"{e.sql} AS c{i}" for i, e in enumerate(expressions))
+        try:
+            sql = f"SELECT {columns} FROM {self.database}.t"
+            result = self.engine._planned(self.t_env, lambda: self.t_env.execute_sql(sql))
+            with result.collect() as rows:
+                row = next(iter(rows))
+            return [{"value": encode(_python(row[i]))} for i in range(len(expressions))]
+        except Exception as error:  # noqa: BLE001 - split the batch to find who fails
+            if len(expressions) == 1:
+                from streamscore.engines.flink import _java_message
+
+                return [{"error": _java_message(error).splitlines()[0][:300]}]
+            half = len(expressions) // 2
+            return self.evaluate(expressions[:half]) + self.evaluate(expressions[half:])
+
+    def family(self, corpus: Path, family: str) -> list[dict]:
+        expressions = read_family(corpus, family)
+        out = []
+        for start in range(0, len(expressions), BATCH):
+            batch = expressions[start:start + BATCH]
+            out.extend({"sql": e.sql, **r} for e, r in zip(batch, self.evaluate(batch)))
+        return out
+
+
+def _python(value):
+    """PyFlink's Row/collections as plain Python values."""
+    from pyflink.common import Row
+
+    if isinstance(value, Row):
+        return [_python(v) for v in value]
+    if isinstance(value, (list, tuple)):
+        return [_python(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _python(v) for k, v in value.items()}
+    return value
+
+
+def regenerate(flink_engine, corpus: Path, family: str) -> list[dict]:
+    """Write expected/<family>.jsonl from Flink."""
+    records = FlinkSide(flink_engine, corpus).family(corpus, family)
+    path = Path(corpus) / EXPECTED / f"{family}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    return records

@@ -1,0 +1,86 @@
+-- Conditionals, comparisons and NULL semantics (Flink docs: "Comparison", "Logical", "Conditional").
+CASE WHEN i > 40 THEN 'big' ELSE 'small' END
+CASE WHEN inul > 40 THEN 'big' ELSE 'small' END
+CASE WHEN inul > 40 THEN 'big' END
+CASE i WHEN 42 THEN 'x' WHEN 43 THEN 'y' ELSE 'z' END
+CASE inul WHEN 42 THEN 'x' ELSE 'z' END
+CASE WHEN bo THEN 1 ELSE 2 END
+CASE WHEN bnul THEN 1 ELSE 2 END
+CASE WHEN i > 1 THEN 1 WHEN i > 2 THEN 2 END
+CASE WHEN i > 100 THEN 1.5 ELSE 2 END
+NULLIF(i, 42)
+NULLIF(i, 1)
+NULLIF(s, e)
+NULLIF(e, e)
+COALESCE(inul, 3)
+COALESCE(inul, inul)
+COALESCE(sn, e, 'x')
+COALESCE(dnul, i)
+IF(i > 1, 'yes', 'no')
+IF(inul > 1, 'yes', 'no')
+IF(bo, i, ineg)
+IFNULL(inul, 7)
+IFNULL(i, 7)
+IFNULL(sn, 'x')
+i IS NULL
+inul IS NULL
+inul IS NOT NULL
+i IS DISTINCT FROM 42
+i IS DISTINCT FROM inul
+inul IS DISTINCT FROM inul
+inul IS NOT DISTINCT FROM inul
+i IS NOT DISTINCT FROM 42
+i = inul
+inul = inul
+i <> 41
+s = 'Hello World'
+s = 'hello world'
+s > 'Hello'
+'a' < 'B'
+'B' < 'a'
+e < 'a'
+i BETWEEN 40 AND 50
+i BETWEEN 50 AND 40
+i BETWEEN SYMMETRIC 50 AND 40
+i BETWEEN ASYMMETRIC 50 AND 40
+i NOT BETWEEN 40 AND 50
+inul BETWEEN 1 AND 2
+i IN (1, 42, 3)
+i IN (1, 2)
+i IN (1, inul)
+i NOT IN (1, inul)
+inul IN (1, 2)
+s IN ('Hello World', 'x')
+bo AND bnul
+bo OR bnul
+NOT bnul
+NOT bo
+bnul AND FALSE
+bnul OR TRUE
+bo IS TRUE
+bnul IS TRUE
+bnul IS NOT TRUE
+bnul IS FALSE
+bnul IS NOT FALSE
+bnul IS UNKNOWN
+bo IS NOT UNKNOWN
+bo = TRUE
+bo <> bnul
+d >= 3.75
+dnul < 1
+ts > TIMESTAMP '2024-02-29 13:45:07'
+dt = DATE '2024-02-29'
+dt < DATE '2024-03-01'
+ts6 > TIMESTAMP '2024-12-31 23:59:59.999'
+ts6 = TIMESTAMP '2024-12-31 23:59:59.999999'
+dec = 12.35
+dec > 12.3
+decn < 0
+EXISTS (SELECT 1)
+TYPEOF(i)
+TYPEOF(d)
+TYPEOF(s)
+TYPEOF(dec)
+TYPEOF(ts)
+i = 42 AND s LIKE 'H%'
+(i > 1) = (d > 1)
