@@ -37,6 +37,12 @@ class Case:
         return self.folder.name if self.folder == self.corpus else str(self.folder.relative_to(self.corpus))
 
     @property
+    def family(self) -> str:
+        """The group folder a case is in, or its name's prefix (``fn_``, ``window_``, ...) at the top."""
+        parts = Path(self.name).parts
+        return parts[0] if len(parts) > 1 else self.name.split("_")[0]
+
+    @property
     def job_file(self) -> Path:
         return self.folder / JOB_FILE
 

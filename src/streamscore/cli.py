@@ -367,14 +367,28 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_test(args) -> int:
+    """Replay cases (tests/replay) and the function-semantics corpus (tests/functions), or the one PATH."""
+    from streamscore.semantics import is_function_corpus
+
+    project = _project(args)
+    paths = [Path(args.path)] if args.path else \
+        [p for p in (project.root / "tests" / "replay", project.root / "tests" / "functions") if p.exists()]
+    failed = 0
+    for path in paths:
+        run = _test_functions if is_function_corpus(path) else _test_cases
+        failed += run(args, project, path)
+    return 1 if failed else 0
+
+
+def _test_cases(args, project, path: Path) -> int:
     import tempfile
+    from collections import defaultdict
 
     from streamscore.cases import discover, regenerate, run_case
     from streamscore.engines import get_engine
     from streamscore.replay import format_diff
 
-    project = _project(args)
-    cases = discover(Path(args.path or project.root / "tests" / "replay"))
+    cases = discover(path)
     with tempfile.TemporaryDirectory() as tmp:
         if args.regenerate:
             flink = get_engine("flink", project)
@@ -387,14 +401,16 @@ def cmd_test(args) -> int:
                     print(f"FAIL {case.name}: {error}")
                     continue
                 print(f"ok   {case.name}: " + ", ".join(f"{sink} {n} rows" for sink, n in rows.items()))
-            return 1 if failed else 0
+            return failed
         engines = ["duckdb", "flink"] if args.engine == "both" else [args.engine]
         failed = 0
+        by_family: dict[tuple[str, str], list[bool]] = defaultdict(list)
         for name in engines:
             engine = get_engine(name, project)
             for case in cases:
                 result = run_case(case, engine, Path(tmp) / name / case.name, args.tolerance)
                 failed += not result.passed
+                by_family[name, case.family].append(result.passed)
                 mark = "ok  " if result.passed else "FAIL"
                 print(f"{mark} {name:6} {case.name} ({result.seconds:.1f}s)")
                 if result.error:
@@ -402,9 +418,55 @@ def cmd_test(args) -> int:
                 for diff in result.diffs:
                     if not diff.equal:
                         print("     " + format_diff(diff, "expected", name).replace("\n", "\n     "))
+        print(f"\nreplay cases by family ({path}):")
+        for (engine_name, family), passed in sorted(by_family.items()):
+            print(f"  {engine_name:6} {family:14} {len(passed):4} cases  {sum(passed):4} identical  "
+                  f"{len(passed) - sum(passed):3} different")
         total = len(cases) * len(engines)
         print(f"{total - failed}/{total} passed")
-    return 1 if failed else 0
+    return failed
+
+
+def _test_functions(args, project, corpus: Path) -> int:
+    from streamscore import semantics
+    from streamscore.engines import get_engine
+
+    families = [args.family] if getattr(args, "family", None) else semantics.families(corpus)
+    if args.regenerate:
+        flink = get_engine("flink", project)
+        for family in families:
+            records = semantics.regenerate(flink, corpus, family)
+            errors = sum("error" in r for r in records)
+            print(f"ok   {family}: {len(records)} expressions from Flink ({errors} fail in Flink)")
+        return 0
+    failed = 0
+    summaries = []
+    if args.engine in ("duckdb", "both"):
+        side = semantics.DuckDBSide(project, corpus)
+        for family in families:
+            summary = semantics.check_family(project, corpus, family, side)
+            summaries.append(("duckdb", summary))
+            for outcome in summary.outcomes:
+                if outcome.verdict == "different" or (args.verbose and outcome.verdict == "refused"):
+                    e = outcome.expression
+                    print(f"{outcome.verdict.upper():9} {corpus / e.family}.sql:{e.line}: {e.sql}\n"
+                          f"          {outcome.detail}")
+            failed += summary.count("different")
+        side.close()
+    if args.engine in ("flink", "both"):
+        flink = semantics.FlinkSide(get_engine("flink", project), corpus)
+        for family in families:
+            summary = semantics.check_flink_family(flink, corpus, family)
+            summaries.append(("flink", summary))
+            for outcome in summary.outcomes:
+                if outcome.verdict == "different":
+                    e = outcome.expression
+                    print(f"DIFFERENT {corpus / e.family}.sql:{e.line}: {e.sql}\n          {outcome.detail}")
+            failed += summary.count("different")
+    print(f"\nfunction semantics by family ({corpus}):")
+    for engine_name, summary in summaries:
+        print(f"  {engine_name:6} {summary.line()}")
+    return failed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -458,11 +520,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = job_command("translate", cmd_translate, "print the DuckDB SQL the job becomes")
     inputs(p)
 
-    p = sub.add_parser("test", help="run replay test cases (a job, inputs, expected rows per sink)")
-    p.add_argument("path", nargs="?", help="a case folder or a corpus of them (default tests/replay)")
+    p = sub.add_parser("test", help="run replay test cases and the function-semantics corpus against Flink's results")
+    p.add_argument("path", nargs="?", help="a case folder, a corpus of them, or a function corpus "
+                                           "(default: tests/replay and tests/functions)")
     p.add_argument("--engine", choices=("duckdb", "flink", "both"), default="duckdb")
     p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
     p.add_argument("--regenerate", action="store_true", help="rewrite expected rows from Flink (the oracle)")
+    p.add_argument("--family", help="function corpus: only this family (file name without .sql)")
+    p.add_argument("--verbose", action="store_true", help="function corpus: show refused expressions too")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("train", help="train a LightGBM model from a feature query run on DuckDB")

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import sqlglot
-
 from streamscore.errors import ConfigError, StreamscoreError, TranslationError
 from streamscore.sql.statements import Job, Statement, parse_job
 
@@ -93,10 +91,13 @@ def table_inputs(corpus: Path, job: Job) -> dict[str, Path]:
 
 def statement(corpus: Path, expression: Expression) -> Statement:
     """The expression as a query over ``t``, located at its line of the family file (errors point there)."""
+    from streamscore.sql.statements import _parse
+
     text = f"SELECT {expression.sql} AS v FROM t"
-    tree = sqlglot.parse_one(text, read="flink")
+    path = Path(corpus) / f"{expression.family}.sql"
+    tree = _parse(text, path, expression.line, 1)  # a ParseError names the family file and line
     # The expression starts 7 characters into the query: columns are reported as in the family file.
-    return Statement(Path(corpus) / f"{expression.family}.sql", expression.line, 1 - len("SELECT "), text, tree)
+    return Statement(path, expression.line, 1 - len("SELECT "), text, tree)
 
 
 # -- values ------------------------------------------------------------------------------------------
@@ -168,13 +169,15 @@ class DuckDBSide:
         self.corpus = Path(corpus)
         self.job = table_job(corpus)
         self.translator = Translator(self.job)
-        self.con = DuckDBEngine(project).connect(self.job, table_inputs(corpus, self.job), models=False,
-                                                 translator=self.translator)
+        engine = DuckDBEngine(project)
+        self.con = engine.connect(self.job, {}, models=False, translator=self.translator)
+        for table, path in table_inputs(corpus, self.job).items():  # read by no job, so not a "source"
+            self.con.execute(engine._source_sql(self.job.tables[table], path, self.translator))
 
     def evaluate(self, expression: Expression) -> tuple[str, object]:
         """("value", v) | ("refused", message) | ("error", message)."""
-        stmt = statement(self.corpus, expression)
         try:
+            stmt = statement(self.corpus, expression)
             query = self.translator.query(stmt.tree, stmt)
         except TranslationError as error:
             return "refused", str(error)
@@ -252,9 +255,9 @@ class FlinkSide:
         """For each expression, {"value": encoded} or {"error": message}."""
         if not expressions:
             return []
-        columns = ", ".join(f"{e.sql} AS c{i}" for i, e in enumerate(expressions))
         try:
-            sql = f"SELECT {columns} FROM {self.database}.t"
+            columns = self._collectable([e.sql for e in expressions])
+            sql = f"SELECT {', '.join(f'{c} AS c{i}' for i, c in enumerate(columns))} FROM {self.database}.t"
             result = self.engine._planned(self.t_env, lambda: self.t_env.execute_sql(sql))
             with result.collect() as rows:
                 row = next(iter(rows))
@@ -267,6 +270,17 @@ class FlinkSide:
             half = len(expressions) // 2
             return self.evaluate(expressions[:half]) + self.evaluate(expressions[half:])
 
+    def _collectable(self, sqls: list[str]) -> list[str]:
+        """PyFlink cannot collect TIMESTAMP_LTZ values: those are read as TIMESTAMP in the session's time
+        zone (UTC, as the replay's TIMESTAMPTZ values are compared)."""
+        from pyflink.table.types import LocalZonedTimestampType
+
+        sql = f"SELECT {', '.join(f'{c} AS c{i}' for i, c in enumerate(sqls))} FROM {self.database}.t"
+        table = self.engine._planned(self.t_env, lambda: self.t_env.sql_query(sql))
+        types = table.get_schema().get_field_data_types()
+        return [f"CAST({c} AS TIMESTAMP(6))" if isinstance(t, LocalZonedTimestampType) else c
+                for c, t in zip(sqls, types)]
+
     def family(self, corpus: Path, family: str) -> list[dict]:
         expressions = read_family(corpus, family)
         out = []
@@ -274,6 +288,23 @@ class FlinkSide:
             batch = expressions[start:start + BATCH]
             out.extend({"sql": e.sql, **r} for e, r in zip(batch, self.evaluate(batch)))
         return out
+
+
+def check_flink_family(side: FlinkSide, corpus: Path, family: str) -> FamilySummary:
+    """Flink now against Flink's recorded outcomes: the expected values are still Flink's."""
+    expected = expected_for(corpus, family)
+    summary = FamilySummary(family)
+    for record in side.family(corpus, family):
+        expression = next(e for e in read_family(corpus, family) if e.sql == record["sql"])
+        recorded = expected.get(record["sql"])
+        if recorded is None:
+            summary.outcomes.append(Outcome(expression, "different", "no value recorded: regenerate"))
+        elif ("error" in recorded) != ("error" in record) or \
+                ("value" in record and not same_value(recorded["value"], record["value"])):
+            summary.outcomes.append(Outcome(expression, "different", f"recorded {recorded}, Flink now {record}"))
+        else:
+            summary.outcomes.append(Outcome(expression, "identical"))
+    return summary
 
 
 def _python(value):

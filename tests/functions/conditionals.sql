@@ -73,14 +73,14 @@ dt = DATE '2024-02-29'
 dt < DATE '2024-03-01'
 ts6 > TIMESTAMP '2024-12-31 23:59:59.999'
 ts6 = TIMESTAMP '2024-12-31 23:59:59.999999'
-dec = 12.35
-dec > 12.3
-decn < 0
+m2 = 12.35
+m2 > 12.3
+m2n < 0
 EXISTS (SELECT 1)
 TYPEOF(i)
 TYPEOF(d)
 TYPEOF(s)
-TYPEOF(dec)
+TYPEOF(m2)
 TYPEOF(ts)
 i = 42 AND s LIKE 'H%'
 (i > 1) = (d > 1)

@@ -15,7 +15,7 @@ MOD(d, 2)
 MOD(inul, 3)
 ABS(ineg)
 ABS(dneg)
-ABS(decn)
+ABS(m2n)
 ABS(si)
 -i
 -d
@@ -43,14 +43,14 @@ EXP(0)
 EXP(d)
 CEIL(d)
 CEIL(dneg)
-CEIL(dec)
-CEIL(decn)
+CEIL(m2)
+CEIL(m2n)
 CEIL(i)
 CEILING(d)
 FLOOR(d)
 FLOOR(dneg)
-FLOOR(dec)
-FLOOR(decn)
+FLOOR(m2)
+FLOOR(m2n)
 FLOOR(i)
 SIN(d)
 SINH(1.5)
@@ -71,25 +71,25 @@ E()
 SIGN(ineg)
 SIGN(d)
 SIGN(iz)
-SIGN(decn)
+SIGN(m2n)
 SIGN(dnul)
 ROUND(d)
 ROUND(d, 1)
 ROUND(2.5)
 ROUND(-2.5)
 ROUND(dneg)
-ROUND(dec, 1)
-ROUND(decn, 1)
+ROUND(m2, 1)
+ROUND(m2n, 1)
 ROUND(1234.5678, -2)
 ROUND(i, -1)
 ROUND(CAST(0.125 AS DOUBLE), 2)
 ROUND(1.005, 2)
 TRUNCATE(d, 1)
 TRUNCATE(dneg)
-TRUNCATE(dec, 1)
+TRUNCATE(m2, 1)
 TRUNCATE(1234.5678, -2)
 TRUNCATE(i, -1)
-TRUNCATE(decn, 1)
+TRUNCATE(m2n, 1)
 i + inul
 d * dnul
 1 / 3
@@ -98,12 +98,12 @@ d * dnul
 CAST(10 AS DOUBLE) / 4
 7 / -2
 -7 / 2
-dec + 1
-dec * 2
-dec / 3
-dec + dec18
-dec * dec
-decn * decn
+m2 + 1
+m2 * 2
+m2 / 3
+m2 + m18
+m2 * m2
+m2n * m2n
 1.1 + 2.2
 0.1 + 0.2
 CAST(0.1 AS DOUBLE) + CAST(0.2 AS DOUBLE)
@@ -130,9 +130,9 @@ d = 3.75
 i = 42.0
 1e2
 1.5e-3
-CAST(1 AS DOUBLE) / 0
--CAST(1 AS DOUBLE) / 0
-CAST(0 AS DOUBLE) / 0
+d / iz
+dneg / iz
+CAST(iz AS DOUBLE) / iz
 5 % 3 * 2
 2 + 3 * 4
 (2 + 3) * 4
