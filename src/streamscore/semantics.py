@@ -184,10 +184,15 @@ class DuckDBSide:
         except StreamscoreError as error:
             return "refused", str(error)
         try:
-            row = self.con.execute(query.sql("duckdb")).fetchone()
+            cursor = self.con.execute(query.sql("duckdb"))
+            value = cursor.fetchone()[0]
         except Exception as error:  # noqa: BLE001 - DuckDB's run-time error is the outcome
             return "error", f"{type(error).__name__}: {error}".splitlines()[0]
-        return "value", encode(row[0])
+        if isinstance(value, float) and str(cursor.description[0][1]) == "FLOAT":
+            import numpy as np
+
+            value = float(str(np.float32(value)))  # a FLOAT as Flink hands it over: its shortest digits
+        return "value", encode(value)
 
     def close(self) -> None:
         self.con.close()
@@ -256,12 +261,12 @@ class FlinkSide:
         if not expressions:
             return []
         try:
-            columns = self._collectable([e.sql for e in expressions])
+            columns, readers = self._collectable([e.sql for e in expressions])
             sql = f"SELECT {', '.join(f'{c} AS c{i}' for i, c in enumerate(columns))} FROM {self.database}.t"
             result = self.engine._planned(self.t_env, lambda: self.t_env.execute_sql(sql))
             with result.collect() as rows:
                 row = next(iter(rows))
-            return [{"value": encode(_python(row[i]))} for i in range(len(expressions))]
+            return [{"value": encode(read(row[i]))} for i, read in enumerate(readers)]
         except Exception as error:  # noqa: BLE001 - split the batch to find who fails
             if len(expressions) == 1:
                 from streamscore.engines.flink import _java_message
@@ -270,16 +275,20 @@ class FlinkSide:
             half = len(expressions) // 2
             return self.evaluate(expressions[:half]) + self.evaluate(expressions[half:])
 
-    def _collectable(self, sqls: list[str]) -> list[str]:
-        """PyFlink cannot collect TIMESTAMP_LTZ values: those are read as TIMESTAMP in the session's time
-        zone (UTC, as the replay's TIMESTAMPTZ values are compared)."""
-        from pyflink.table.types import LocalZonedTimestampType
+    def _collectable(self, sqls: list[str]) -> tuple[list[str], list]:
+        """Columns PyFlink collects faithfully, and how to read each back. PyFlink cannot collect
+        TIMESTAMP_LTZ values and collects timestamps with milliseconds only: those columns are read as
+        Flink's own text (TIMESTAMP_LTZ in the session's time zone, UTC, as the replay's are compared)."""
+        from pyflink.table.types import LocalZonedTimestampType, TimestampType
 
         sql = f"SELECT {', '.join(f'{c} AS c{i}' for i, c in enumerate(sqls))} FROM {self.database}.t"
         table = self.engine._planned(self.t_env, lambda: self.t_env.sql_query(sql))
-        types = table.get_schema().get_field_data_types()
-        return [f"CAST({c} AS TIMESTAMP(6))" if isinstance(t, LocalZonedTimestampType) else c
-                for c, t in zip(sqls, types)]
+        columns, readers = [], []
+        for c, t in zip(sqls, table.get_schema().get_field_data_types()):
+            as_text = isinstance(t, LocalZonedTimestampType) or (isinstance(t, TimestampType) and t.precision > 3)
+            columns.append(f"CAST({c} AS STRING)" if as_text else c)
+            readers.append(_timestamp_from_text if as_text else _python)
+        return columns, readers
 
     def family(self, corpus: Path, family: str) -> list[dict]:
         expressions = read_family(corpus, family)
@@ -305,6 +314,14 @@ def check_flink_family(side: FlinkSide, corpus: Path, family: str) -> FamilySumm
         else:
             summary.outcomes.append(Outcome(expression, "identical"))
     return summary
+
+
+def _timestamp_from_text(text: str | None) -> dt.datetime | None:
+    """Flink's timestamp text (any number of fraction digits) as a datetime, to the microsecond."""
+    if text is None:
+        return None
+    whole, _, fraction = text.partition(".")
+    return dt.datetime.fromisoformat(whole).replace(microsecond=int((fraction + "000000")[:6]))
 
 
 def _python(value):

@@ -11,7 +11,6 @@ ineg % 5
 MOD(i, 5)
 MOD(ineg, 5)
 MOD(i, ineg)
-MOD(d, 2)
 MOD(inul, 3)
 ABS(ineg)
 ABS(dneg)
@@ -138,3 +137,4 @@ CAST(iz AS DOUBLE) / iz
 (2 + 3) * 4
 -ineg * 2
 UNIX_TIMESTAMP('1970-01-01 00:00:10')
+-- Not here: MOD(<DOUBLE>, ...) and DATE_FORMAT(<DATE>, ...), which Flink rejects when it plans the job.

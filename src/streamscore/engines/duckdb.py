@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sys
@@ -214,10 +215,42 @@ def java_double_to_string(value: float) -> str:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
     if 1e-3 <= abs(value) < 1e7:
         return repr(value)  # Python prints this range plainly too, with the same shortest digits
-    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    return _scientific(repr(value))
+
+
+def java_float_to_string(value: float) -> str:
+    """Java's Float.toString: the shortest digits that identify the float32 value, laid out as Double's."""
+    value = float(np.float32(value))
+    if value != value or value in (float("inf"), float("-inf")) or value == 0:
+        return java_double_to_string(value)
+    shortest = str(np.float32(value))  # numpy prints a float32's shortest round-trip digits
+    return java_double_to_string(float(shortest)) if 1e-3 <= abs(value) < 1e7 else _scientific(shortest)
+
+
+def _scientific(digits_text: str) -> str:
+    sign, digits, exponent = Decimal(digits_text).normalize().as_tuple()
     mantissa = "".join(map(str, digits))
     power = len(digits) - 1 + exponent
     return f"{'-' if sign else ''}{mantissa[0]}.{mantissa[1:] or '0'}E{power}"
+
+
+def flink_regexp_extract(text: str, pattern: str, group: int) -> str | None:
+    """Flink's REGEXP_EXTRACT (Java regex): group ``group`` of the first match; NULL when nothing matches,
+    the group did not take part, or there is no such group."""
+    match = re.search(pattern, text)
+    if match is None or not 0 <= group <= (match.re.groups or 0):
+        return None
+    return match.group(group)
+
+
+def flink_regexp_replace(text: str, pattern: str, replacement: str) -> str:
+    """Flink's REGEXP_REPLACE: every match (empty ones too, as Java's replaceAll) by the text as written."""
+    return re.sub(pattern, lambda _: replacement, text)
+
+
+def flink_json_text(text: str) -> str:
+    """JSON as Flink writes it back: object keys in order, no spaces."""
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def flink_initcap(text: str) -> str:
@@ -226,20 +259,31 @@ def flink_initcap(text: str) -> str:
     return re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:].lower(), text)
 
 
-def _vectorized(function, result_type):
-    def call(column: pa.Array) -> pa.Array:
-        return pa.array([None if v is None else function(v) for v in column.to_pylist()], type=result_type)
-    return call
+def _vectorized(function, result_type, arity: int = 1):
+    """A Python function of scalars as an Arrow UDF of fixed arity (DuckDB reads the signature): NULL in
+    any argument gives NULL."""
+    def call(*columns: pa.Array) -> pa.Array:
+        rows = zip(*(c.to_pylist() for c in columns))
+        return pa.array([None if None in row else function(*row) for row in rows], type=result_type)
+    return {1: lambda a: call(a), 2: lambda a, b: call(a, b), 3: lambda a, b, c: call(a, b, c)}[arity]
 
 
 def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
     for name, body in FLINK_MACROS.items():
         con.execute(f"CREATE OR REPLACE TEMPORARY MACRO {name}{body}")
-    con.create_function("__flink_double_to_string", _vectorized(java_double_to_string, pa.string()),
-                        [duckdb.sqltypes.DOUBLE], duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
-    for name, function in (("__flink_initcap", flink_initcap), ("__flink_upper", str.upper)):
-        con.create_function(name, _vectorized(function, pa.string()), [duckdb.sqltypes.VARCHAR],
-                            duckdb.sqltypes.VARCHAR, type="arrow", side_effects=False)
+    text, double, integer = duckdb.sqltypes.VARCHAR, duckdb.sqltypes.DOUBLE, duckdb.sqltypes.INTEGER
+    helpers = {  # name: (function, argument types); each returns VARCHAR
+        "__flink_double_to_string": (java_double_to_string, [double]),
+        "__flink_float_to_string": (java_float_to_string, [duckdb.sqltypes.FLOAT]),
+        "__flink_initcap": (flink_initcap, [text]),
+        "__flink_upper": (str.upper, [text]),
+        "__flink_regexp_extract": (flink_regexp_extract, [text, text, integer]),
+        "__flink_regexp_replace": (flink_regexp_replace, [text, text, text]),
+        "__flink_json_text": (flink_json_text, [text]),
+    }
+    for name, (function, arguments) in helpers.items():
+        con.create_function(name, _vectorized(function, pa.string(), len(arguments)), arguments, text, type="arrow",
+                            null_handling="special", side_effects=False)
 
 
 ARROW_OUTPUT_TYPES = {"DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "VARCHAR": pa.string()}

@@ -14,6 +14,7 @@ Rules are data where they can be: ``FUNCTIONS`` maps a Flink function to a DuckD
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import sqlglot
@@ -24,13 +25,14 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from streamscore.errors import TranslationError
-from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
+from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction, decimal_precision
 from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement
 
 # -- refusals --------------------------------------------------------------------------------------
 UNTRANSLATABLE: dict[type, tuple[str, str]] = {
     exp.MatchRecognize: ("MATCH_RECOGNIZE cannot be replayed on DuckDB yet", "replay this job with --engine flink"),
+    exp.Overlaps: ("OVERLAPS cannot be replayed on DuckDB yet", "compare the periods' ends instead"),
 }
 # Functions whose result depends on the wall clock, not on the data.
 PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_ROW_TIMESTAMP",
@@ -95,20 +97,24 @@ def _parse_timestamp(args: list[exp.Expr], function: str) -> str:
     value = _sqls(args[:1])[0]
     if len(args) > 1:
         return f"try_strptime({value}, {_strftime_literal(args[1], function)})"
-    # The default pattern takes an optional fraction of a second.
+    # The default pattern takes an optional fraction of a second, or a date alone.
     return (f"coalesce(try_strptime({value}, '%Y-%m-%d %H:%M:%S.%g'), try_strptime({value}, '%Y-%m-%d %H:%M:%S'), "
-            f"try_strptime({value}, '%Y-%m-%d %H:%M:%S.%f'))")
+            f"try_strptime({value}, '%Y-%m-%d %H:%M:%S.%f'), try_strptime({value}, '%Y-%m-%d'))")
 
 
 def _to_timestamp(args: list[exp.Expr]) -> str:
-    return f"CAST({_parse_timestamp(args, 'TO_TIMESTAMP')} AS TIMESTAMP)"
+    # TIMESTAMP(3): sub-millisecond digits are dropped.
+    return f"date_trunc('millisecond', CAST({_parse_timestamp(args, 'TO_TIMESTAMP')} AS TIMESTAMP))"
 
 
 def _unix_timestamp(args: list[exp.Expr]) -> str:
     if not args:
         raise ValueError("UNIX_TIMESTAMP() without arguments is processing time")
-    # The string is local time in table.local-time-zone (DuckDB's TimeZone setting).
-    return f"CAST(epoch(CAST(CAST({_parse_timestamp(args, 'UNIX_TIMESTAMP')} AS TIMESTAMP) AS TIMESTAMPTZ)) AS BIGINT)"
+    # The string is local time in table.local-time-zone (DuckDB's TimeZone setting). Flink answers a text it
+    # cannot parse with Long.MIN_VALUE, not NULL.
+    value = _sqls(args[:1])[0]
+    parsed = f"CAST(epoch(CAST(CAST({_parse_timestamp(args, 'UNIX_TIMESTAMP')} AS TIMESTAMP) AS TIMESTAMPTZ)) AS BIGINT)"
+    return f"CASE WHEN {value} IS NULL THEN NULL ELSE coalesce({parsed}, -9223372036854775808) END"
 
 
 def _from_unixtime(args: list[exp.Expr]) -> str:
@@ -121,8 +127,10 @@ def _to_timestamp_ltz(args: list[exp.Expr]) -> str:
     precision = args[1].name if len(args) > 1 else "3"
     if precision not in ("0", "3"):
         raise ValueError("TO_TIMESTAMP_LTZ precision must be 0 or 3")
-    seconds = value if precision == "0" else f"({value} / 1000.0)"
-    return f"CAST(make_timestamptz(CAST(round({seconds} * 1000000) AS BIGINT)) AS TIMESTAMPTZ)"
+    seconds = f"CAST({value} AS DOUBLE)" if precision == "0" else f"({value} / 1000.0)"
+    # Flink's TIMESTAMP_LTZ holds years 0000-9999: an epoch beyond them is NULL.
+    return (f"CASE WHEN abs({seconds}) < 253402300800 THEN "
+            f"CAST(make_timestamptz(CAST(round({seconds} * 1000000) AS BIGINT)) AS TIMESTAMPTZ) END")
 
 
 TIME_UNITS = {"SECOND": "second", "MINUTE": "minute", "HOUR": "hour", "DAY": "day", "WEEK": "week",
@@ -139,7 +147,8 @@ def _unit(node: exp.Expr) -> str:
 def _timestampadd(args: list[exp.Expr]) -> str:
     unit = _unit(args[0])
     amount, value = _sqls(args[1:])
-    return f"CAST({value} + CAST({amount} AS BIGINT) * INTERVAL 1 {unit} AS TIMESTAMP)" \
+    # An Add node either way: the typed rewrite keeps a DATE a DATE, as Flink does.
+    return f"({value} + CAST({amount} AS BIGINT) * INTERVAL 1 {unit})" \
         if unit not in ("month", "quarter", "year") else f"({value} + to_months(CAST({amount} AS INTEGER) * " \
         f"{ {'month': 1, 'quarter': 3, 'year': 12}[unit]}))"
 
@@ -158,18 +167,13 @@ def _split_index(args: list[exp.Expr]) -> str:
 
 def _regexp_extract(args: list[exp.Expr]) -> str:
     value, pattern = _sqls(args[:2])
-    group = _sqls(args[2:3])[0] if len(args) > 2 else "1"
-    return f"CASE WHEN regexp_matches({value}, {pattern}) THEN regexp_extract({value}, {pattern}, {group}) END"
+    group = _sqls(args[2:3])[0] if len(args) > 2 else "0"  # Flink: the whole match by default
+    return f"__flink_regexp_extract({value}, {pattern}, CAST({group} AS INTEGER))"
 
 
 def _regexp_replace(args: list[exp.Expr]) -> str:
-    value, pattern = _sqls(args[:2])
-    replacement = args[2]
-    if not (isinstance(replacement, exp.Literal) and replacement.is_string):
-        raise ValueError("REGEXP_REPLACE needs a literal replacement to be replayed")
-    # Flink replaces with the text as written ($1 is not a group): escape RE2's backslash references.
-    converted = replacement.name.replace("\\", "\\\\")
-    return f"regexp_replace({value}, {pattern}, {exp.Literal.string(converted).sql('duckdb')}, 'g')"
+    # Flink replaces with the text as written ($1 is not a group reference).
+    return "__flink_regexp_replace({0}, {1}, {2})".format(*_sqls(args))
 
 
 def _null_if_any_null(function: str) -> Callable[[list[exp.Expr]], str]:
@@ -192,6 +196,60 @@ def _truncate(args: list[exp.Expr]) -> str:
     return f"__flink_truncate({value}, {digits})"
 
 
+def _trim_chars(side: str) -> Callable[[list[exp.Expr]], str]:
+    def build(args: list[exp.Expr]) -> str:
+        return f"{side}({', '.join(_sqls(args))})"  # the second argument: the characters to remove
+    return build
+
+
+def _substring(args: list[exp.Expr]) -> str:
+    value, start, *length = _sqls(args)
+    # Flink reads a start of 0 as 1 (SQL's standard would count the position before the first character).
+    start = f"CASE WHEN {start} = 0 THEN 1 ELSE {start} END"
+    return f"substring({value}, {start}{', ' + length[0] if length else ''})"
+
+
+def _pad(side: str) -> Callable[[list[exp.Expr]], str]:
+    def build(args: list[exp.Expr]) -> str:
+        value, length, pad = _sqls(args)
+        # Flink: NULL for a negative length or an empty pad text.
+        return f"CASE WHEN {length} >= 0 AND {pad} <> '' THEN {side}({value}, {length}, {pad}) END"
+    return build
+
+
+def _left_right(side: str) -> Callable[[list[exp.Expr]], str]:
+    def build(args: list[exp.Expr]) -> str:
+        value, length = _sqls(args)
+        return f"CASE WHEN {length} < 0 THEN '' ELSE {side}({value}, {length}) END"  # Flink: '' below 0
+    return build
+
+
+def _locate(args: list[exp.Expr]) -> str:
+    needle, value, *start = _sqls(args)
+    if not start:
+        return f"CAST(instr({value}, {needle}) AS INTEGER)"
+    found = f"instr(substring({value}, {start[0]}), {needle})"
+    return (f"CAST(CASE WHEN {start[0]} <= 1 THEN instr({value}, {needle}) WHEN {found} = 0 THEN 0 "
+            f"ELSE {found} + {start[0]} - 1 END AS INTEGER)")
+
+
+def _replace(args: list[exp.Expr]) -> str:
+    value, search, replacement = _sqls(args)
+    # Flink (Java's String.replace): an empty search text matches before every character and at the end,
+    # as an empty regular expression does (backslashes in the replacement escaped for RE2).
+    return (f"CASE WHEN {search} = '' THEN regexp_replace({value}, '', replace({replacement}, '\\', '\\\\'), 'g') "
+            f"ELSE replace({value}, {search}, {replacement}) END")
+
+
+def _upper(args: list[exp.Expr]) -> str:
+    value = _sqls(args)[0]
+    upper = f"CAST(__flink_upper({value}) AS VARCHAR)"  # Java's full case mapping: straße -> STRASSE
+    if isinstance(args[0], exp.Literal) and args[0].is_string:
+        # A literal is a CHAR(n) in Flink and so is its upper case: longer mappings are cut at n.
+        return f"left({upper}, {len(args[0].name)})"
+    return upper
+
+
 def _listagg(args: list[exp.Expr]) -> str:
     value = _sqls(args[:1])[0]
     sep = _sqls(args[1:2])[0] if len(args) > 1 else "','"
@@ -202,8 +260,9 @@ def _listagg(args: list[exp.Expr]) -> str:
 def _json_query(args: list[exp.Expr]) -> str:
     value, path = _sqls(args[:2])
     extracted = f"json_extract({value}, {path})"
+    # Flink writes the value back with its object keys in order, without spaces.
     return (f"CASE WHEN json_valid({value}) AND json_type({extracted}) IN ('ARRAY', 'OBJECT') "
-            f"THEN CAST({extracted} AS VARCHAR) END")
+            f"THEN __flink_json_text(CAST({extracted} AS VARCHAR)) END")
 
 
 FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
@@ -221,10 +280,10 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "REGEXP_EXTRACT": _regexp_extract,
     "REGEXP_REPLACE": _regexp_replace,
     "REGEXP": "regexp_matches({0}, {1})",
-    "LOCATE": "CAST(instr({1}, {0}) AS INTEGER)",
+    "LOCATE": _locate,
     "INSTR": "CAST(instr({0}, {1}) AS INTEGER)",
-    "LPAD": "lpad({0}, {1}, {2})",
-    "RPAD": "rpad({0}, {1}, {2})",
+    "LPAD": _pad("lpad"),
+    "RPAD": _pad("rpad"),
     "ROUND": _round,
     "TRUNCATE": _truncate,
     "MOD": "({0} % {1})",
@@ -243,12 +302,14 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "INITCAP": "CAST(__flink_initcap({0}) AS VARCHAR)",
     "REVERSE": "reverse({0})",
     "REPEAT": "repeat({0}, {1})",
-    "LEFT": "left({0}, {1})",
-    "RIGHT": "right({0}, {1})",
-    # Flink: the first UTF-8 byte, as a signed Java byte.
-    "ASCII": "CAST(CASE WHEN {0} = '' THEN 0 ELSE (CAST('0x' || left(hex(encode({0})), 2) AS INTEGER) + 128) % 256 "
-             "- 128 END AS INTEGER)",
-    "SUBSTR": "substring({*})",
+    "LEFT": _left_right("left"),
+    "RIGHT": _left_right("right"),
+    # Flink: the first UTF-8 byte, as a signed Java byte (from the first code point's UTF-8 lead byte).
+    "ASCII": "CAST(CASE WHEN {0} = '' THEN 0 WHEN unicode({0}) < 128 THEN unicode({0}) "
+             "WHEN unicode({0}) < 2048 THEN (192 + unicode({0}) // 64) - 256 "
+             "WHEN unicode({0}) < 65536 THEN (224 + unicode({0}) // 4096) - 256 "
+             "ELSE (240 + unicode({0}) // 262144) - 256 END AS INTEGER)",
+    "SUBSTR": _substring,
     "POWER": "power({0}, {1})",
     "LN": "ln({0})",
     "LOG10": "log10({0})",
@@ -258,11 +319,11 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "GREATEST": _null_if_any_null("greatest"),
     "LEAST": _null_if_any_null("least"),
     "CHAR_LENGTH": "CAST(length({0}) AS INTEGER)",
-    "UPPER": "CAST(__flink_upper({0}) AS VARCHAR)",  # Java's full case mapping: straße -> STRASSE
+    "UPPER": _upper,
     "LOWER": "lower({0})",
-    "LTRIM": "ltrim({0})",
-    "RTRIM": "rtrim({0})",
-    "REPLACE": "replace({0}, {1}, {2})",
+    "LTRIM": _trim_chars("ltrim"),
+    "RTRIM": _trim_chars("rtrim"),
+    "REPLACE": _replace,
 }
 
 
@@ -363,7 +424,7 @@ class Translator:
         self.schema = MappingSchema(dialect=CaseSensitiveDuckDB, normalize=False)
         self.views: dict[str, exp.Query] = {}
         for table in job.tables.values():
-            physical = {c.name: duckdb_type(c.type) for c in table.columns if c.in_replay_file}
+            physical = {c.name: schema_type(c.type) for c in table.columns if c.in_replay_file}
             self.schema.add_table(table.name, physical, dialect=CaseSensitiveDuckDB)
             computed = {c.name: self.expression(c.computed, table.statement, table.name).type
                         for c in table.columns if c.computed is not None}
@@ -382,15 +443,16 @@ class Translator:
         _refuse_untranslatable(query, stmt)
         _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
         query = self._structural(query, stmt)
-        query = bottom_up(query, lambda node: _node_semantics(_flink_function(node, stmt)))
-        query = query.transform(_duckdb_types, copy=False)
+        query = bottom_up(query, lambda node: _node_rules(node, stmt))
+        query = query.transform(_timestamp_literal, copy=False)
         try:
             query = qualify(query, schema=self.schema, dialect=CaseSensitiveDuckDB, quote_identifiers=False,
                             validate_qualify_columns=False, identify=False)
         except OptimizeError as error:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
-        return bottom_up(query, _typed_rewrite)
+        query = bottom_up(query, _typed_rewrite)
+        return query.transform(_duckdb_types, copy=False)
 
     def expression(self, node: exp.Expr, stmt: Statement, table: str) -> exp.Expr:
         """A computed column's expression over ``table``'s physical columns."""
@@ -585,6 +647,14 @@ def _versioned_view(query: exp.Query) -> tuple[exp.Query, str] | None:
     return None
 
 
+def _node_rules(node: exp.Expr, stmt: Statement) -> exp.Expr:
+    """A Flink function (``FUNCTIONS``) or a node with its own meaning (``_node_semantics``) as DuckDB SQL."""
+    try:
+        return _node_semantics(_flink_function(node, stmt))
+    except ValueError as error:
+        raise stmt.error(TranslationError, str(error), node) from None
+
+
 def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
     if not isinstance(node, exp.Anonymous):
         return node
@@ -599,28 +669,110 @@ def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
     return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
 
 
+def _duckdb(sql: str) -> exp.Expr:
+    return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
+
+
+JSON_TYPES = {  # IS JSON <kind>: the json_type() values it accepts (None: any valid JSON)
+    "VALUE": None, "SCALAR": "NOT IN ('ARRAY', 'OBJECT')", "ARRAY": "= 'ARRAY'", "OBJECT": "= 'OBJECT'",
+}
+EXTRACT_WITHIN_SECOND = {  # EXTRACT(<unit>): Flink counts within the second, DuckDB from the minute
+    "MILLISECOND": "millisecond({0}) % 1000", "MICROSECOND": "microsecond({0}) % 1000000",
+    "NANOSECOND": "(microsecond({0}) % 1000000) * 1000",
+}
+
+
+def _is_json(node: exp.Is) -> exp.Expr:
+    value = node.this.sql("duckdb")
+    kind = (node.expression.this or "VALUE").upper() if isinstance(node.expression.this, str) \
+        else node.expression.name.upper() or "VALUE"
+    condition = JSON_TYPES[kind]
+    test = f"json_valid({value})" + (f" AND json_type({value}) {condition}" if condition else "")
+    return _duckdb(f"coalesce({test}, false)")
+
+
+def _json_value(node: exp.JSONValue) -> exp.Expr:
+    """JSON_VALUE with Flink's path modes (lax: a missing path is empty; strict: an error) and its ON EMPTY /
+    ON ERROR defaults (NULL unless given); an array or object, or text that is not JSON, is an error."""
+    value, path = node.this.sql("duckdb"), node.args["path"]
+    if not (isinstance(path, exp.Literal) and path.is_string):
+        raise ValueError("JSON_VALUE needs a literal path to be replayed")
+    mode, _, bare = path.name.strip().partition(" ") if path.name.strip()[:1] in "ls" else ("lax", "", path.name)
+    if mode not in ("lax", "strict"):
+        raise ValueError(f"JSON path mode {mode!r} is not Flink's (lax or strict)")
+    condition = node.args.get("on_condition")
+    defaults = {}
+    for clause in ("empty", "error"):
+        given = condition.args.get(clause) if condition is not None else None
+        # Flink 2.3 was seen to give NULL for a missing lax path whatever DEFAULT ... ON EMPTY says.
+        if given is not None and not isinstance(given, exp.Null) and \
+                (clause == "empty" or not isinstance(given, exp.Literal)):
+            raise ValueError(f"JSON_VALUE ... {given.sql()} ON {clause.upper()} is not replayed yet")
+        defaults[clause] = given.sql("duckdb") if given is not None else "NULL"
+    path_sql = exp.Literal.string(bare.strip()).sql("duckdb")
+    extracted = f"json_extract({value}, {path_sql})"
+    missing = defaults["error"] if mode == "strict" else defaults["empty"]
+    sql = (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT json_valid({value}) THEN {defaults['error']} "
+           f"WHEN {extracted} IS NULL THEN {missing} "
+           f"WHEN json_type({extracted}) IN ('ARRAY', 'OBJECT') THEN {defaults['error']} "
+           f"WHEN json_type({extracted}) = 'NULL' THEN NULL "
+           f"ELSE json_extract_string({value}, {path_sql}) END")
+    if isinstance(node.args.get("returning"), exp.DataType):
+        sql = f"CAST({sql} AS {node.args['returning'].sql('duckdb')})"
+    return _duckdb(sql)
+
+
+def _interval_span(node: exp.Interval) -> exp.Expr:
+    """``INTERVAL '1 02:03:04' DAY TO SECOND`` and ``INTERVAL '1-2' YEAR TO MONTH`` as DuckDB intervals."""
+    text = node.this.name.strip() if isinstance(node.this, exp.Literal) else None
+    first, last = node.unit.this.name.upper(), node.unit.expression.name.upper()
+    if text is None:
+        raise ValueError("an interval span needs a literal")
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("+-")
+    if (first, last) == ("YEAR", "MONTH"):
+        years, _, months = text.partition("-")
+        return _duckdb(f"to_months({sign * (int(years) * 12 + int(months or 0))})")
+    units = ["DAY", "HOUR", "MINUTE", "SECOND"]
+    if first not in units or last not in units or units.index(first) > units.index(last):
+        raise ValueError(f"interval {first} TO {last} is not Flink's")
+    fields = [f for f in re.split(r"[ :]", text) if f]
+    wanted = units[units.index(first):units.index(last) + 1]
+    if len(fields) != len(wanted):
+        raise ValueError(f"interval text {text!r} does not fit {first} TO {last}")
+    scale = {"DAY": 86_400_000_000, "HOUR": 3_600_000_000, "MINUTE": 60_000_000, "SECOND": 1_000_000}
+    micros = sum(round(float(f) * scale[u]) for f, u in zip(fields, wanted))
+    return _duckdb(f"to_microseconds({sign * micros})")
+
+
+def _similar_to(node: exp.SimilarTo) -> exp.Expr:
+    """SQL's SIMILAR TO (``%`` and ``_`` wildcards, regular expression operators) as a whole-text match."""
+    pattern = node.expression
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string) or node.args.get("escape"):
+        raise ValueError("SIMILAR TO needs a literal pattern without ESCAPE to be replayed")
+    regex = "".join(".*" if c == "%" else "." if c == "_" else c for c in pattern.name)
+    return _duckdb(f"regexp_full_match({node.this.sql('duckdb')}, {exp.Literal.string(regex).sql('duckdb')})")
+
+
 def _node_semantics(node: exp.Expr) -> exp.Expr:
     """Nodes sqlglot knows whose DuckDB rendering would mean something else than in Flink."""
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.JSON):
-        return sqlglot.parse_one(f"coalesce(json_valid({node.this.sql('duckdb')}), false)", read="duckdb")
+        return _is_json(node)
     if isinstance(node, exp.JSONValue):
-        value, path = node.this.sql("duckdb"), node.args["path"].sql("duckdb")
-        extracted = f"json_extract({value}, {path})"
-        sql = (f"CASE WHEN json_valid({value}) AND json_type({extracted}) NOT IN ('ARRAY', 'OBJECT', 'NULL') "
-               f"THEN json_extract_string({value}, {path}) END")
-        if isinstance(node.args.get("returning"), exp.DataType):
-            sql = f"TRY_CAST({sql} AS {node.args['returning'].sql('duckdb')})"
-        return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
-    if isinstance(node, (exp.Floor, exp.Ceil)) and node.args.get("to") is not None:
-        unit, value = node.args["to"].name.lower(), node.this.sql("duckdb")
-        if isinstance(node, exp.Floor):
-            return sqlglot.parse_one(f"date_trunc('{unit}', {value})", read="duckdb")
-        return sqlglot.parse_one(f"CASE WHEN date_trunc('{unit}', {value}) = {value} THEN {value} "
-                                 f"ELSE date_trunc('{unit}', {value}) + INTERVAL 1 {unit} END", read="duckdb")
+        return _json_value(node)
+    if isinstance(node, exp.Interval) and isinstance(node.args.get("unit"), exp.IntervalSpan):
+        return _interval_span(node)
+    if isinstance(node, exp.SimilarTo):
+        return _similar_to(node)
+    if isinstance(node, exp.Substring):
+        args = [node.this, node.args.get("start") or exp.Literal.number(1)]
+        return _duckdb(_substring(args + ([node.args["length"]] if node.args.get("length") else [])))
     if isinstance(node, exp.Extract):
-        unit = node.this.name.upper()
+        unit, value = node.this.name.upper(), node.expression.sql("duckdb")
         if unit in ("DOW", "DAYOFWEEK"):
-            return sqlglot.parse_one(f"CAST(dayofweek({node.expression.sql('duckdb')}) + 1 AS BIGINT)", read="duckdb")
+            return _duckdb(f"CAST(dayofweek({value}) + 1 AS BIGINT)")
+        if unit in EXTRACT_WITHIN_SECOND:
+            return _duckdb(f"CAST({EXTRACT_WITHIN_SECOND[unit].format(value)} AS BIGINT)")
         return exp.cast(node, exp.DType.BIGINT)
     return node
 
@@ -673,22 +825,193 @@ def _average(node: exp.Expr) -> exp.Expr:
     return node
 
 
+INTEGER_BITS = {exp.DType.TINYINT: 8, exp.DType.SMALLINT: 16, exp.DType.INT: 32, exp.DType.BIGINT: 64}
+STRINGS = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR)
+MAX_DECIMAL_PRECISION = 38
+
+
+def _integer_type(node: exp.Expr) -> exp.DType | None:
+    return next((t for t in INTEGER_BITS if _is(node, t)), None)
+
+
+def _wrapped(sql: str, kind: exp.DType) -> exp.Expr:
+    """An integer computed without overflow (in HUGEINT), wrapped into ``kind`` as Java's arithmetic does:
+    Flink's INT 2147483647 + 1 is -2147483648 where DuckDB raises an error."""
+    modulus, half = 2 ** INTEGER_BITS[kind], 2 ** (INTEGER_BITS[kind] - 1)
+    name = exp.DataType.build(kind).sql("duckdb")
+    new = _duckdb(f"CAST(((({sql}) + {half}) % {modulus} + {modulus}) % {modulus} - {half} AS {name})")
+    new.type = exp.DataType.build(kind)
+    return new
+
+
+def _flink_decimal(left: exp.DataType, right: exp.DataType) -> tuple[int, int] | None:
+    """Flink's DECIMAL(p, s) for a sum or difference of two exact numbers, when DuckDB's would differ: past
+    38 digits Flink keeps the integer digits and gives up scale (down to 6), DuckDB keeps the scale."""
+    def precision_scale(t: exp.DataType) -> tuple[int, int]:
+        if t.this in INTEGER_BITS:
+            return {8: (3, 0), 16: (5, 0), 32: (10, 0), 64: (19, 0)}[INTEGER_BITS[t.this]]
+        return decimal_precision(t)
+
+    (p1, s1), (p2, s2) = precision_scale(left), precision_scale(right)
+    scale = max(s1, s2)
+    precision = max(p1 - s1, p2 - s2) + scale + 1
+    if precision <= MAX_DECIMAL_PRECISION:
+        return None
+    scale = max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
+    return MAX_DECIMAL_PRECISION, scale
+
+
+def _arithmetic(node: exp.Expr) -> exp.Expr:
+    """+, - and * with Flink's result types: a DATE plus an interval stays a DATE, integers wrap around on
+    overflow, decimals past 38 digits lose scale."""
+    left, right = node.this, node.expression
+    dates = [side for side in (left, right) if _is(side, exp.DType.DATE)]
+    if len(dates) == 1 and not isinstance(node, exp.Mul):
+        other = right if dates[0] is left else left
+        if _is(other, exp.DType.INTERVAL) or other.find(exp.Interval) is not None \
+                or any(f.name.lower() == "to_months" for f in other.find_all(exp.Anonymous)):
+            new = exp.cast(node.copy(), exp.DType.DATE)
+            new.type = exp.DataType.build("DATE")
+            return new
+    kinds = [_integer_type(left), _integer_type(right)]
+    if all(kinds):
+        kind = max(kinds, key=lambda k: INTEGER_BITS[k])
+        operator = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*"}[type(node)]
+        return _wrapped(f"CAST({left.sql('duckdb')} AS HUGEINT) {operator} CAST({right.sql('duckdb')} AS HUGEINT)",
+                        kind)
+    if not isinstance(node, exp.Mul) and _is(left, exp.DType.DECIMAL, *INTEGER_BITS) \
+            and _is(right, exp.DType.DECIMAL, *INTEGER_BITS) and exp.DType.DECIMAL in (left.type.this, right.type.this):
+        flink = _flink_decimal(left.type, right.type)
+        if flink:
+            new = exp.cast(node.copy(), exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})"))
+            new.type = exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})")
+            return new
+    return node
+
+
+def _absolute(node: exp.Abs) -> exp.Expr:
+    kind = _integer_type(node.this)  # Flink: ABS of the smallest integer is itself (Java's overflow)
+    return _wrapped(f"abs(CAST({node.this.sql('duckdb')} AS HUGEINT))", kind) if kind else node
+
+
+# FLOOR/CEIL(<time> TO <unit>): DuckDB's date_trunc except where Flink's units differ.
+TIME_FLOORS = {
+    "WEEK": "date_trunc('week', {0} + INTERVAL 1 DAY) - INTERVAL 1 DAY",  # Flink's weeks start on Sunday
+    "CENTURY": "make_timestamp((year({0}) - 1) // 100 * 100 + 1, 1, 1, 0, 0, 0)",  # 2001-01-01 starts the 21st
+    "MILLENNIUM": "make_timestamp((year({0}) - 1) // 1000 * 1000 + 1, 1, 1, 0, 0, 0)",
+}
+TIME_STEPS = {"WEEK": "INTERVAL 7 DAY", "QUARTER": "INTERVAL 3 MONTH", "DECADE": "INTERVAL 10 YEAR",
+              "CENTURY": "INTERVAL 100 YEAR", "MILLENNIUM": "INTERVAL 1000 YEAR"}
+
+
+def _floor_ceil_to(node: exp.Expr) -> exp.Expr:
+    if node.args.get("to") is None:
+        return node
+    unit = node.args["to"].name.upper()
+    date = _is(node.this, exp.DType.DATE)
+    value = f"CAST({node.this.sql('duckdb')} AS TIMESTAMP)" if date else node.this.sql("duckdb")
+    floor = TIME_FLOORS.get(unit, f"date_trunc('{unit.lower()}', {{0}})").format(value)
+    sql = floor if isinstance(node, exp.Floor) else \
+        f"CASE WHEN {floor} = {value} THEN {value} ELSE {floor} + {TIME_STEPS.get(unit, f'INTERVAL 1 {unit}')} END"
+    if date:
+        sql = f"CAST({sql} AS DATE)"
+    new = _duckdb(sql)
+    new.type = exp.DataType.build("DATE") if date else (node.this.type or exp.DataType.build("TIMESTAMP")).copy()
+    return new
+
+
+DEFAULT_TIMESTAMP_PRECISION = 3  # of Flink's time functions and window bounds, when the type does not say
+
+
+def _precision(node: exp.Expr) -> int:
+    kind = node.type
+    if kind is not None and kind.expressions:
+        return int(kind.expressions[0].name)
+    return DEFAULT_TIMESTAMP_PRECISION
+
+
+def _timestamp_text(sql: str, precision: int) -> str:
+    """Flink's text of a TIMESTAMP(p): exactly p digits of fraction (none for p = 0)."""
+    if precision == 0:
+        return f"strftime({sql}, '%Y-%m-%d %H:%M:%S')"
+    text = f"left(strftime({sql}, '%Y-%m-%d %H:%M:%S.%f'), {20 + min(precision, 6)})"
+    return text if precision <= 6 else f"{text} || '{'0' * (precision - 6)}'"
+
+
+def _truncated_timestamp(sql: str, precision: int) -> str:
+    """A timestamp cut to p digits of fraction, as Flink's TIMESTAMP(p) holds it."""
+    if precision >= 6:
+        return sql
+    if precision in (0, 3):
+        return f"date_trunc('{'second' if precision == 0 else 'millisecond'}', {sql})"
+    unit = 10 ** (6 - precision)
+    return f"make_timestamp(CAST(floor(epoch_us({sql}) / {unit}) * {unit} AS BIGINT))"
+
+
+# Text Flink's CAST reads as a timestamp: a date, optionally a time, optionally a fraction (no 'T').
+FLINK_TIMESTAMP_TEXT = r"^\s*\d{4}-\d{1,2}-\d{1,2}( \d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,9})?)?)?\s*$"
+
+
 def _cast(node: exp.Cast) -> exp.Expr:
     source, target = node.this, node.to
-    if target.is_type(*INTEGERS) and _is(source, *FRACTIONAL):
-        return exp.cast(exp.func("trunc", source.copy()), target.copy())  # Flink truncates, DuckDB rounds
-    if target.is_type(exp.DType.TEXT, exp.DType.VARCHAR):
+    attempt = isinstance(node, exp.TryCast)
+    cast = "TRY_CAST" if attempt else "CAST"
+    value = source.sql("duckdb")
+
+    def typed(sql: str) -> exp.Expr:
+        new = _duckdb(sql)
+        new.type = target.copy()
+        return new
+
+    if target.is_type(*INTEGER_BITS):
+        target_sql = target.sql("duckdb")
+        if _is(source, *FRACTIONAL):
+            return typed(f"{cast}(trunc({value}) AS {target_sql})")  # Flink truncates, DuckDB rounds
+        if _is(source, *STRINGS):  # '1.5' is 1 in Flink, 2 in DuckDB
+            return typed(f"{cast}(trunc({cast}(trim({value}) AS DECIMAL(38, 9))) AS {target_sql})")
+        kind = _integer_type(source)
+        if kind and INTEGER_BITS[kind] > INTEGER_BITS[target.this]:
+            return _wrapped(value, target.this)  # Java's narrowing: 300 as TINYINT is 44
+    if target.is_type(*STRINGS):
         if _is(source, exp.DType.BOOLEAN):
-            return exp.Upper(this=node.copy())  # TRUE / FALSE
-        if _is(source, exp.DType.DOUBLE, exp.DType.FLOAT):
-            return exp.func("__flink_double_to_string", source.copy())  # Java's Double.toString
-        if _is(source, *TIMESTAMPS, exp.DType.TIMESTAMPTZ):
-            # Flink prints TIMESTAMP(3) and TIMESTAMP_LTZ(3) with their milliseconds.
-            return exp.func("strftime", source.copy(), exp.Literal.string("%Y-%m-%d %H:%M:%S.%g"))
-    if target.is_type(*TIMESTAMPS) and _is(source, exp.DType.TIMESTAMPTZ):
-        # TIMESTAMP_LTZ -> TIMESTAMP reads the instant in the local time zone.
-        return sqlglot.parse_one(f"CAST(strftime({source.sql('duckdb')}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)",
-                                 read="duckdb")
+            text = f"upper(CAST({value} AS VARCHAR))"  # TRUE / FALSE
+        elif _is(source, exp.DType.DOUBLE):
+            text = f"__flink_double_to_string({value})"  # Java's Double.toString
+        elif _is(source, exp.DType.FLOAT):
+            text = f"__flink_float_to_string({value})"  # Java's Float.toString
+        elif _is(source, *TIMESTAMPS, exp.DType.TIMESTAMPTZ):
+            text = _timestamp_text(value, _precision(source))
+        else:
+            text = f"{cast}({value} AS VARCHAR)"
+        length = int(target.expressions[0].name) if target.expressions else None
+        if length is not None:  # Flink cuts a value to CHAR(n)/VARCHAR(n); CHAR(n) pads with spaces
+            text = f"left({text}, {length})"
+            if target.is_type(exp.DType.CHAR):
+                text = f"rpad({text}, {length}, ' ')"
+        return typed(text)
+    if target.is_type(*TIMESTAMPS):
+        precision = int(target.expressions[0].name) if target.expressions else 6
+        if _is(source, exp.DType.TIMESTAMPTZ):
+            # TIMESTAMP_LTZ -> TIMESTAMP reads the instant in the local time zone.
+            sql = f"CAST(strftime({value}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)"
+        elif _is(source, *STRINGS) and not (isinstance(source, exp.Literal) and not target.expressions):
+            bad = "NULL" if attempt else f"error('cannot cast ' || {value} || ' to TIMESTAMP')"
+            pattern = exp.Literal.string(FLINK_TIMESTAMP_TEXT).sql("duckdb")
+            sql = f"CASE WHEN regexp_matches({value}, {pattern}) THEN {cast}(trim({value}) AS TIMESTAMP) ELSE {bad} END"
+        elif _is(source, *TIMESTAMPS, exp.DType.DATE) and (_is(source, exp.DType.DATE) or _precision(source) > precision):
+            sql = f"CAST({value} AS TIMESTAMP)"
+        else:
+            return node
+        return typed(_truncated_timestamp(sql, precision))
+    return node
+
+
+def _timestamp_literal(node: exp.Expr) -> exp.Expr:
+    """``TIMESTAMP '2024-01-01 10:00:00.5'`` is a TIMESTAMP(1) in Flink: its precision is its digits."""
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string \
+            and node.to.is_type(*TIMESTAMPS) and not node.to.expressions:
+        fraction = node.this.name.strip().partition(".")[2]
+        node.set("to", exp.DataType.build(f"TIMESTAMP({len(fraction)})"))
     return node
 
 
@@ -698,16 +1021,32 @@ TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
     exp.Filter: _average,
     exp.Window: _average,
     exp.Cast: _cast,
+    exp.TryCast: _cast,
+    exp.Add: _arithmetic,
+    exp.Sub: _arithmetic,
+    exp.Mul: _arithmetic,
+    exp.Abs: _absolute,
+    exp.Floor: _floor_ceil_to,
+    exp.Ceil: _floor_ceil_to,
 }
 
 
 def _duckdb_types(node: exp.Expr) -> exp.Expr:
-    # DuckDB's TIMESTAMP takes no precision; Flink's TIMESTAMP(3) values are millisecond timestamps.
+    # DuckDB's TIMESTAMP takes no precision (microseconds); precision is applied by the typed rewrites.
     if isinstance(node, exp.DataType) and node.this in TIMESTAMPS and node.expressions:
         return exp.DataType.build("TIMESTAMP")
     if isinstance(node, exp.DataType) and node.this == exp.DType.TIMESTAMPLTZ:
         return exp.DataType.build("TIMESTAMPTZ")
     return node
+
+
+def schema_type(dtype: exp.DataType) -> str:
+    """A column's type for typing queries: DuckDB's, keeping Flink's timestamp precision (TIMESTAMP alone
+    is TIMESTAMP(6) in Flink)."""
+    if dtype.this in TIMESTAMPS:
+        precision = int(dtype.expressions[0].name) if dtype.expressions else 6
+        return f"TIMESTAMP({precision})"
+    return duckdb_type(dtype)
 
 
 def _type_name(select: exp.Expr) -> str:
