@@ -59,3 +59,10 @@ def test_watermark_and_primary_key_in_schema():
     items = tree.this.expressions
     assert any(isinstance(i, exp.WatermarkColumnConstraint) and i.this.name == "ts" for i in items)
     assert any(isinstance(i, exp.PrimaryKey) for i in items)
+
+
+def test_every_function_parsed_as_flinks_has_a_translation():
+    from streamscore.sql.dialect import FLINK_FUNCTIONS
+    from streamscore.sql.translate import FUNCTIONS
+
+    assert FLINK_FUNCTIONS == set(FUNCTIONS)

@@ -24,9 +24,11 @@ CREATE TEMPORARY VIEW all_rates AS SELECT * FROM rate_log;
 """
 
 PAIRS = [
-    # DAYOFWEEK: Flink counts Sunday as 1, DuckDB as 0.
+    # DAYOFWEEK: Flink counts Sunday as 1, DuckDB as 0 (integer + wraps around on overflow, as in Java).
     ("SELECT DAYOFWEEK(ts) FROM orders",
-     "SELECT (CAST(DAYOFWEEK(orders.ts) + 1 AS BIGINT)) AS _col_0 FROM orders AS orders"),
+     "SELECT (CAST(CAST((((CAST(DAYOFWEEK(orders.ts) AS INT128) + CAST(1 AS INT128)) + 9223372036854775808) "
+     "% 18446744073709551616 + 18446744073709551616) % 18446744073709551616 - 9223372036854775808 AS BIGINT) "
+     "AS BIGINT)) AS _col_0 FROM orders AS orders"),
     ("SELECT CAST(ts AS TIMESTAMP(3)), CAST(cur AS STRING) FROM orders",
      "SELECT CAST(orders.ts AS TIMESTAMP) AS ts, CAST(orders.cur AS TEXT) AS cur FROM orders AS orders"),
     # Integer division and AVG of integers stay integers, as in Flink.

@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -279,13 +280,14 @@ class FlinkSide:
         """Columns PyFlink collects faithfully, and how to read each back. PyFlink cannot collect
         TIMESTAMP_LTZ values and collects timestamps with milliseconds only: those columns are read as
         Flink's own text (TIMESTAMP_LTZ in the session's time zone, UTC, as the replay's are compared)."""
-        from pyflink.table.types import LocalZonedTimestampType, TimestampType
-
         sql = f"SELECT {', '.join(f'{c} AS c{i}' for i, c in enumerate(sqls))} FROM {self.database}.t"
         table = self.engine._planned(self.t_env, lambda: self.t_env.sql_query(sql))
+        # Flink's own type names: PyFlink's Python types report every TIMESTAMP(p) as TIMESTAMP(3).
+        java_types = [str(t.toString()) for t in table._j_table.getResolvedSchema().getColumnDataTypes()]
         columns, readers = [], []
-        for c, t in zip(sqls, table.get_schema().get_field_data_types()):
-            as_text = isinstance(t, LocalZonedTimestampType) or (isinstance(t, TimestampType) and t.precision > 3)
+        for c, name in zip(sqls, java_types):
+            precision = re.match(r"TIMESTAMP(?:_LTZ)?\((\d+)\)", name)
+            as_text = name.startswith("TIMESTAMP_LTZ") or (precision is not None and int(precision.group(1)) > 3)
             columns.append(f"CAST({c} AS STRING)" if as_text else c)
             readers.append(_timestamp_from_text if as_text else _python)
         return columns, readers

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
+import urllib.parse
 import sys
 import time
 from decimal import Decimal
@@ -253,6 +255,78 @@ def flink_json_text(text: str) -> str:
     return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def flink_hash(algorithm: str, text: str) -> str | None:
+    """MD5 / SHA-1 / SHA-2 of the UTF-8 text, lower-case hex (Flink's hash functions)."""
+    if algorithm not in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"):
+        return None  # SHA2 with a bit length Flink does not support
+    return hashlib.new(algorithm, text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def flink_chr(code: int) -> str | None:
+    return None if code < 0 else chr(code % 256)  # Flink's CHR: the character of code mod 256
+
+
+def flink_regexp_count(text: str, pattern: str) -> int:
+    return sum(1 for _ in re.finditer(pattern, text))
+
+
+def flink_regexp_instr(text: str, pattern: str) -> int:
+    match = re.search(pattern, text)
+    return match.start() + 1 if match else 0
+
+
+# java.net.URL knows these protocols; any other (or none) is a MalformedURLException: NULL in Flink.
+JAVA_URL_PROTOCOLS = {"http", "https", "ftp", "file", "jar", "mailto"}
+
+
+def flink_parse_url(url: str, part: str) -> str | None:
+    """PARSE_URL(url, part) as Flink computes it with java.net.URL (no case folding, no decoding)."""
+    scheme, colon, rest = url.partition(":")
+    if not colon or scheme.lower() not in JAVA_URL_PROTOCOLS or " " in url:
+        return None
+    rest, _, ref = rest.partition("#") if "#" in rest else (rest, "", None)
+    rest, _, query = rest.partition("?") if "?" in rest else (rest, "", None)
+    authority, path = "", rest
+    if rest.startswith("//"):
+        authority, slash, tail = rest[2:].partition("/")
+        path = slash + tail
+    userinfo, _, hostport = authority.rpartition("@") if "@" in authority else (None, "", authority)
+    host = hostport.rsplit(":", 1)[0] if ":" in hostport and not hostport.endswith("]") else hostport
+    parts = {"PROTOCOL": scheme, "HOST": host, "PATH": path, "QUERY": query, "REF": ref, "AUTHORITY": authority,
+             "USERINFO": userinfo, "FILE": path + (f"?{query}" if query is not None else "")}
+    return parts.get(part.upper())
+
+
+def flink_parse_url_query(url: str, part: str, key: str) -> str | None:
+    query = flink_parse_url(url, part) if part.upper() == "QUERY" else None
+    match = re.search(f"(&|^){re.escape(key)}=([^&]*)", query) if query is not None else None
+    return match.group(2) if match else None
+
+
+def flink_url_encode(text: str) -> str:
+    """Java's URLEncoder (UTF-8): letters, digits and . - * _ stay, space is +, the rest %XX."""
+    return urllib.parse.quote_plus(text, safe="*").replace("~", "%7E")
+
+
+def flink_url_decode(text: str) -> str | None:
+    """Java's URLDecoder (UTF-8); Flink answers a malformed escape with NULL."""
+    if re.search(r"%(?![0-9A-Fa-f]{2})", text):
+        return None
+    try:
+        return urllib.parse.unquote_plus(text, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def flink_json_unquote(text: str) -> str:
+    """JSON_UNQUOTE: the value of a JSON string literal; any other text as it is."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
+
+
 def flink_initcap(text: str) -> str:
     """Flink's INITCAP: each run of ASCII letters and digits gets an upper first letter, the rest lower;
     other characters stay as they are and separate words (ÄÖÜ straße -> ÄÖÜ StraßE)."""
@@ -271,19 +345,30 @@ def _vectorized(function, result_type, arity: int = 1):
 def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
     for name, body in FLINK_MACROS.items():
         con.execute(f"CREATE OR REPLACE TEMPORARY MACRO {name}{body}")
-    text, double, integer = duckdb.sqltypes.VARCHAR, duckdb.sqltypes.DOUBLE, duckdb.sqltypes.INTEGER
-    helpers = {  # name: (function, argument types); each returns VARCHAR
-        "__flink_double_to_string": (java_double_to_string, [double]),
-        "__flink_float_to_string": (java_float_to_string, [duckdb.sqltypes.FLOAT]),
-        "__flink_initcap": (flink_initcap, [text]),
-        "__flink_upper": (str.upper, [text]),
-        "__flink_regexp_extract": (flink_regexp_extract, [text, text, integer]),
-        "__flink_regexp_replace": (flink_regexp_replace, [text, text, text]),
-        "__flink_json_text": (flink_json_text, [text]),
+    types = duckdb.sqltypes
+    text, double, integer, bigint = types.VARCHAR, types.DOUBLE, types.INTEGER, types.BIGINT
+    helpers = {  # name: (function, argument types, result type); NULL in, NULL out
+        "__flink_double_to_string": (java_double_to_string, [double], text),
+        "__flink_float_to_string": (java_float_to_string, [types.FLOAT], text),
+        "__flink_initcap": (flink_initcap, [text], text),
+        "__flink_upper": (str.upper, [text], text),
+        "__flink_regexp_extract": (flink_regexp_extract, [text, text, integer], text),
+        "__flink_regexp_replace": (flink_regexp_replace, [text, text, text], text),
+        "__flink_regexp_count": (flink_regexp_count, [text, text], bigint),
+        "__flink_regexp_instr": (flink_regexp_instr, [text, text], bigint),
+        "__flink_json_text": (flink_json_text, [text], text),
+        "__flink_json_unquote": (flink_json_unquote, [text], text),
+        "__flink_hash": (flink_hash, [text, text], text),
+        "__flink_chr": (flink_chr, [bigint], text),
+        "__flink_parse_url": (flink_parse_url, [text, text], text),
+        "__flink_parse_url_query": (flink_parse_url_query, [text, text, text], text),
+        "__flink_url_encode": (flink_url_encode, [text], text),
+        "__flink_url_decode": (flink_url_decode, [text], text),
     }
-    for name, (function, arguments) in helpers.items():
-        con.create_function(name, _vectorized(function, pa.string(), len(arguments)), arguments, text, type="arrow",
-                            null_handling="special", side_effects=False)
+    arrow_types = {text: pa.string(), bigint: pa.int64()}
+    for name, (function, arguments, result) in helpers.items():
+        con.create_function(name, _vectorized(function, arrow_types[result], len(arguments)), arguments, result,
+                            type="arrow", null_handling="special", side_effects=False)
 
 
 ARROW_OUTPUT_TYPES = {"DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "VARCHAR": pa.string()}

@@ -43,7 +43,7 @@ PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMES
 JAVA_DATE_PATTERNS = [  # longest first
     ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
     ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSSSSS", "%f"), ("SSS", "%g"), ("EEEE", "%A"), ("EEE", "%a"),
-    ("a", "%p"), ("DDD", "%j"), ("M", "%-m"), ("d", "%-d"), ("H", "%-H"),
+    ("a", "%p"), ("DDD", "%j"), ("D", "%-j"), ("M", "%-m"), ("d", "%-d"), ("H", "%-H"), ("h", "%-I"), ("u", "%Y"),
 ]
 DEFAULT_TIMESTAMP_PATTERN = "yyyy-MM-dd HH:mm:ss"
 
@@ -250,6 +250,51 @@ def _upper(args: list[exp.Expr]) -> str:
     return upper
 
 
+def _log(args: list[exp.Expr]) -> str:
+    # Flink: LOG(x) is the natural logarithm, LOG(base, x) the logarithm to that base.
+    return "ln({0})".format(*_sqls(args)) if len(args) == 1 else "(ln({1}) / ln({0}))".format(*_sqls(args))
+
+
+def _hash(algorithm: str) -> str:
+    return f"__flink_hash('{algorithm}', {{0}})"
+
+
+def _sha2(args: list[exp.Expr]) -> str:
+    value, bits = _sqls(args)
+    return f"__flink_hash('sha' || CAST({bits} AS VARCHAR), {value})"  # NULL for a length Flink lacks
+
+
+def _json_path_text(node: exp.Expr, function: str) -> str:
+    """A literal JSON path without its lax/strict mode (which JSON_EXISTS answers alike without ON ERROR)."""
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        raise ValueError(f"{function} needs a literal path to be replayed")
+    path = re.sub(r"^\s*(lax|strict)\s+", "", node.name)
+    return exp.Literal.string(path).sql("duckdb")
+
+
+def _json_exists(args: list[exp.Expr]) -> str:
+    value = _sqls(args[:1])[0]
+    path = _json_path_text(args[1], "JSON_EXISTS")
+    # Flink: text that is not JSON does not hold the path (FALSE ON ERROR); a JSON null does not either.
+    return (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT json_valid({value}) THEN false "
+            f"ELSE coalesce(json_type(json_extract({value}, {path})) <> 'NULL', false) END")
+
+
+def _btrim(args: list[exp.Expr]) -> str:
+    return "trim({0})".format(*_sqls(args)) if len(args) == 1 else "trim({0}, {1})".format(*_sqls(args))
+
+
+def _to_date(args: list[exp.Expr]) -> str:
+    value = _sqls(args[:1])[0]
+    fmt = _strftime_literal(args[1], "TO_DATE") if len(args) > 1 else "'%Y-%m-%d'"
+    return f"CAST(try_strptime({value}, {fmt}) AS DATE)"
+
+
+def _elt(args: list[exp.Expr]) -> str:
+    index, *values = _sqls(args)
+    return f"CASE WHEN {index} >= 1 THEN [{', '.join(values)}][{index}] END"
+
+
 def _listagg(args: list[exp.Expr]) -> str:
     value = _sqls(args[:1])[0]
     sep = _sqls(args[1:2])[0] if len(args) > 1 else "','"
@@ -321,6 +366,42 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "CHAR_LENGTH": "CAST(length({0}) AS INTEGER)",
     "UPPER": _upper,
     "LOWER": "lower({0})",
+    "LOG": _log,
+    "LOG2": "log2({0})",
+    "EXP": "exp({0})",
+    "SIN": "sin({0})", "COS": "cos({0})", "TAN": "tan({0})", "COT": "cot({0})",
+    "ASIN": "asin({0})", "ACOS": "acos({0})", "ATAN": "atan({0})", "ATAN2": "atan2({0}, {1})",
+    "SINH": "sinh({0})", "COSH": "cosh({0})", "TANH": "tanh({0})",
+    "DEGREES": "degrees({0})", "RADIANS": "radians({0})", "PI": "pi()", "E": "exp(1)",
+    "BIN": "bin({0})",
+    "HEX": "hex({0})",  # of an integer (two's complement) or of a string's UTF-8 bytes, upper case
+    "MD5": _hash("md5"), "SHA1": _hash("sha1"), "SHA224": _hash("sha224"), "SHA256": _hash("sha256"),
+    "SHA384": _hash("sha384"), "SHA512": _hash("sha512"), "SHA2": _sha2,
+    "CHARACTER_LENGTH": "CAST(length({0}) AS INTEGER)",
+    "CHR": "__flink_chr(CAST({0} AS BIGINT))",
+    "TO_BASE64": "to_base64(encode({0}))",
+    "FROM_BASE64": "decode(from_base64({0}))",
+    "STARTSWITH": "starts_with({0}, {1})",
+    "ENDSWITH": "suffix({0}, {1})",
+    "BTRIM": _btrim,
+    "TRANSLATE": "translate({0}, {1}, {2})",
+    "ELT": _elt,
+    "IS_ALPHA": "regexp_full_match({0}, '[[:alpha:]]+')",
+    "IS_DIGIT": "regexp_full_match({0}, '[0-9]+')",
+    "IS_DECIMAL": "regexp_full_match({0}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')",
+    "REGEXP_COUNT": "CAST(__flink_regexp_count({0}, {1}) AS INTEGER)",
+    "REGEXP_INSTR": "CAST(__flink_regexp_instr({0}, {1}) AS INTEGER)",
+    "REGEXP_SUBSTR": "__flink_regexp_extract({0}, {1}, 0)",
+    "PARSE_URL": lambda args: ("__flink_parse_url({0}, {1})" if len(args) == 2
+                               else "__flink_parse_url_query({0}, {1}, {2})").format(*_sqls(args)),
+    "URL_ENCODE": "__flink_url_encode({0})",
+    "URL_DECODE": "__flink_url_decode({0})",
+    "TO_DATE": _to_date,
+    "CONVERT_TZ": "strftime(timezone({2}, timezone({1}, CAST({0} AS TIMESTAMP))), '%Y-%m-%d %H:%M:%S')",
+    "JSON_EXISTS": _json_exists,
+    "JSON_STRING": "CAST(to_json({0}) AS VARCHAR)",
+    "JSON_QUOTE": "CAST(to_json(CAST({0} AS VARCHAR)) AS VARCHAR)",
+    "JSON_UNQUOTE": "__flink_json_unquote({0})",
     "LTRIM": _trim_chars("ltrim"),
     "RTRIM": _trim_chars("rtrim"),
     "REPLACE": _replace,
@@ -670,7 +751,9 @@ def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
 
 
 def _duckdb(sql: str) -> exp.Expr:
-    return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
+    """DuckDB SQL as a node that keeps its meaning wherever it is put (parenthesized unless atomic)."""
+    node = sqlglot.parse_one(sql, read="duckdb")
+    return node if isinstance(node, (exp.Func, exp.Column, exp.Literal, exp.Paren)) else exp.paren(node, copy=False)
 
 
 JSON_TYPES = {  # IS JSON <kind>: the json_type() values it accepts (None: any valid JSON)
@@ -994,7 +1077,14 @@ def _cast(node: exp.Cast) -> exp.Expr:
         if _is(source, exp.DType.TIMESTAMPTZ):
             # TIMESTAMP_LTZ -> TIMESTAMP reads the instant in the local time zone.
             sql = f"CAST(strftime({value}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)"
-        elif _is(source, *STRINGS) and not (isinstance(source, exp.Literal) and not target.expressions):
+        elif isinstance(source, exp.Literal) and source.is_string:  # checked here, once
+            if not re.match(FLINK_TIMESTAMP_TEXT, source.name):
+                return typed("NULL" if attempt else f"error('cannot cast ' || {value} || ' to TIMESTAMP')")
+            text = source.name.strip()
+            sql = f"CAST({exp.Literal.string(text).sql('duckdb')} AS TIMESTAMP)"
+            if len(text.partition(".")[2]) <= precision:
+                return typed(sql)
+        elif _is(source, *STRINGS):
             bad = "NULL" if attempt else f"error('cannot cast ' || {value} || ' to TIMESTAMP')"
             pattern = exp.Literal.string(FLINK_TIMESTAMP_TEXT).sql("duckdb")
             sql = f"CASE WHEN regexp_matches({value}, {pattern}) THEN {cast}(trim({value}) AS TIMESTAMP) ELSE {bad} END"
