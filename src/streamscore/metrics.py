@@ -154,10 +154,12 @@ class LatencyTracker:
         return self._all
 
 
-def _field(raw: bytes, name: str):
+def _field(raw: bytes | None, name: str):
+    """A field of a JSON record, or None for any record that is not one (deeply nested, not UTF-8, a
+    tombstone): the tracker must outlive every record the job dead-letters."""
     try:
         return json.loads(raw).get(name)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return None
 
 

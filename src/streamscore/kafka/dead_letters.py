@@ -101,6 +101,18 @@ class RecordParser:
         self.required = set(_event_time_inputs(table))
         self.decimals = any(f.kind == exp.DType.DECIMAL for f in self.fields)
 
+    def parse_or_error(self, raw: bytes | None) -> tuple:
+        """The record's values and None, or NULLs and the reason it is a dead letter. Never raises: any
+        failure while decoding one record (a parser bug included) stays with that record, so no input can
+        fail the worker and put the job into a restart loop."""
+        try:
+            return (*self.parse(raw), None)
+        except RecordError as error:
+            reason = str(error)
+        except Exception as error:  # noqa: BLE001 - isolate the record, keep its reason
+            reason = f"cannot decode the record: {type(error).__name__}: {error}"
+        return (None,) * len(self.fields) + (reason,)
+
     def parse(self, raw: bytes | None) -> tuple:
         if raw is None:
             raise RecordError("record has no value (a tombstone)")
@@ -114,6 +126,8 @@ class RecordParser:
             record = json.loads(text, parse_constant=_no_constant, parse_float=Decimal if self.decimals else float)
         except ValueError as error:
             raise RecordError(f"bad JSON: {error}") from None
+        except RecursionError:
+            raise RecordError("bad JSON: nested too deeply") from None
         if not isinstance(record, dict):
             raise RecordError(f"JSON {type(record).__name__} where an object was expected")
         values = []
@@ -157,6 +171,8 @@ class RecordParser:
         if kind in STRINGS:
             if not isinstance(value, str):
                 raise RecordError(f"expected {field.type.sql(Flink)}, got {_json_kind(value)}")
+            if _LONE_SURROGATE.search(value):  # "\ud800" escapes to text no UTF-8 can hold
+                raise RecordError("string holds a lone UTF-16 surrogate (not valid Unicode text)")
             return value
         if kind == exp.DType.DATE:
             if not isinstance(value, str) or not (match := _DATE.fullmatch(value)):
@@ -193,6 +209,9 @@ class RecordParser:
         micros -= micros % (10 ** (6 - digits))
         return _checked(lambda: dt.datetime(int(year), int(month), int(day), int(hour), int(minute),
                                             int(second or 0), micros), value)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _no_constant(name: str):
@@ -311,10 +330,8 @@ def parse_function(table: TableDef, max_record_bytes: int = DEFAULT_MAX_RECORD_B
             rows = []
             width = len(parser.fields)
             for value in raw:
-                try:
-                    rows.append((*parser.parse(value), None))
-                except RecordError as error:
-                    rows.append((None,) * width + (str(error),))
+                rows.append(parser.parse_or_error(value))
+                if rows[-1][-1] is not None:
                     self.dead.inc()
             return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
 

@@ -496,6 +496,10 @@ def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, ex
         **values)
 
 
+# Whether a descending ordering breaks its ties by latest arrival first (as the oracle shows).
+ARRIVAL_TIES_FOLLOW_DIRECTION = True
+
+
 class Translator:
     """Translates one job's queries. Holds the job (to resolve tables and views) and a schema of
     every table and view, so typed rules know integer from double."""
@@ -533,7 +537,27 @@ class Translator:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
         query = bottom_up(query, _typed_rewrite)
+        query = query.transform(lambda node: self._arrival_order(node), copy=False)
         return query.transform(_duckdb_types, copy=False)
+
+    def _arrival_order(self, node: exp.Expr) -> exp.Expr:
+        """Flink breaks ties in a ROW_NUMBER or ROWS frame ordering by arrival: over a source table read
+        directly, the replay orders ties by file order (the table's rowid) too."""
+        if not isinstance(node, exp.Window) or not node.args.get("order"):
+            return node
+        spec = node.args.get("spec")
+        if not (isinstance(node.this, exp.RowNumber) or (spec is not None and str(spec.args.get("kind")).upper() == "ROWS")):
+            return node
+        select = node.find_ancestor(exp.Select)
+        source = select.args.get("from_").this if select is not None and select.args.get("from_") else None
+        if not isinstance(source, exp.Table) or select.args.get("joins") or source.name not in self.job.tables \
+                or self.job.tables[source.name] not in self.job.sources:
+            return node
+        order = node.args["order"]
+        descending = bool(order.expressions[0].args.get("desc")) and ARRIVAL_TIES_FOLLOW_DIRECTION
+        order.append("expressions", exp.Ordered(this=exp.column("rowid", table=source.alias_or_name),
+                                                desc=descending))
+        return node
 
     def expression(self, node: exp.Expr, stmt: Statement, table: str) -> exp.Expr:
         """A computed column's expression over ``table``'s physical columns."""
@@ -632,7 +656,12 @@ class Translator:
             if not source.rowtime or not source.primary_key:
                 raise stmt.error(TranslationError, f"`{name}` is not a versioned table: it needs a PRIMARY KEY and "
                                  "a WATERMARK", table)
-            return exp.select("*").from_(name), source.rowtime
+            # Two versions of a key at the same time: the later arrival (file order) is the version.
+            keys = ", ".join(exp.to_identifier(k).sql("duckdb") for k in [*source.primary_key, source.rowtime])
+            versions = sqlglot.parse_one(f"SELECT * FROM {exp.to_identifier(name).sql('duckdb')} QUALIFY "
+                                         f"row_number() OVER (PARTITION BY {keys} ORDER BY rowid DESC) = 1",
+                                         read="duckdb")
+            return versions, source.rowtime
         if name in self.job.views:
             view = self.job.views[name]
             found = _versioned_view(view.query)
