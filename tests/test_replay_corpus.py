@@ -22,9 +22,9 @@ def _check(result):
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 80
+    assert len(CASES) >= 100
     for case in CASES:
-        assert list(case.expected_dir.glob("*.jsonl")), f"{case.name} has no expected rows"
+        assert list(case.expected_dir.glob("*.jsonl")) or case.refusal, f"{case.name} has no expected rows"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -40,12 +40,16 @@ PAIRS = [
      "FROM orders AS orders"),
     ("SELECT o.id, r.rate FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur",
      "SELECT o.id AS id, r.rate AS rate FROM orders AS o ASOF JOIN (SELECT rates.cur AS cur, rates.rate AS rate, "
-     "rates.ts AS ts FROM rates AS rates) AS r ON o.cur = r.cur AND o.ts >= r.ts"),
+     "rates.ts AS ts FROM rates AS rates QUALIFY CASE WHEN COUNT(*) OVER (PARTITION BY rates.cur, rates.ts) > 1 "
+     "THEN ERROR('versioned table `rates` holds two versions of one key at the same time (cur, ts): Flink''s "
+     "temporal join may take either, so a replay cannot reproduce it') ELSE TRUE END) AS r "
+     "ON o.cur = r.cur AND o.ts >= r.ts"),
     ("SELECT o.id, r.rate FROM orders AS o LEFT JOIN latest_rates FOR SYSTEM_TIME AS OF o.ts AS r "
      "ON o.cur = r.cur",
      "SELECT o.id AS id, r.rate AS rate FROM orders AS o ASOF LEFT JOIN (SELECT _0.cur AS cur, _0.rate AS rate, "
      "_0.ts AS ts FROM (SELECT rate_log.cur AS cur, rate_log.rate AS rate, rate_log.ts AS ts, ROW_NUMBER() OVER "
-     "(PARTITION BY rate_log.cur ORDER BY rate_log.ts DESC) AS rownum FROM rate_log AS rate_log) AS _0) AS r "
+     "(PARTITION BY rate_log.cur ORDER BY rate_log.ts DESC, rate_log.rowid DESC) AS rownum FROM rate_log AS rate_log) "
+     "AS _0) AS r "
      "ON o.cur = r.cur AND o.ts >= r.ts"),
     ("SELECT cur, window_start, SUM(amount) FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' HOUR)) "
      "GROUP BY cur, window_start, window_end",

@@ -1,7 +1,8 @@
 """Replay test cases (ksqlDB-style): a job, small input files, the expected rows per sink.
 
 A case is a folder holding ``job.sql``; its inputs are ``inputs/<table>.{jsonl,csv,parquet}`` and its
-expected rows ``expected/<sink>.jsonl``. A corpus is a folder of cases, possibly in group folders; the
+expected rows ``expected/<sink>.jsonl`` (or, for data a replay cannot reproduce, ``expected/refused.txt``:
+text the DuckDB replay's error must hold, while Flink must run the case). A corpus is a folder of cases, possibly in group folders; the
 ``tables.sql`` and ``inputs/`` of the corpus and of each group are shared by the cases below them (the
 nearest input file wins). Expected rows come from Flink
 (``streamscore test --regenerate``) and are committed; a case passes on an engine when that engine
@@ -25,6 +26,7 @@ from streamscore.sql.statements import Job, TableDef, parse_job
 
 JOB_FILE = "job.sql"
 SHARED_TABLES = "tables.sql"
+REFUSED = "refused.txt"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,12 @@ class Case:
         """The group folder a case is in, or its name's prefix (``fn_``, ``window_``, ...) at the top."""
         parts = Path(self.name).parts
         return parts[0] if len(parts) > 1 else self.name.split("_")[0]
+
+    @property
+    def refusal(self) -> str | None:
+        """For a case the replay must refuse (``expected/refused.txt``): text its error must hold."""
+        path = self.expected_dir / REFUSED
+        return path.read_text().strip() if path.exists() else None
 
     @property
     def job_file(self) -> Path:
@@ -125,6 +133,8 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
     """Replay the case on ``engine`` and compare every sink with its expected rows."""
     result = CaseResult(case, engine.name)
     started = time.perf_counter()
+    if case.refusal is not None:
+        return _run_refused_case(case, engine, workdir, result, started)
     try:
         job = case.job()
         replay = engine.replay(job, case.inputs(job), workdir)
@@ -143,10 +153,27 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
     return result
 
 
+def _run_refused_case(case: Case, engine, workdir: Path, result: CaseResult, started: float) -> CaseResult:
+    """A case whose data Flink runs but a replay cannot reproduce (arrival-order ties): the DuckDB replay
+    must fail with the expected reason; Flink must run it."""
+    try:
+        job = case.job()
+        engine.replay(job, case.inputs(job), workdir)
+        if engine.name == "duckdb":
+            result.error = f"case {case.name}: the replay ran, but it should refuse: {case.refusal}"
+    except StreamscoreError as error:
+        if engine.name != "duckdb" or case.refusal not in str(error):
+            result.error = str(error)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
     """Write the case's expected rows from a Flink replay (Flink is the oracle)."""
     job = case.job()
     replay = flink_engine.replay(job, case.inputs(job), workdir)
+    if case.refusal is not None:
+        return replay.rows  # the replay must refuse this case: no rows to keep
     for stale in case.expected_dir.glob("*.jsonl"):
         stale.unlink()
     for sink, parquet in replay.sinks.items():

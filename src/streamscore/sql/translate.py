@@ -496,10 +496,6 @@ def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, ex
         **values)
 
 
-# Whether a descending ordering breaks its ties by latest arrival first (as the oracle shows).
-ARRIVAL_TIES_FOLLOW_DIRECTION = True
-
-
 class Translator:
     """Translates one job's queries. Holds the job (to resolve tables and views) and a schema of
     every table and view, so typed rules know integer from double."""
@@ -537,32 +533,58 @@ class Translator:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
         query = bottom_up(query, _typed_rewrite)
-        query = query.transform(lambda node: self._arrival_order(node), copy=False)
+        query = query.transform(lambda node: self._arrival_order(node, stmt), copy=False)
         return query.transform(_duckdb_types, copy=False)
-
-    def _arrival_order(self, node: exp.Expr) -> exp.Expr:
-        """Flink breaks ties in a ROW_NUMBER or ROWS frame ordering by arrival: over a source table read
-        directly, the replay orders ties by file order (the table's rowid) too."""
-        if not isinstance(node, exp.Window) or not node.args.get("order"):
-            return node
-        spec = node.args.get("spec")
-        if not (isinstance(node.this, exp.RowNumber) or (spec is not None and str(spec.args.get("kind")).upper() == "ROWS")):
-            return node
-        select = node.find_ancestor(exp.Select)
-        source = select.args.get("from_").this if select is not None and select.args.get("from_") else None
-        if not isinstance(source, exp.Table) or select.args.get("joins") or source.name not in self.job.tables \
-                or self.job.tables[source.name] not in self.job.sources:
-            return node
-        order = node.args["order"]
-        descending = bool(order.expressions[0].args.get("desc")) and ARRIVAL_TIES_FOLLOW_DIRECTION
-        order.append("expressions", exp.Ordered(this=exp.column("rowid", table=source.alias_or_name),
-                                                desc=descending))
-        return node
 
     def expression(self, node: exp.Expr, stmt: Statement, table: str) -> exp.Expr:
         """A computed column's expression over ``table``'s physical columns."""
         select = self.query(exp.select(exp.alias_(node.copy(), "c")).from_(table), stmt)
         return select.selects[0].this if isinstance(select.selects[0], exp.Alias) else select.selects[0]
+
+    def _arrival_order(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
+        """Flink breaks ties in a ROW_NUMBER or ROWS frame ordering, and orders LISTAGG, by arrival. Over a
+        source table read directly the replay sees arrival as file order (the table's rowid) and uses it;
+        elsewhere it cannot: LISTAGG is refused, and a ranking or ROWS frame fails the replay when the data
+        holds such a tie (and only then), naming it."""
+        if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order) \
+                and any(_is_rowid(o.this) for o in node.this.expressions):  # LISTAGG (see _listagg)
+            if self._direct_source(node) is None:
+                raise stmt.error(TranslationError, "LISTAGG concatenates in arrival order, which a replay knows only "
+                                 "over a source table read directly", node, "aggregate the table itself")
+            return node
+        if not isinstance(node, exp.Window) or not node.args.get("order"):
+            return node
+        spec = node.args.get("spec")
+        if not (isinstance(node.this, exp.RowNumber) or (spec is not None and str(spec.args.get("kind")).upper() == "ROWS")):
+            return node
+        order = node.args["order"]
+        source = self._direct_source(node)
+        if source is None:
+            keys = [*(node.args.get("partition_by") or []), *(o.this for o in order.expressions)]
+            ties = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[k.copy() for k in keys])
+            message = exp.Literal.string(f"{stmt.path}:{stmt.line}: rows tie on the ordering of "
+                                         f"{node.this.sql('duckdb')} OVER (...); Flink orders them by arrival, "
+                                         "which this replay cannot see here (order by a unique column too)")
+            checked = exp.Case(ifs=[exp.If(this=exp.GT(this=ties, expression=exp.Literal.number(1)),
+                                           true=exp.func("error", message))], default=node.copy())
+            checked.type = node.type
+            return checked
+        # Deduplication on the event time keeps the last arrival for DESC (Flink's keep-last-row replaces on
+        # equal times) and the first for ASC; any other ordering keeps equal rows in arrival order.
+        first = order.expressions[0]
+        on_rowtime = isinstance(first.this, exp.Column) and first.this.name == self.job.tables[source.name].rowtime
+        order.append("expressions", exp.Ordered(this=exp.column("rowid", table=source.alias_or_name),
+                                                desc=bool(first.args.get("desc")) and on_rowtime))
+        return node
+
+    def _direct_source(self, node: exp.Expr) -> exp.Table | None:
+        """The source table the SELECT around ``node`` reads directly (no join), if it does."""
+        select = node.find_ancestor(exp.Select)
+        source = select.args["from_"].this if select is not None and select.args.get("from_") else None
+        if not isinstance(source, exp.Table) or select.args.get("joins") or source.name not in self.job.tables \
+                or self.job.tables[source.name] not in self.job.sources:
+            return None
+        return source
 
     # -- structural rewrites ---------------------------------------------------------------------------
     def _structural(self, query: exp.Query, stmt: Statement) -> exp.Query:
@@ -656,10 +678,14 @@ class Translator:
             if not source.rowtime or not source.primary_key:
                 raise stmt.error(TranslationError, f"`{name}` is not a versioned table: it needs a PRIMARY KEY and "
                                  "a WATERMARK", table)
-            # Two versions of a key at the same time: the later arrival (file order) is the version.
+            # Two versions of a key at the same time: Flink's temporal join takes either (seen both ways in
+            # one job), so a replay fails when the data holds such a pair, naming it.
             keys = ", ".join(exp.to_identifier(k).sql("duckdb") for k in [*source.primary_key, source.rowtime])
-            versions = sqlglot.parse_one(f"SELECT * FROM {exp.to_identifier(name).sql('duckdb')} QUALIFY "
-                                         f"row_number() OVER (PARTITION BY {keys} ORDER BY rowid DESC) = 1",
+            message = exp.Literal.string(f"versioned table `{name}` holds two versions of one key at the same "
+                                         f"time ({', '.join([*source.primary_key, source.rowtime])}): Flink's "
+                                         "temporal join may take either, so a replay cannot reproduce it").sql("duckdb")
+            versions = sqlglot.parse_one(f"SELECT * FROM {exp.to_identifier(name).sql('duckdb')} QUALIFY CASE WHEN "
+                                         f"count(*) OVER (PARTITION BY {keys}) > 1 THEN error({message}) ELSE true END",
                                          read="duckdb")
             return versions, source.rowtime
         if name in self.job.views:
@@ -897,6 +923,10 @@ TIMESTAMPS = (exp.DType.TIMESTAMP, exp.DType.TIMESTAMPNTZ, exp.DType.TIMESTAMP_M
               exp.DType.TIMESTAMP_NS)
 INTEGERS = (exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT)
 FRACTIONAL = (exp.DType.DOUBLE, exp.DType.FLOAT, exp.DType.DECIMAL)
+
+
+def _is_rowid(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Column) and node.name == "rowid"
 
 
 def _typed_rewrite(node: exp.Expr) -> exp.Expr:

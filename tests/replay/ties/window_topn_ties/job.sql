@@ -1,0 +1,8 @@
+-- Window Top-N: the two highest values per sensor and 5-second window. Rows tie on the value; Flink ranks
+-- them by arrival, which a replay cannot see after a window TVF: the replay refuses this data.
+CREATE TABLE results (sensor STRING, windowEnd TIMESTAMP(3), id BIGINT, val INT, rn BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO results
+SELECT sensor, window_end, id, val, rn FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY sensor, window_start, window_end ORDER BY val DESC) AS rn
+  FROM TABLE(TUMBLE(TABLE readings, DESCRIPTOR(ts), INTERVAL '5' SECOND))
+) WHERE rn <= 2;
