@@ -143,3 +143,41 @@ def test_one_percent_bad_records_become_dead_letters(project, flink_engine, flig
                                     "`sched_dep_time`: \"2013-13-45 99:00:00\": month must be in 1..12",
                                     "over the limit of 4096", "not UTF-8", "tombstone"], BAD_KINDS):
         assert any(expected in r for r in reasons), (kind, reasons)
+
+
+@pytest.mark.flink
+def test_replay_of_dirty_history_dead_letters_what_run_would(project, flink_engine, flights_job, small_files,
+                                                             tmp_path):
+    """A raw topic dump with bad lines replays on both engines: the same records become rows as in `run`
+    (one parser decides), the rest land in dead_letters.parquet with their line and reason."""
+    import pandas as pd
+
+    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.replay import compare_tables
+
+    dirty = tmp_path / "flights.jsonl"
+    bad_lines = {}
+    with open(small_files["flights"], "rb") as clean, open(dirty, "wb") as out:
+        for number, line in enumerate(clean, 1):
+            kind, make = BAD_KINDS[number % 5]  # line-shaped kinds only (no tombstone in a file)
+            if number % 40 == 0:
+                payload = make(json.loads(line))
+                out.write(payload + b"\n")
+                bad_lines[number + len(bad_lines)] = kind
+            out.write(line)
+    inputs = {**small_files, "flights": dirty}
+    duck = DuckDBEngine(project).replay(flights_job, inputs, tmp_path / "duckdb")
+    flink = flink_engine.replay(flights_job, inputs, tmp_path / "flink")
+
+    for result in (duck, flink):
+        letters = pd.read_parquet(result.dead_letters_file)
+        assert list(letters["line"]) == sorted(bad_lines)  # every bad line, and only those
+        assert result.dead_letters == {"flights": len(bad_lines)}
+        parser = RecordParser(flights_job.tables["flights"])
+        assert all(parser.parse_or_error(raw.encode())[-1] == error  # the reason `run` would give
+                   for raw, error in zip(letters["raw"], letters["error"]))
+    for sink in duck.sinks:
+        diff = compare_tables(sink, pd.read_parquet(flink.sinks[sink]), pd.read_parquet(duck.sinks[sink]))
+        assert diff.equal, sink
+    scored = pd.read_parquet(duck.sinks["flight_scores"])
+    assert len(scored) == sum(1 for _ in open(small_files["flights"]))  # every good flight scored

@@ -87,6 +87,9 @@ def cmd_replay(args) -> int:
         if late:
             print(f"{source}: {late:,} late rows (at or behind the watermark on arrival)"
                   + (", dropped" if args.drop_late else "; --drop-late drops them"))
+    for source, count in result.dead_letters.items():
+        print(f"{source}: {count:,} records are not rows (as `run` would dead-letter them) -> "
+              f"{result.dead_letters_file}")
     for sink, path in result.sinks.items():
         print(f"{sink}: {result.rows[sink]:,} rows -> {path}")
     print(f"{args.engine} replay took {result.seconds:.1f}s")

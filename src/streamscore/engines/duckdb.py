@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
+from streamscore.kafka import dead_letters as dl
 from streamscore.errors import ConfigError, EngineError
 from streamscore.models.checks import check_job_models, function_object, resolve_declared_model, resolve_model
 from streamscore.models.scorer import OUTPUTS, function_spec, score_outputs
@@ -70,18 +71,21 @@ class DuckDBEngine:
         translator = translator or Translator(job)
         con = duckdb.connect()
         # DuckDB's own progress bar for long replays, in a terminal only.
-        con.execute(f"SET enable_progress_bar = {str(sys.stderr.isatty()).lower()}")
+        con.execute(f"SET enable_progress_bar = {str(sys.stderr.isatty()).lower()}").fetchall()
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
-        con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}")
+        con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}").fetchall()
         register_flink_helpers(con)
         skipped = set()
         if models:
             self.register_models(con, job, translator)
         else:
             skipped = job.views_calling(set(job.functions))
-        self.late_rows = {}
+        self.late_rows, self.dead_letters = {}, []
         for source in job.sources:
-            self._execute(con, self._source_sql(source, self._input_for(source, inputs), translator), source)
+            path = self._input_for(source, inputs)
+            if dl.replay_guard_applies(source, path):
+                path = self._guarded_input(con, source, path)
+            self._execute(con, self._source_sql(source, path, translator), source)
             if source.watermark:
                 self.late_rows[source.name] = self._late_rows(con, source, translator)
         for view in job.views.values():
@@ -97,6 +101,7 @@ class DuckDBEngine:
         translator = Translator(job)  # translates every view once, for the connection and the sinks
         con = self.connect(job, inputs, translator=translator)
         result = ReplayResult(self.name, late_rows=dict(self.late_rows))
+        dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
             queries = [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
             path = output_dir / f"{sink.name}.parquet"
@@ -148,14 +153,32 @@ class DuckDBEngine:
             raise ConfigError(f"input file for `{source.name}` does not exist: {path}")
         return Path(path)
 
+    def _guarded_input(self, con, source: TableDef, path: Path) -> str:
+        """The source's good records as an Arrow table registered in ``con`` (its dead letters kept for the
+        replay's output): the same records become rows as when `run` reads them from Kafka."""
+        from streamscore.engines.flink import arrow_type
+
+        parser, rows, _, dead = dl.split_json_lines(source, path)
+        self.dead_letters.extend(dead)
+        columns = list(zip(*rows)) if rows else [[] for _ in parser.fields]
+        table = pa.table({f.name: pa.array(list(values), type=arrow_type(f.type))
+                          for f, values in zip(parser.fields, columns)})
+        name = f"__records_{source.name}"
+        con.register(name, table)
+        return name
+
     @staticmethod
-    def physical_columns_sql(source: TableDef, path: Path | None, fmt: str | None = None, sink: bool = False) -> str:
+    def physical_columns_sql(source: TableDef, path: Path | str | None, fmt: str | None = None,
+                             sink: bool = False) -> str:
         """SELECT of the table's columns read from its file, cast to the declared types: a source's
         physical and METADATA columns, a sink's physical columns (what an INSERT writes)."""
         physical = [c for c in source.columns if (c.is_physical if sink else c.in_replay_file)]
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
-        fmt = fmt or (file_format(path) if path else "json")
-        reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
+        if isinstance(path, str):  # a relation already typed (a guarded source's good records)
+            reader = _ident(path)
+        else:
+            fmt = fmt or (file_format(path) if path else "json")
+            reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
         select = [f"CAST({_ident(c.name)} AS {duckdb_type(c.type)}) AS {_ident(c.name)}" for c in physical]
         return f"SELECT {', '.join(select)} FROM {reader}"
 
@@ -182,15 +205,15 @@ class DuckDBEngine:
         late = (f"SELECT rowid AS late_row FROM (SELECT rowid, {_ident(rowtime)} <= max({watermark}) OVER "
                 f"(ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late "
                 f"FROM {_ident(source.name)} AS {_ident(source.name)}) WHERE late")
-        count = con.execute(f"SELECT count(*) FROM ({late})").fetchone()[0]
+        count = con.execute(f"SELECT count(*) FROM ({late})").fetchall()[0][0]
         if count and self.drop_late:
-            con.execute(f"DELETE FROM {_ident(source.name)} WHERE rowid IN ({late})")
+            con.execute(f"DELETE FROM {_ident(source.name)} WHERE rowid IN ({late})").fetchall()
         return count
 
     @staticmethod
     def _execute(con, sql: str, owner) -> None:
         try:
-            con.execute(sql)
+            con.execute(sql).fetchall()  # finished: DuckDB 2 keeps a connection busy until it is
         except duckdb.Error as error:
             stmt = owner.statement
             raise stmt.error(EngineError, f"DuckDB failed on `{getattr(owner, 'name', '')}`: "
@@ -344,7 +367,7 @@ def _vectorized(function, result_type, arity: int = 1):
 
 def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
     for name, body in FLINK_MACROS.items():
-        con.execute(f"CREATE OR REPLACE TEMPORARY MACRO {name}{body}")
+        con.execute(f"CREATE OR REPLACE TEMPORARY MACRO {name}{body}").fetchall()
     types = duckdb.sqltypes
     text, double, integer, bigint = types.VARCHAR, types.DOUBLE, types.INTEGER, types.BIGINT
     helpers = {  # name: (function, argument types, result type); NULL in, NULL out

@@ -300,6 +300,7 @@ class FlinkEngine:
         output_dir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="replay-", dir=self._staging))
         sources = {t.name for t in job.sources}
+        self.dead_letters = []
         json_inputs = {name: self._as_json_lines(job.tables[name], inputs, work) for name in sources}
 
         def bind(table: TableDef):
@@ -329,6 +330,7 @@ class FlinkEngine:
                         continue
                     raise EngineError(f"{job.path}: Flink failed ({mode} mode): {_java_message(error)}") from None
         result = ReplayResult(self.name)
+        dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
             path = output_dir / f"{sink.name}.parquet"
             table = _read_json_sink(sink, work / "sinks" / sink.name)
@@ -345,6 +347,14 @@ class FlinkEngine:
         if path is None or not Path(path).exists():
             raise ConfigError(f"no input file for source table `{table.name}`: pass --input {table.name}=PATH "
                               "or bind it in connectors/replay.toml")
+        if dl.replay_guard_applies(table, Path(path)):
+            # The records `run` would take as rows, as written; the rest are this replay's dead letters.
+            _, _, good_lines, dead = dl.split_json_lines(table, Path(path))
+            self.dead_letters.extend(dead)
+            target = output_dir / "inputs" / f"{table.name}.jsonl"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(b"".join(line + b"\n" for line in good_lines))
+            return target
         if file_format(Path(path)) == "json":
             return Path(path).resolve()
         import duckdb

@@ -396,3 +396,59 @@ def read_dead_letters(bootstrap: str, topic: str) -> list[dict]:
                    for k, v in (message.headers() or []) if k.startswith(HEADER_PREFIX)}
         letters.append({"payload": message.value(), **headers})
     return letters
+
+
+# -- replays of raw history: the same acceptance as a running job ----------------------------------------
+@dataclass
+class FileDeadLetter:
+    table: str
+    line: int  # 1-based line of the input file
+    raw: str
+    error: str
+
+
+def replay_guard_applies(table: TableDef, path) -> bool:
+    """A replay reads this table's JSON Lines file record by record, as `run` reads its topic."""
+    from streamscore.config import file_format
+
+    return unguarded_reason(table) is None and file_format(path) == "json" \
+        and all(c.is_physical for c in table.columns if c.in_replay_file)
+
+
+def split_json_lines(table: TableDef, path, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES):
+    """The good records of a JSON Lines file (as values of the physical columns, and as their original
+    lines) and the dead letters, decided by the very parser `run` uses for the table's topic."""
+    parser = RecordParser(table, max_record_bytes)
+    rows, good_lines, dead = [], [], []
+    with open(path, "rb") as lines:
+        for number, line in enumerate(lines, 1):
+            raw = line.rstrip(b"\r\n")
+            if not raw.strip():
+                continue  # blank lines are not records in a JSON Lines file
+            *values, error = parser.parse_or_error(raw)
+            if error is None:
+                rows.append(values)
+                good_lines.append(raw)
+            else:
+                dead.append(FileDeadLetter(table.name, number, raw.decode("utf-8", "backslashreplace"), error))
+    return parser, rows, good_lines, dead
+
+
+def keep_file_dead_letters(result, dead: list[FileDeadLetter], output_dir) -> None:
+    """A replay's dead letters into ``output_dir/dead_letters.parquet``, counted per source on ``result``."""
+    if not dead:
+        return
+    result.dead_letters_file = output_dir / "dead_letters.parquet"
+    write_file_dead_letters(dead, result.dead_letters_file)
+    for letter in dead:
+        result.dead_letters[letter.table] = result.dead_letters.get(letter.table, 0) + 1
+
+
+def write_file_dead_letters(dead: list[FileDeadLetter], path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"source_table": [d.table for d in dead], "line": [d.line for d in dead],
+               "raw": [d.raw for d in dead], "error": [d.error for d in dead]}
+    pq.write_table(pa.table(columns, schema=pa.schema([("source_table", pa.string()), ("line", pa.int64()),
+                                                        ("raw", pa.string()), ("error", pa.string())])), path)
