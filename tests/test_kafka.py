@@ -144,7 +144,8 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
         running.set() if "running" in message else None
 
     def run():
-        result["run"] = flink_engine.run(flights_job, profile, idle_timeout=5, metrics_interval=2, log=log)
+        # The source reads once its Python parse worker is up (seconds after the job runs): a long idle timeout.
+        result["run"] = flink_engine.run(flights_job, profile, idle_timeout=20, metrics_interval=2, log=log)
 
     job = threading.Thread(target=run)
     job.start()
@@ -156,9 +157,19 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
             producer.flush(10)
             time.sleep(0.1)
     producer.flush(10)
+    time.sleep(2)  # the watermark passes the flights above
+    late = []  # a day behind the watermark: the job's OVER window drops them, and Flink counts them
+    for number, line in enumerate(lines[:10]):
+        flight = json.loads(line)
+        flight["flight_id"] = -1 - number
+        flight["sched_dep_time"] = "2013-10-30 06:00:00"
+        late.append(json.dumps(flight).encode())
+        producer.produce("live_flights", late[-1])
+    producer.flush(10)
     job.join(120)
     metrics = result["run"].metrics  # read from Flink while the job ran: its own counters
-    assert metrics["records_in"]["flights"] == len(lines) and metrics["dead_letters"] == 0
+    assert metrics["records_in"]["flights"] == len(lines) + len(late) and metrics["dead_letters"] == 0
+    assert sum(metrics["late_dropped"].values()) >= len(late), metrics["late_dropped"]
     assert metrics["records_out"]["flight_scores"] <= len(lines) and metrics["model_us_per_row"] > 0
     latency = metrics["latency_seconds"]  # the last flights wait for a watermark that never comes
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] < 60

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 _SOURCE = re.compile(r"^\d+\.Source__KafkaSource-(?P<table>[^.]+)\.numRecordsOut$")
 _SINK = re.compile(r"^\d+\.(?P<table>[\w$]+)\[\d+\]__Writer\.numRecordsIn$")
 _MODEL = re.compile(r"^\d+\..*\.streamscore_model_(?P<what>rows|micros)$")
+# Flink's own counters of rows dropped behind the watermark (window, OVER and join operators).
+_LATE = re.compile(r"^\d+\.(?P<operator>.+)\.\w*[lL]ateRecordsDropped$")
 
 DEAD_LETTER_SINK = "streamscore_dead_letters"
 POLL_SECONDS = 0.5  # with Flink's metrics.fetcher.update-interval at 500 ms (FlinkEngine sets it)
+METRICS_PER_REQUEST = 8  # operator names make long metric ids: keep each request URL short
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Snapshot:
     dead_letters: int = 0
     model_rows: int = 0
     model_micros: int = 0
+    late: dict[str, int] = field(default_factory=dict)  # rows dropped as late, per operator kind
 
 
 class FlinkMetrics:
@@ -52,10 +56,10 @@ class FlinkMetrics:
             base = f"/jobs/{self.job_id}/vertices/{vertex['id']}/metrics"
             if not self._ids.get(vertex["id"]):  # metrics appear once the task runs
                 self._ids[vertex["id"]] = [m["id"] for m in self._get(base)
-                                           if _SOURCE.match(m["id"]) or _SINK.match(m["id"]) or _MODEL.match(m["id"])]
+                                           if any(p.match(m["id"]) for p in (_SOURCE, _SINK, _MODEL, _LATE))]
             ids = self._ids[vertex["id"]]
-            for start in range(0, len(ids), 40):
-                for metric in self._get(f"{base}?get={','.join(ids[start:start + 40])}"):
+            for start in range(0, len(ids), METRICS_PER_REQUEST):
+                for metric in self._get(f"{base}?get={','.join(ids[start:start + METRICS_PER_REQUEST])}"):
                     _add(snap, metric["id"], int(float(metric["value"])))
         snap.records_in = {self._source_table(name): n for name, n in snap.records_in.items()}
         snap.dead_letters = snap.records_out.pop(DEAD_LETTER_SINK, 0)
@@ -76,6 +80,9 @@ def _add(snap: Snapshot, metric_id: str, value: int) -> None:
             snap.model_rows += value
         else:
             snap.model_micros += value
+    elif match := _LATE.match(metric_id):
+        kind = match["operator"].split("(")[0].split("[")[0].strip("_") or "operator"
+        snap.late[kind] = snap.late.get(kind, 0) + value
 
 
 def _latest(before: Snapshot | None, now: Snapshot | None) -> Snapshot | None:
@@ -83,8 +90,10 @@ def _latest(before: Snapshot | None, now: Snapshot | None) -> Snapshot | None:
     if before is None or now is None:
         return now or before
     merged = Snapshot(now.at, dict(before.records_in), dict(before.records_out), max(before.dead_letters, now.dead_letters),
-                      max(before.model_rows, now.model_rows), max(before.model_micros, now.model_micros))
-    for mine, theirs in ((merged.records_in, now.records_in), (merged.records_out, now.records_out)):
+                      max(before.model_rows, now.model_rows), max(before.model_micros, now.model_micros),
+                      dict(before.late))
+    for mine, theirs in ((merged.records_in, now.records_in), (merged.records_out, now.records_out),
+                         (merged.late, now.late)):
         for name, count in theirs.items():
             mine[name] = max(mine.get(name, 0), count)
     return merged
@@ -203,7 +212,9 @@ class Reporter:
         rate = (taken - sum(before.records_in.values())) / seconds
         parts = [f"in {taken:,} ({rate:,.0f}/s)",
                  "out " + ", ".join(f"{t} {n:,}" for t, n in sorted(now.records_out.items())) if now.records_out else "out 0",
-                 f"dead letters {now.dead_letters:,}"]
+                 f"dead letters {now.dead_letters:,}",
+                 f"late dropped {sum(now.late.values()):,}" + (" (" + ", ".join(f"{k} {n:,}" for k, n in sorted(now.late.items()))
+                                                                + ")" if any(now.late.values()) else "")]
         if now.model_rows:
             parts.append(f"model {now.model_micros / now.model_rows:.1f} us/row")
         if latencies:
@@ -222,6 +233,7 @@ class Reporter:
             return {}
         self.log("metrics (total): " + self.line(self.first, snap, latencies))
         return {"records_in": snap.records_in, "records_out": snap.records_out, "dead_letters": snap.dead_letters,
+                "late_dropped": snap.late,
                 "model_us_per_row": snap.model_micros / snap.model_rows if snap.model_rows else None,
                 "latency_seconds": percentiles(latencies)}
 
