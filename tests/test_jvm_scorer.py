@@ -15,7 +15,7 @@ from streamscore.datasets import flights
 pytestmark = pytest.mark.flink
 
 ROOT = Path(__file__).resolve().parent.parent
-FEATURES = ["dep_hour", "distance", "carrier_code", "month", "dep_delay"]
+FEATURES = ["dep_hour", "distance", "carrier_code", "dep_month", "dep_delay"]
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +87,44 @@ def test_jvm_scores_the_demo_model(flink_engine, tmp_path):
     rows[rng.random(rows.shape) < 0.05] = np.nan
     got = _scores_in_flink(flink_engine, model, rows, tmp_path)
     assert np.max(np.abs(got - booster.predict(rows))) <= 1e-12
+
+
+def test_create_model_and_ml_predict_run_natively_in_flink(flink_engine, sample, tmp_path):
+    """Plain Flink SQL, no rewriting by streamscore: Flink finds the `lightgbm` model provider in
+    streamscore's jar (FLIP-525's ModelProviderFactory) and runs ML_PREDICT in the JVM."""
+    table, label = sample
+    booster, path = _train(table, label, tmp_path, "native", objective="binary", categorical=True)
+    rows = table[:300].copy()
+    rows[::5, 3] = np.nan
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps({"id": i, **{f: None if np.isnan(v) else float(v)
+                                                     for f, v in zip(FEATURES, row)}}) + "\n"
+                            for i, row in enumerate(rows)))
+    t_env = flink_engine._environment("batch")
+    flink_engine.fresh_database(t_env)
+    columns = ", ".join(f"{f} DOUBLE" for f in FEATURES)
+    t_env.execute_sql(f"CREATE TABLE flights_features (id INT, {columns}) WITH "
+                      f"('connector' = 'filesystem', 'path' = '{data}', 'format' = 'json')")
+    t_env.execute_sql(f"CREATE MODEL late_v1 INPUT ({columns}) OUTPUT (score DOUBLE) "
+                      f"WITH ('provider' = 'lightgbm', 'path' = '{str(path)[:-len('.txt')]}')")
+    sql = (f"SELECT id, score FROM ML_PREDICT(TABLE flights_features, MODEL late_v1, "
+           f"DESCRIPTOR({', '.join(FEATURES)}))")
+    with flink_engine._planned(t_env, lambda: t_env.execute_sql(sql)).collect() as result:
+        scored = dict(tuple(r) for r in result)
+    got = np.array([scored[i] for i in range(len(rows))])
+    assert np.max(np.abs(got - booster.predict(rows))) <= 1e-12
+
+
+def test_ml_predict_errors_name_the_model(flink_engine, tmp_path):
+    t_env = flink_engine._environment("batch")
+    flink_engine.fresh_database(t_env)
+    t_env.execute_sql("CREATE TABLE f (x DOUBLE) WITH ('connector' = 'datagen', 'number-of-rows' = '1')")
+    t_env.execute_sql(f"CREATE MODEL missing INPUT (x DOUBLE) OUTPUT (score DOUBLE) "
+                      f"WITH ('provider' = 'lightgbm', 'path' = '{tmp_path / 'nothing'}')")
+    with pytest.raises(Exception, match="nothing.txt\\) does not exist"):
+        t_env.execute_sql("SELECT * FROM ML_PREDICT(TABLE f, MODEL missing, DESCRIPTOR(x))")
+    model = ROOT / "udfs" / "models" / "delay_risk"
+    t_env.execute_sql(f"CREATE MODEL narrow INPUT (x DOUBLE) OUTPUT (score DOUBLE) "
+                      f"WITH ('provider' = 'lightgbm', 'path' = '{model}')")
+    with pytest.raises(Exception, match="INPUT has 1 columns, the model file .* takes 11 features"):
+        t_env.execute_sql("SELECT * FROM ML_PREDICT(TABLE f, MODEL narrow, DESCRIPTOR(x))")

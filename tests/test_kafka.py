@@ -144,8 +144,7 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
         running.set() if "running" in message else None
 
     def run():
-        # The source reads once its Python parse worker is up (seconds after the job runs): a long idle timeout.
-        result["run"] = flink_engine.run(flights_job, profile, idle_timeout=20, metrics_interval=2, log=log)
+        result["run"] = flink_engine.run(flights_job, profile, idle_timeout=5, metrics_interval=2, log=log)
 
     job = threading.Thread(target=run)
     job.start()

@@ -493,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
     p.add_argument("--bounded", action="store_true", help="read sources up to their current end, then finish")
     p.add_argument("--max-records", type=int, help="read each source partition up to N records, then finish")
-    p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="stop when no output for this long")
+    p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="stop when no new output for this long (after the first output; 60 s at least before it)")
     p.add_argument("--parallelism", type=int, default=1)
     p.add_argument("--delivery", choices=("at-least-once", "exactly-once"), default="at-least-once",
                    help="exactly-once: transactional Kafka sinks committed at each checkpoint (read them "

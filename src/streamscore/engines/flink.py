@@ -30,10 +30,9 @@ from streamscore.kafka import dead_letters as dl
 from streamscore.kafka.broker import free_port
 from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
-from streamscore.models import model_function
 from streamscore.models.checks import check_job_models, resolve_declared_model
 from streamscore.sql.dialect import Flink, decimal_precision, with_clause
-from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, model_function_name
+from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, merged_by_flink
 from streamscore.sql.statements import Job, Statement, TableDef
 from streamscore.vendor import flink_jars
 
@@ -166,6 +165,7 @@ class FlinkEngine:
             for key, value in self.config.items():
                 conf.set(key, value)
             conf.set("python.executable", sys.executable)
+            conf.set("streamscore.project-root", str(self.project.root.resolve()))  # for relative model paths
             conf.set("python.client.executable", sys.executable)
             if self.ship_jars:
                 conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in flink_jars()))
@@ -253,17 +253,20 @@ class FlinkEngine:
         for function in job.functions.values():
             self._execute(t_env, function.statement.text, function.statement)
         for model in job.models.values():
-            # Flink keeps the model in its catalog; streamscore supplies the in-process scorer.
+            # Checked before Flink plans anything; Flink then runs ML_PREDICT itself with the `lightgbm`
+            # model provider in streamscore's jar (relative paths from the project root).
             resolve_declared_model(self.project.root, model)
             self._execute(t_env, model.statement.text, model.statement)
-            t_env.create_temporary_function(model_function_name(model),
-                                            model_function(self.project.root / model.options["path"]))
+        if merged_by_flink(job):
+            self._execute(t_env, f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_SCORER_FUNCTION} AS "
+                          f"'{JVM_SCORER_CLASS}' LANGUAGE JAVA", next(iter(job.models.values())).statement)
         for view in job.views.values():
-            self._execute(t_env, _runnable_text(job, view.statement), view.statement)
+            self._execute(t_env, _runnable_text(job, view.statement, self.project.root), view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
             try:
-                self._planned(t_env, lambda: statement_set.add_insert_sql(_runnable_text(job, insert.statement)))
+                self._planned(t_env, lambda: statement_set.add_insert_sql(
+                    _runnable_text(job, insert.statement, self.project.root)))
             except Exception as error:
                 raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
                     from None
@@ -511,16 +514,20 @@ class FlinkEngine:
         sink_options = [profile.kafka_options(s.name, s.options) for s in job.sinks
                         if s.options.get("connector") == "kafka"]
         sink_topics = [(o["properties.bootstrap.servers"], o["topic"]) for o in sink_options]
-        last_size, last_change, cancelled = None, time.monotonic(), False
+        # Idle means no new output since the last: the clock starts at the job's first output (its sources
+        # and Python workers take seconds to start), or after STARTUP_GRACE_SECONDS with none at all.
+        started, first_size, last_size, last_change, cancelled = time.monotonic(), None, None, None, False
         try:
             while not _ended(client):
                 time.sleep(0.5)
                 if idle_timeout and sink_topics and not cancelled:
                     size = sum(_records_in(b, t) for b, t in sink_topics)
+                    first_size = size if first_size is None else first_size
                     if size != last_size:
-                        last_size, last_change = size, time.monotonic()
-                    elif time.monotonic() - last_change > idle_timeout:
-                        log(f"flink: no new output for {idle_timeout:.0f}s, cancelling")
+                        last_size, last_change = size, (time.monotonic() if size != first_size else None)
+                    waited = time.monotonic() - (last_change or started)
+                    if waited > (idle_timeout if last_change else max(idle_timeout, STARTUP_GRACE_SECONDS)):
+                        log(f"flink: no new output for {waited:.0f}s, cancelling")
                         client.cancel().result()
                         cancelled = True
         except KeyboardInterrupt:
@@ -542,6 +549,7 @@ class FlinkEngine:
 
 
 ENDED = {"FINISHED", "FAILED", "CANCELED"}
+STARTUP_GRACE_SECONDS = 60
 
 
 def _ended(client) -> bool:
@@ -612,11 +620,21 @@ def _stop_with_savepoint(client, directory: Path) -> str:
     return CompletableFuture(future, str).result()
 
 
-def _runnable_text(job: Job, stmt: Statement) -> str:
-    """The statement as written, unless it calls ML_PREDICT: then with the call inlined (see rewrites)."""
-    if not has_ml_predict(stmt.tree):
+JVM_SCORER_FUNCTION = "streamscore_lightgbm_predict"
+JVM_SCORER_CLASS = "dev.streamscore.lightgbm.LightGbmPredict"
+
+
+def _runnable_text(job: Job, stmt: Statement, project_root: Path) -> str:
+    """The statement as written: Flink runs it, ML_PREDICT included. Only when Flink would merge two
+    models' calls (``rewrites.merged_by_flink``) are they inlined as calls of the JVM scorer."""
+    if not (has_ml_predict(stmt.tree) and merged_by_flink(job)):
         return stmt.text
-    return inline_ml_predict(stmt.tree, job, stmt).sql(Flink)
+
+    def jvm_call(model, arguments):
+        path = str(resolve_declared_model(project_root, model).path.with_suffix(".txt").resolve())
+        return exp.Anonymous(this=JVM_SCORER_FUNCTION, expressions=[exp.Literal.string(path), *arguments])
+
+    return inline_ml_predict(stmt.tree, job, stmt, call=jvm_call).sql(Flink)
 
 
 def _fed_updates(message: str) -> bool:

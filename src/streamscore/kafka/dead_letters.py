@@ -328,7 +328,6 @@ def parse_function(table: TableDef, max_record_bytes: int = DEFAULT_MAX_RECORD_B
 
         def eval(self, raw: pd.Series):
             rows = []
-            width = len(parser.fields)
             for value in raw:
                 rows.append(parser.parse_or_error(value))
                 if rows[-1][-1] is not None:

@@ -1,9 +1,12 @@
-"""Flink-to-Flink rewrites both engines apply before running a statement.
+"""Flink-to-Flink rewrites of ML_PREDICT.
 
-ML_PREDICT: open-source Flink plans ``ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(...))`` only with a
-model provider it can find, and it has no in-process one. streamscore runs LightGBM models itself:
-the call becomes ``(SELECT *, <model function>(cols) AS <output> FROM t)``, the model function being
-the same scorer as ``CREATE FUNCTION`` models.
+Flink runs ``ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(...))`` itself with the ``lightgbm`` model provider
+in streamscore's jar. The DuckDB replay, and Flink in one case below, inline the call instead:
+``(SELECT *, <model function>(cols) AS <output> FROM t)``, the model function scoring the same file.
+
+Flink 2.3's planner merges two ML_PREDICT calls over the same table and columns even when their models
+differ (the second call's rows get the first model's scores): a job with such calls (champion and
+challenger, say) runs them inlined as calls of the JVM scorer's function, one per model file.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from streamscore.errors import ModelError
-from streamscore.sql.dialect import Descriptor, MLPredict, ModelArgument, TableArgument
+from streamscore.sql.dialect import Descriptor, Flink, MLPredict, ModelArgument, TableArgument
 from streamscore.sql.statements import Job, ModelDef, Statement
 
 PROVIDERS = {"lightgbm"}
@@ -34,8 +37,9 @@ def check_model_declaration(model: ModelDef) -> None:
         raise stmt.error(ModelError, f"model {model.name}: OUTPUT must be one DOUBLE column (the score)", stmt.tree)
 
 
-def inline_ml_predict(tree: exp.Expr, job: Job, stmt: Statement) -> exp.Expr:
-    """Every ML_PREDICT in ``tree`` replaced by a subquery calling the model's function."""
+def inline_ml_predict(tree: exp.Expr, job: Job, stmt: Statement, call=None) -> exp.Expr:
+    """Every ML_PREDICT in ``tree`` replaced by a subquery calling the model's function: ``call(model,
+    columns)`` builds the call (default: the model's function, ``model_function_name``)."""
 
     def rewrite(node: exp.Expr) -> exp.Expr:
         if not isinstance(node, MLPredict):
@@ -54,8 +58,9 @@ def inline_ml_predict(tree: exp.Expr, job: Job, stmt: Statement) -> exp.Expr:
         if len(columns) != len(model.inputs):
             raise stmt.error(ModelError, f"ML_PREDICT passes {len(columns)} columns to model {model.name}, "
                              f"which takes {len(model.inputs)}: {', '.join(c.name for c in model.inputs)}", node)
-        call = exp.Anonymous(this=model_function_name(model), expressions=[exp.column(c.name) for c in columns])
-        query = exp.select("*", exp.alias_(call, model.outputs[0].name)).from_(table.this.copy())
+        arguments = [exp.column(c.name) for c in columns]
+        scored = call(model, arguments) if call else exp.Anonymous(this=model_function_name(model), expressions=arguments)
+        query = exp.select("*", exp.alias_(scored, model.outputs[0].name)).from_(table.this.copy())
         return query.subquery(node.alias or table.this.name)
 
     return tree.transform(rewrite)
@@ -63,3 +68,19 @@ def inline_ml_predict(tree: exp.Expr, job: Job, stmt: Statement) -> exp.Expr:
 
 def has_ml_predict(tree: exp.Expr) -> bool:
     return tree.find(MLPredict) is not None
+
+
+def merged_by_flink(job: Job) -> bool:
+    """Whether the job has ML_PREDICT calls with different models over the same table and columns, which
+    Flink 2.3's planner would merge into one (see the module's note)."""
+    models: dict[str, set[str]] = {}
+    trees = [v.query for v in job.views.values()] + [i.query for i in job.inserts]
+    for tree in trees:
+        for node in tree.find_all(MLPredict):
+            table = next((a for a in node.expressions if isinstance(a, TableArgument)), None)
+            model = next((a for a in node.expressions if isinstance(a, ModelArgument)), None)
+            descriptor = next((a for a in node.expressions if isinstance(a, Descriptor)), None)
+            if table is not None and model is not None and descriptor is not None:
+                key = f"{table.sql(Flink)}|{descriptor.sql(Flink)}"
+                models.setdefault(key, set()).add(model.this.name)
+    return any(len(names) > 1 for names in models.values())

@@ -13,10 +13,13 @@ import org.apache.flink.table.functions.ScalarFunction;
  *
  * <p>Register with {@code CREATE TEMPORARY FUNCTION lightgbm_predict AS
  * 'dev.streamscore.lightgbm.LightGbmPredict' LANGUAGE JAVA}. NULL features are missing values (NaN),
- * as in LightGBM. Models are loaded once per path and reloaded when the file changes.
+ * as in LightGBM. Models are loaded once per path and reloaded when the file changes (checked every 2 s).
  */
 public class LightGbmPredict extends ScalarFunction {
-    private record Loaded(FileTime modified, LightGbmModel model) { }
+    private record Loaded(FileTime modified, LightGbmModel model, long checkedAt) { }
+
+    /** How often a model file is checked for a new version (a new file goes live without a restart). */
+    static final long RELOAD_CHECK_MILLIS = 2000;
 
     private static final ConcurrentHashMap<String, Loaded> MODELS = new ConcurrentHashMap<>();
 
@@ -33,15 +36,18 @@ public class LightGbmPredict extends ScalarFunction {
     }
 
     static LightGbmModel model(String path) {
+        long now = System.currentTimeMillis();
+        Loaded loaded = MODELS.get(path);
+        if (loaded != null && now - loaded.checkedAt() < RELOAD_CHECK_MILLIS) {
+            return loaded.model();
+        }
         Path file = Path.of(path);
         try {
             FileTime modified = Files.getLastModifiedTime(file);
-            Loaded loaded = MODELS.get(path);
-            if (loaded == null || !loaded.modified().equals(modified)) {
-                loaded = new Loaded(modified, LightGbmModel.load(file));
-                MODELS.put(path, loaded);
-            }
-            return loaded.model();
+            LightGbmModel model = loaded != null && loaded.modified().equals(modified)
+                    ? loaded.model() : LightGbmModel.load(file);
+            MODELS.put(path, new Loaded(modified, model, now));
+            return model;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read LightGBM model " + path, e);
         }
