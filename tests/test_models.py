@@ -177,7 +177,7 @@ BAD_MODELS = [
     ({"inputs": FEATURE_DDL.replace("visib DOUBLE", "visib STRING")}, "does not match the model file's features"),
     ({"options": "'provider' = 'openai', 'path' = 'udfs/models/delay_risk'"}, "provider 'openai' cannot run"),
     ({"options": "'provider' = 'lightgbm', 'path' = 'udfs/models/delay_risk', 'version' = '7'"}, "'version' = '7'"),
-    ({"options": "'provider' = 'lightgbm', 'path' = 'udfs/models/nothing'"}, "nothing.txt is missing"),
+    ({"options": "'provider' = 'lightgbm', 'path' = 'udfs/models/nothing'"}, "nothing.txt does not exist"),
     ({"model": "other"}, "unknown model `other`"),
     ({"columns": "x, x"}, "passes 2 columns to model m, which takes 11"),
 ]

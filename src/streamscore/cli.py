@@ -165,6 +165,33 @@ def cmd_promote(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    from streamscore.scaffold import init_project
+
+    root = init_project(Path(args.folder))
+    print(f"""next, in {root}:
+  streamscore replay sql/jobs/example.sql          # the job over data/orders.jsonl, on DuckDB
+  streamscore test                                 # the replay test case in tests/replay
+  streamscore explore --sql "SELECT * FROM orders LIMIT 5"
+  streamscore produce orders --from data/orders.jsonl && streamscore run sql/jobs/example.sql --bounded""")
+    return 0
+
+
+def cmd_model(args) -> int:
+    from streamscore.models.train import import_model
+
+    project = _project(args)
+    source = Path(args.file)
+    name = args.name or source.stem
+    output = project.root / "udfs" / "models" / name
+    metadata = import_model(source, output)
+    print(f"{output.relative_to(project.root)}: version {metadata.version} of {source.name} "
+          f"({len(metadata.features)} features: {', '.join(metadata.feature_names)}; objective {metadata.objective})")
+    print(f"use it: CREATE MODEL {name} INPUT (...) OUTPUT (score DOUBLE) WITH ('provider' = 'lightgbm', "
+          f"'path' = 'udfs/models/{name}')")
+    return 0
+
+
 def cmd_produce(args) -> int:
     from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl, use_profile
 
@@ -325,13 +352,14 @@ def cmd_k8s(args) -> int:
 
 def cmd_explore(args) -> int:
     from streamscore.engines.duckdb import DuckDBEngine
-    from streamscore.explore import Explorer, default_job, prompt, statements
+    from streamscore.explore import Explorer, explore_target, prompt, statements
     from streamscore.replay import parse_inputs, resolve_inputs
 
     project = _project(args)
-    job = project.job(args.job or default_job(project))
-    files = resolve_inputs(project, job, parse_inputs(args.input))
-    explorer = Explorer(DuckDBEngine(project).connect(job, files), job, files)
+    job, tables = explore_target(project, args.job)
+    files = resolve_inputs(project, job, parse_inputs(args.input), tables)
+    loaded = [t for t in tables if t.name in files] if tables is not None else None
+    explorer = Explorer(DuckDBEngine(project).connect(job, files, sources=loaded), job, files, tables)
     scripts = list(args.sql or []) + [Path(f).read_text() for f in args.file or []]
     if not scripts:
         prompt(explorer)
@@ -555,6 +583,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output")
     p.add_argument("--json", action="store_true", help="print JSON rows")
 
+    p = sub.add_parser("init", help="start a new project in an empty folder (sources, a job, profiles, a test)")
+    p.add_argument("folder")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("model", help="models trained anywhere: `model import FILE [--name N]`")
+    p.add_argument("action", choices=("import",))
+    p.add_argument("file", help="a LightGBM model file (text format, as Booster.save_model writes it)")
+    p.add_argument("--name", help="the model's name under udfs/models (default: the file's name)")
+    p.set_defaults(func=cmd_model)
+
     p = sub.add_parser("promote", help="make an archived model version the live one")
     p.add_argument("model", help="model path without suffix, e.g. udfs/models/delay_risk")
     p.add_argument("--version", required=True)
@@ -621,8 +659,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-dir", default="s3://CHANGE-ME/checkpoints", help="shared checkpoint storage")
     p.add_argument("--output", help="default build/k8s/<job>.yaml")
 
-    p = sub.add_parser("explore", help="a DuckDB SQL prompt over the job: sources read files, views, models")
-    p.add_argument("job", nargs="?", help="job file (default: the project's only job)")
+    p = sub.add_parser("explore", help="a DuckDB SQL prompt over the job (sources read files, views, models) "
+                       "or, without a job, over every table of sql/*.sql")
+    p.add_argument("job", nargs="?", help="job file, or a file of CREATE TABLEs (default: the project's only "
+                                          "job; with none or several, every table)")
     inputs(p)
     p.add_argument("--sql", action="append", help="run this SQL (or .command) and exit; repeatable")
     p.add_argument("--file", action="append", help="run this script and exit; repeatable")

@@ -25,12 +25,28 @@ SQL ends with ';' (DuckDB's dialect; the job's views are already translated). He
   .quit            leave (or Ctrl-D)"""
 
 
-def default_job(project: Project) -> Path:
-    jobs = sorted((project.root / "sql" / "jobs").glob("*.sql"))
-    if len(jobs) != 1:
-        names = ", ".join(str(j.relative_to(project.root)) for j in jobs) or "none"
-        raise ConfigError(f"name the job to explore (jobs here: {names})")
-    return jobs[0]
+def explore_target(project: Project, job: str | Path | None = None) -> tuple[Job, list | None]:
+    """What to explore: a job (its sources, views and model functions), or, without one (no job named and
+    not exactly one in sql/jobs, or a file of DDL only), every table of sql/*.sql and that file. Returns
+    the job and, in the second case, the tables to load (those bound to a file)."""
+    from streamscore.sql.statements import parse_job
+
+    if job is None:
+        jobs = sorted((project.root / "sql" / "jobs").glob("*.sql"))
+        if len(jobs) == 1:
+            return project.job(jobs[0]), None
+    else:
+        parsed = project.job(job)
+        if parsed.inserts or parsed.views:
+            return parsed, None
+    extra = [project.root / job if not Path(job).is_absolute() and (project.root / job).exists() else Path(job)] \
+        if job is not None else []
+    files = [f for f in project.table_files if f.resolve() not in {e.resolve() for e in extra}] + extra
+    if not files:
+        raise ConfigError(f"nothing to explore: no tables in {project.root / 'sql'} and no job named")
+    project.import_udfs()
+    tables_job = parse_job(files[-1], files[:-1])
+    return tables_job, list(tables_job.tables.values())
 
 
 def connect(job: str | Path | None = None, inputs: dict[str, str | Path] | None = None,
@@ -41,19 +57,22 @@ def connect(job: str | Path | None = None, inputs: dict[str, str | Path] | None 
     from streamscore.replay import resolve_inputs
 
     found = Project.find(project or Path.cwd())
-    parsed = found.job(job or default_job(found))
-    files = resolve_inputs(found, parsed, {k: Path(v) for k, v in (inputs or {}).items()})
-    return DuckDBEngine(found).connect(parsed, files)
+    parsed, tables = explore_target(found, job)
+    files = resolve_inputs(found, parsed, {k: Path(v) for k, v in (inputs or {}).items()}, tables)
+    return DuckDBEngine(found).connect(parsed, files, sources=[t for t in tables if t.name in files] if tables else None)
 
 
 class Explorer:
     """The prompt's commands over one connection (kept apart from input/output so tests can drive it)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, job: Job, inputs: dict[str, Path] | None = None):
+    def __init__(self, con: duckdb.DuckDBPyConnection, job: Job, inputs: dict[str, Path] | None = None,
+                 tables: list | None = None):
         self.con, self.job, self.inputs = con, job, inputs or {}
+        self.sources = tables if tables is not None else job.sources
 
     def tables(self) -> str:
-        rows = [(t.name, "source", str(self.inputs.get(t.name, ""))) for t in self.job.sources]
+        rows = [(t.name, "source" if t.name in self.inputs else "table", str(self.inputs.get(t.name, "(no file)")))
+                for t in self.sources]
         rows += [(name, "view", "") for name in self.job.views]
         width = max((len(r[0]) for r in rows), default=4)
         return "\n".join(f"{name:<{width}}  {kind:<6}  {note}".rstrip() for name, kind, note in rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,20 +17,25 @@ from streamscore.sql.statements import Job
 DEFAULT_TOLERANCE = 1e-9
 
 
-def resolve_inputs(project, job: Job, given: dict[str, Path]) -> dict[str, Path]:
-    """Each source's file: ``--input`` first, then the replay profile."""
-    unknown = set(given) - {t.name for t in job.sources}
+def resolve_inputs(project, job: Job, given: dict[str, Path], tables: list | None = None,
+                   warn=lambda message: print(f"warning: {message}", file=sys.stderr)) -> dict[str, Path]:
+    """Each source's file: ``--input`` first, then the replay profile. ``tables`` (exploring tables without
+    a job): those tables, each only when it has a file. An input for a table the job does not read is
+    skipped with a warning, so one set of inputs serves several jobs."""
+    wanted = tables if tables is not None else job.sources
+    unknown = set(given) - {t.name for t in wanted}
     if unknown:
-        raise ConfigError(f"--input for {', '.join(sorted(unknown))}: not a source table of {job.path.name} "
-                          f"(sources: {', '.join(t.name for t in job.sources)})")
+        warn(f"--input for {', '.join(sorted(unknown))}: not read by {job.path.name} "
+             f"(it reads {', '.join(t.name for t in wanted) or 'no table'}); ignored")
     profile = project.profile("replay")
     inputs = {}
-    for source in job.sources:
+    for source in wanted:
         path = given.get(source.name) or profile.file_for(source.name)
-        if path is None:
+        if path is None and tables is None:
             raise ConfigError(f"no file for source `{source.name}`: pass --input {source.name}=PATH "
                               "or bind it in connectors/replay.toml")
-        inputs[source.name] = Path(path)
+        if path is not None:
+            inputs[source.name] = Path(path)
     return inputs
 
 

@@ -63,10 +63,12 @@ class DuckDBEngine:
             out.append(self.sink_query(job, insert, translator))
         return out
 
-    def connect(self, job: Job, inputs: dict[str, Path], models: bool = True, translator: Translator | None = None):
+    def connect(self, job: Job, inputs: dict[str, Path], models: bool = True, translator: Translator | None = None,
+                sources: list[TableDef] | None = None):
         """A connection where the job's sources read files, its views exist and its models are callable.
 
-        ``models=False`` skips the model functions (training runs before the model exists).
+        ``models=False`` skips the model functions (training runs before the model exists). ``sources``:
+        the tables to read (default: the job's sources).
         """
         translator = translator or Translator(job)
         con = duckdb.connect()
@@ -81,7 +83,7 @@ class DuckDBEngine:
         else:
             skipped = job.views_calling(set(job.functions))
         self.late_rows, self.dead_letters = {}, []
-        for source in job.sources:
+        for source in job.sources if sources is None else sources:
             path = self._input_for(source, inputs)
             if dl.replay_guard_applies(source, path):
                 path = self._guarded_input(con, source, path)

@@ -31,6 +31,7 @@ from streamscore.kafka.broker import free_port
 from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
 from streamscore.models.checks import check_job_models, resolve_declared_model
+from streamscore.models.scorer import model_files
 from streamscore.sql.dialect import Flink, decimal_precision, with_clause
 from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, merged_by_flink
 from streamscore.sql.statements import Job, Statement, TableDef
@@ -631,7 +632,7 @@ def _runnable_text(job: Job, stmt: Statement, project_root: Path) -> str:
         return stmt.text
 
     def jvm_call(model, arguments):
-        path = str(resolve_declared_model(project_root, model).path.with_suffix(".txt").resolve())
+        path = str(model_files(resolve_declared_model(project_root, model).path)[1].resolve())
         return exp.Anonymous(this=JVM_SCORER_FUNCTION, expressions=[exp.Literal.string(path), *arguments])
 
     return inline_ml_predict(stmt.tree, job, stmt, call=jvm_call).sql(Flink)

@@ -101,6 +101,11 @@ def check_job_models(job: Job, translator=None) -> dict[str, Model]:
     return check_model_calls(job, [(tree, typed_tree, stmt) for (tree, stmt), typed_tree in zip(written, typed)])
 
 
+def _generic_names(features: list[tuple[str, str]]) -> bool:
+    """LightGBM's own names for unnamed features (Column_0, ...): only their number can be checked."""
+    return all(name == f"Column_{i}" for i, (name, _) in enumerate(features))
+
+
 def resolve_declared_model(root, model_def) -> Model:
     """The model of a ``CREATE MODEL``: its file loads and matches the declared INPUT and version."""
     from pathlib import Path
@@ -117,6 +122,9 @@ def resolve_declared_model(root, model_def) -> Model:
     features = model.metadata.features
     declared = [(c.name, c.type.sql(Flink)) for c in model_def.inputs]
     expected = [(f["name"], f["type"]) for f in features]
+    if not model.metadata.typed:  # a model file alone: the INPUT clause gives the types
+        expected = [(n if not _generic_names(expected) else d, t) for (n, _), (d, t) in zip(expected, declared)] \
+            if len(expected) == len(declared) else [(n, "DOUBLE") for n, _ in expected]
     if [n.lower() for n, _ in declared] != [n.lower() for n, _ in expected] or \
             [t.upper() for _, t in declared] != [t.upper() for _, t in expected]:
         wanted = ", ".join(f"{n} {t}" for n, t in expected)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,7 @@ class ModelMetadata:
     metrics: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     model_sha256: str = ""  # of the model file this metadata describes
+    typed: bool = True  # False for a model file that came without metadata: types come from the SQL
 
     @property
     def feature_names(self) -> list[str]:
@@ -49,25 +51,43 @@ class ModelMetadata:
     def read(cls, path: Path) -> "ModelMetadata":
         return cls(**json.loads(path.read_text()))
 
+    @classmethod
+    def describing(cls, booster, name: str, model_sha256: str) -> "ModelMetadata":
+        """Metadata of a model file that came without any (trained in a notebook, say)."""
+        objective = re.search(r"^objective=(\S+)", booster.model_to_string(num_iteration=-1), re.MULTILINE)
+        return cls(name=name, features=[{"name": n, "type": "DOUBLE"} for n in booster.feature_name()], label="",
+                   version=model_sha256[:12], objective=objective.group(1) if objective else "unknown",
+                   model_sha256=model_sha256, typed=False)
+
+
+def model_files(path: Path | str) -> tuple[Path, Path, Path]:
+    """(the model's path without suffix, its LightGBM file, its metadata file) for a path given with or
+    without the model file's suffix."""
+    path = Path(path)
+    if path.suffix == ".txt" or path.is_file():
+        base = path.with_suffix("") if path.suffix == ".txt" else path
+        return base, path, base.parent / f"{base.name}.json"
+    return path, path.parent / f"{path.name}.txt", path.parent / f"{path.name}.json"
+
 
 class Model:
     """A loaded model. Load once per worker (Flink ``open()``, one DuckDB connection)."""
 
     def __init__(self, path: Path | str, compile: bool = True):
-        self.path = Path(path)
-        model_file, meta_file = self.path.with_suffix(".txt"), self.path.with_suffix(".json")
-        for needed in (model_file, meta_file):
-            if not needed.exists():
-                raise ModelError(f"model file {needed} is missing: train it with `streamscore train` "
-                                 "(the demo does: `make demo`)")
+        self.path, model_file, meta_file = model_files(path)
+        if not model_file.exists():
+            raise ModelError(f"model file {model_file} does not exist (train one with `streamscore train`, or "
+                             "point 'path' at a LightGBM model file saved anywhere)")
         import lightgbm
 
         try:
             self.booster = lightgbm.Booster(model_file=str(model_file))
         except lightgbm.basic.LightGBMError as error:
             raise ModelError(f"{model_file} does not load as a LightGBM model: {error}") from None
-        self.metadata = ModelMetadata.read(meta_file)
         digest = hashlib.sha256(model_file.read_bytes()).hexdigest()
+        # A model trained anywhere needs no metadata: its features are the file's, numbers (DOUBLE).
+        self.metadata = ModelMetadata.read(meta_file) if meta_file.exists() else \
+            ModelMetadata.describing(self.booster, self.path.name, digest)
         if self.metadata.model_sha256 and self.metadata.model_sha256 != digest:
             raise ModelError(f"{meta_file.name} describes another model file than {model_file.name} "
                              "(a new version being written?)")
@@ -139,7 +159,8 @@ class ModelRef:
                 "_checked": 0.0}
 
     def _metadata_stamp(self):
-        stat = self.path.with_suffix(".json").stat()
+        _, model_file, meta_file = model_files(self.path)
+        stat = (meta_file if meta_file.exists() else model_file).stat()  # metadata is written last
         return stat.st_mtime_ns, stat.st_size
 
     @property

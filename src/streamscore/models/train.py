@@ -18,7 +18,7 @@ import sqlglot
 
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.errors import ConfigError, ModelError
-from streamscore.models.scorer import ModelMetadata
+from streamscore.models.scorer import Model, ModelMetadata
 from streamscore.sql.dialect import Flink
 from streamscore.sql.statements import Statement
 from streamscore.sql.translate import Translator
@@ -159,6 +159,19 @@ def publish(booster, metadata: ModelMetadata, output: Path) -> None:
         scratch = folder / f".{stem}.json.tmp"
         metadata.write(scratch)
         scratch.replace(folder / f"{stem}.json")
+
+
+def import_model(source: Path, output: Path) -> ModelMetadata:
+    """Register a LightGBM model file trained anywhere as ``<output>.txt`` + ``.json`` (features and
+    objective from the file, types from the SQL that calls it), as the next version under ``.versions/``."""
+    model = Model(source, compile=False)
+    archive = output.parent / f"{output.name}.versions"
+    numbers = [int(p.name) for p in archive.glob("*") if p.is_dir() and p.name.isdigit()]
+    metadata = ModelMetadata.describing(model.booster, output.name, model.metadata.model_sha256)
+    metadata.version = str(max(numbers, default=0) + 1)
+    metadata.query = f"imported from {source}"
+    publish(model.booster, metadata, output)
+    return metadata
 
 
 def promote(output: Path, version: str) -> ModelMetadata:

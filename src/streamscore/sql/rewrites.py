@@ -29,10 +29,10 @@ def check_model_declaration(model: ModelDef) -> None:
     provider = model.options.get("provider", "").lower()
     if provider not in PROVIDERS:
         raise stmt.error(ModelError, f"model {model.name}: provider {provider or '(none)'!r} cannot run in-process",
-                         stmt.tree, "use 'provider' = 'lightgbm' with 'path' = the model file without suffix")
+                         stmt.tree, "use 'provider' = 'lightgbm' with 'path' = the LightGBM model file")
     if "path" not in model.options:
         raise stmt.error(ModelError, f"model {model.name} has no 'path' option", stmt.tree,
-                         "add 'path' = 'udfs/models/<name>' (the .txt and .json written by streamscore train)")
+                         "add 'path' = a LightGBM model file (text format), e.g. 'udfs/models/<name>.txt'")
     if len(model.outputs) != 1 or not model.outputs[0].type.is_type(exp.DType.DOUBLE, exp.DType.FLOAT):
         raise stmt.error(ModelError, f"model {model.name}: OUTPUT must be one DOUBLE column (the score)", stmt.tree)
 
