@@ -211,22 +211,24 @@ public final class LightGbmModel {
         return featureNames.length;
     }
 
-    /** The sum of the trees' leaf values, in model order (bit-equal to LightGBM's raw score). */
+    /** The sum of the trees' leaf values, in model order (bit-equal to LightGBM's raw score). Sets values
+     * with |x| <= 1e-35f to 0.0 in {@code row} itself, as LightGBM's predictor does before the trees. */
     public double rawScore(double[] row) {
-        double[] features = new double[row.length];
         for (int i = 0; i < row.length; i++) {
             double v = row[i];
-            // LightGBM's predictor keeps only |x| > 1e-35f (or NaN): smaller values are zero.
-            features[i] = (Math.abs(v) > ZERO_THRESHOLD || Double.isNaN(v)) ? v : 0.0;
+            if (!(Math.abs(v) > ZERO_THRESHOLD || Double.isNaN(v))) {
+                row[i] = 0.0;
+            }
         }
         double sum = 0.0;
         for (Tree tree : trees) {
-            sum += tree.predict(features);
+            sum += tree.predict(row);
         }
         return averageOutput && trees.length > 0 ? sum / trees.length : sum;
     }
 
-    /** What LightGBM's predict() returns: the raw score through the objective's output function. */
+    /** What LightGBM's predict() returns: the raw score through the objective's output function (tiny values
+     * in {@code row} are set to zero on the way, see {@link #rawScore}). */
     public double predict(double[] row) {
         if (row.length != featureNames.length) {
             throw new IllegalArgumentException("the model takes " + featureNames.length + " features, got " + row.length);

@@ -23,12 +23,24 @@ public class LightGbmPredict extends ScalarFunction {
 
     private static final ConcurrentHashMap<String, Loaded> MODELS = new ConcurrentHashMap<>();
 
+    private transient String path;
+    private transient LightGbmModel model;
+    private transient long checkedAt;
+    private transient double[] row;
+
     public Double eval(String path, Double... features) {
         if (path == null) {
             return null;
         }
-        LightGbmModel model = model(path);
-        double[] row = new double[features.length];
+        long now = System.nanoTime();
+        if (model == null || !path.equals(this.path) || now - checkedAt > RELOAD_CHECK_MILLIS * 1_000_000) {
+            model = model(path);  // this instance's own copy: no shared lookup per row
+            this.path = path;
+            checkedAt = now;
+        }
+        if (row == null || row.length != features.length) {
+            row = new double[features.length];
+        }
         for (int i = 0; i < features.length; i++) {
             row[i] = features[i] == null ? Double.NaN : features[i];
         }
