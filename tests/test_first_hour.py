@@ -145,3 +145,22 @@ def test_model_import_registers_versions(new_project, notebook_model, capsys):
     assert meta["version"] == "2" and [f["name"] for f in meta["features"]] == ["distance", "dep_minute"]
     assert meta["model_sha256"] and (new_project / "udfs" / "models" / "late.versions" / "1" / "model.txt").exists()
     assert "'path' = 'udfs/models/late'" in capsys.readouterr().out
+
+
+@pytest.mark.kafka
+@pytest.mark.flink
+def test_a_new_project_streams_from_kafka(new_project, broker, monkeypatch, tmp_path, capsys):
+    """`produce` then `run --bounded` in the new project, on the real broker: Flink writes what the replay
+    computes from the same file."""
+    from streamscore.kafka.client import read_topic
+
+    monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
+    assert cli(new_project, "produce", "orders", "--from", "data/orders.jsonl") == 0
+    assert cli(new_project, "run", "sql/jobs/example.sql", "--bounded") == 0
+    streamed = read_topic(broker.bootstrap_servers, "customer_minutes")
+    project = Project(new_project)
+    job = project.job("sql/jobs/example.sql")
+    replayed = pd.read_parquet(DuckDBEngine(project).replay(
+        job, {"orders": new_project / "data" / "orders.jsonl"}, tmp_path).sinks["customer_minutes"])
+    assert len(streamed) == len(replayed) > 0
+    assert sorted(r["orders"] for r in streamed) == sorted(replayed["orders"])

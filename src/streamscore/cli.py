@@ -201,7 +201,7 @@ def cmd_produce(args) -> int:
         profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
     use_profile(profile)
     servers = profile.bootstrap_servers
-    job = project.job(args.job)
+    job = project.job(args.job) if args.job else project.tables_job()
     if args.table not in job.tables:
         raise StreamscoreError(f"unknown table {args.table!r} (tables: {', '.join(job.tables)})")
     options = profile.kafka_options(args.table, job.tables[args.table].options)
@@ -212,6 +212,10 @@ def cmd_produce(args) -> int:
         ensure_local_broker(profile, project.root / ".streamscore", [])
     ensure_topics(servers, [topic], partitions=args.partitions or profile.partitions)
     path = Path(args.source)
+    if not path.exists() and (project.root / path).exists():
+        path = project.root / path  # relative to the project, as job files are
+    if not path.exists():
+        raise ConfigError(f"--from {args.source}: no such file")
     total = sum(1 for _ in path.open("rb"))
     sent = produce_jsonl(servers, topic, path, key_field=args.key, rate=args.rate,
                          progress=print_progress(f"produce {topic}", total),
@@ -601,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("produce", help="send a JSON Lines file into a table's Kafka topic")
     p.add_argument("table")
     p.add_argument("--from", dest="source", required=True, metavar="FILE")
-    p.add_argument("--job", default="sql/jobs/flight_delays.sql", help="job declaring the table")
+    p.add_argument("--job", help="job declaring the table (default: the tables of sql/*.sql)")
     p.add_argument("--profile", default="local")
     p.add_argument("--bootstrap-servers")
     p.add_argument("--key", help="field to key records by")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from streamscore.errors import ConfigError, StreamscoreError
+from streamscore.errors import StreamscoreError
 from streamscore.project import Project
 from streamscore.sql.statements import Job
 
@@ -29,8 +29,6 @@ def explore_target(project: Project, job: str | Path | None = None) -> tuple[Job
     """What to explore: a job (its sources, views and model functions), or, without one (no job named and
     not exactly one in sql/jobs, or a file of DDL only), every table of sql/*.sql and that file. Returns
     the job and, in the second case, the tables to load (those bound to a file)."""
-    from streamscore.sql.statements import parse_job
-
     if job is None:
         jobs = sorted((project.root / "sql" / "jobs").glob("*.sql"))
         if len(jobs) == 1:
@@ -41,11 +39,7 @@ def explore_target(project: Project, job: str | Path | None = None) -> tuple[Job
             return parsed, None
     extra = [project.root / job if not Path(job).is_absolute() and (project.root / job).exists() else Path(job)] \
         if job is not None else []
-    files = [f for f in project.table_files if f.resolve() not in {e.resolve() for e in extra}] + extra
-    if not files:
-        raise ConfigError(f"nothing to explore: no tables in {project.root / 'sql'} and no job named")
-    project.import_udfs()
-    tables_job = parse_job(files[-1], files[:-1])
+    tables_job = project.tables_job(extra)
     return tables_job, list(tables_job.tables.values())
 
 

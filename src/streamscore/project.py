@@ -45,6 +45,15 @@ class Project:
             return Case(path.parent, path.parent.parent).job()
         return parse_job(path, self.table_files)
 
+    def tables_job(self, extra: list[Path] = ()) -> Job:
+        """A job holding only tables: those of sql/*.sql and of ``extra`` files (no job needed)."""
+        extra_resolved = {Path(e).resolve() for e in extra}
+        files = [f for f in self.table_files if f.resolve() not in extra_resolved] + [Path(e) for e in extra]
+        if not files:
+            raise ConfigError(f"no tables: {self.root / 'sql'} holds no .sql file")
+        self.import_udfs()
+        return parse_job(files[-1], files[:-1])
+
     def profile(self, name: str) -> Profile:
         return Profile.load(self.root / "connectors" / f"{name}.toml", self.root)
 
