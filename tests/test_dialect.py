@@ -63,6 +63,6 @@ def test_watermark_and_primary_key_in_schema():
 
 def test_every_function_parsed_as_flinks_has_a_translation():
     from streamscore.sql.dialect import FLINK_FUNCTIONS
-    from streamscore.sql.translate import FUNCTIONS
+    from streamscore.sql.functions import FUNCTIONS
 
     assert FLINK_FUNCTIONS == set(FUNCTIONS)

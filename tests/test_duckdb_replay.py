@@ -88,9 +88,9 @@ def test_cli_replay_and_translate(project, small_files, tmp_path, capsys):
 
 def test_cli_error_is_one_line_and_exit_2(project, capsys):
     assert main(["--project", str(project.root), "replay", "sql/jobs/flight_delays.sql",
-                 "--input", "planes=x.csv"]) == 2
+                 "--input", "flights=no-such-file.jsonl", "--input", "weather=no-such-file.jsonl"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "planes" in err and "\n" not in err
+    assert err.startswith("error:") and "no-such-file.jsonl" in err and "\n" not in err
 
 
 LATE_JOB = """

@@ -25,7 +25,8 @@ from streamscore.models.checks import check_job_models, function_object, resolve
 from streamscore.models.scorer import OUTPUTS, function_spec, score_outputs
 from streamscore.sql.rewrites import model_function_name
 from streamscore.sql.statements import InsertDef, Job, TableDef
-from streamscore.sql.translate import Translator, duckdb_type
+from streamscore.sql.translate import Translator
+from streamscore.sql.typed import duckdb_type
 
 _READERS = {
     "json": "read_json({path}, format = 'newline_delimited', columns = {columns})",

@@ -142,7 +142,7 @@ class FlinkParser(parser.Parser):
     FUNC_TOKENS = {*parser.Parser.FUNC_TOKENS, TokenType.SESSION}
 
     # Flink functions whose namesakes in sqlglot's base parser mean something else: kept as
-    # exp.Anonymous so that each engine decides what they mean (see translate.FUNCTIONS).
+    # exp.Anonymous so that each engine decides what they mean (see functions.FUNCTIONS).
     FUNCTIONS = {name: builder for name, builder in parser.Parser.FUNCTIONS.items() if name not in FLINK_FUNCTIONS}
 
     FUNCTION_PARSERS = {
