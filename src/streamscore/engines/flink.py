@@ -441,7 +441,7 @@ class FlinkEngine:
                 return options
             options = profile.kafka_options(table.name, options)
             if table in job.sinks:
-                options.update(sink_delivery_options(delivery, job, table.name))
+                options.update(sink_delivery_options(delivery, job, table.name, options.get("topic", "")))
             if table in job.sources:
                 # Fail before the job starts: Flink would wait forever on a missing topic.
                 partitions_of(options["properties.bootstrap.servers"], options["topic"])
@@ -460,7 +460,7 @@ class FlinkEngine:
         if profile.dead_letter_topic:
             sink_options = {k: v for k, v in profile.kafka_options(dl.DEAD_LETTER_TABLE, {"connector": "kafka"}).items()
                             if not k.startswith(("scan.", "properties.group."))}
-            sink_options.update(sink_delivery_options(delivery, job, dl.DEAD_LETTER_TABLE))
+            sink_options.update(sink_delivery_options(delivery, job, dl.DEAD_LETTER_TABLE, profile.dead_letter_topic))
             dead_letters = DeadLetterRouting(profile.dead_letter_topic, sink_options, profile.max_record_bytes, log)
             if any(t.options.get("connector") == "kafka" for t in job.sources):
                 ensure_topics(profile.bootstrap_servers, [profile.dead_letter_topic], partitions=profile.partitions)
@@ -564,14 +564,16 @@ DELIVERY_MODES = ("at-least-once", "exactly-once")
 DEFAULT_CHECKPOINT_SECONDS = {"at-least-once": 10.0, "exactly-once": 2.0}
 
 
-def sink_delivery_options(delivery: str, job: Job, table: str) -> dict[str, str]:
+def sink_delivery_options(delivery: str, job: Job, table: str, topic: str) -> dict[str, str]:
     """A Kafka sink's WITH options for the delivery guarantee."""
     if delivery not in DELIVERY_MODES:
         raise ConfigError(f"delivery {delivery!r}: use {' or '.join(DELIVERY_MODES)}")
     options = {"sink.delivery-guarantee": delivery}
     if delivery == "exactly-once":
-        # Stable across restarts: a restarted job aborts the transactions its crashed run left open.
-        options["sink.transactional-id-prefix"] = f"streamscore-{job.name}-{table}"
+        # Stable across restarts (a restarted job aborts the transactions its crashed run left open) and
+        # distinct per topic: on a real Kafka, another deployment of the job writing other topics must not
+        # share (and fence, or wait on) these transactional ids.
+        options["sink.transactional-id-prefix"] = f"streamscore-{job.name}-{table}-{topic}"
         options["properties.transaction.timeout.ms"] = "600000"  # within the broker's default maximum (15 min)
     return options
 

@@ -80,6 +80,7 @@ class LocalBroker:
     port: int
     folder: Path
     pid: int | None = None
+    start_seconds: float = 0.0  # launch (and first-start formatting) to answering metadata requests
 
     @property
     def bootstrap_servers(self) -> str:

@@ -12,6 +12,7 @@ from sqlglot import exp
 from streamscore.sql.dialect import decimal_precision
 from streamscore.sql.functions import duckdb_node
 
+
 def _is(node: exp.Expr, *types) -> bool:
     return node.type is not None and node.type.is_type(*types)
 
