@@ -63,8 +63,11 @@ def cmd_run(args) -> int:
             raise ConfigError(f"no checkpoint or savepoint of {job.name} under {engine.state_dir(job)}")
     elif args.from_savepoint:
         restore_from = Path(args.from_savepoint)
-    # `kill PID` stops the job like Ctrl-C does: with a savepoint.
+    # `kill PID` stops the job like Ctrl-C does: with a savepoint. Ctrl-C's handler is set here too: a
+    # process started in the background by a shell without job control inherits SIGINT ignored, and
+    # Python then leaves it ignored (seen: the crash test's Ctrl-C did nothing under such a CI shell).
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         result = engine.run(job, profile, bounded=args.bounded, max_records=args.max_records,
                             idle_timeout=args.idle_timeout, delivery=args.delivery,
