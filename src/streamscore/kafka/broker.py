@@ -99,7 +99,9 @@ class LocalBroker:
                 "-cp", broker_classpath()]
         if not (self.folder / "data" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-            formatted = subprocess.run([*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
+            # `--cluster-id=ID`: a base64url id may start with "-", which a separate argument would not survive.
+            formatted = subprocess.run([*java, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",
+                                        "-c", str(config)],
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             if formatted.returncode != 0:
                 raise BrokerError(f"formatting the broker's storage failed:\n{formatted.stdout[-2000:]}")
