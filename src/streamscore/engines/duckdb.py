@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 import urllib.parse
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -19,6 +17,7 @@ from sqlglot import exp
 
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
+from streamscore.javatext import java_double_to_string, java_float_to_string
 from streamscore.kafka import dead_letters as dl
 from streamscore.errors import ConfigError, EngineError
 from streamscore.models.checks import check_job_models, function_object, resolve_declared_model, resolve_model
@@ -231,35 +230,6 @@ FLINK_MACROS = {
     "__flink_truncate": "(x, d) AS CASE WHEN abs(x) < 1e18 THEN trunc(CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)) "
                         "* power(10, d)) / power(10, d) ELSE trunc(x) END",
 }
-
-
-def java_double_to_string(value: float) -> str:
-    """Java's Double.toString: plain in [1e-3, 1e7), else d.dddE±n; always a fractional part."""
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    if 1e-3 <= abs(value) < 1e7:
-        return repr(value)  # Python prints this range plainly too, with the same shortest digits
-    return _scientific(repr(value))
-
-
-def java_float_to_string(value: float) -> str:
-    """Java's Float.toString: the shortest digits that identify the float32 value, laid out as Double's."""
-    value = float(np.float32(value))
-    if value != value or value in (float("inf"), float("-inf")) or value == 0:
-        return java_double_to_string(value)
-    shortest = str(np.float32(value))  # numpy prints a float32's shortest round-trip digits
-    return java_double_to_string(float(shortest)) if 1e-3 <= abs(value) < 1e7 else _scientific(shortest)
-
-
-def _scientific(digits_text: str) -> str:
-    sign, digits, exponent = Decimal(digits_text).normalize().as_tuple()
-    mantissa = "".join(map(str, digits))
-    power = len(digits) - 1 + exponent
-    return f"{'-' if sign else ''}{mantissa[0]}.{mantissa[1:] or '0'}E{power}"
 
 
 def flink_regexp_extract(text: str, pattern: str, group: int) -> str | None:

@@ -289,9 +289,8 @@ class FlinkEngine:
     def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
                                dead_letters: "DeadLetterRouting") -> None:
         """The source as raw bytes parsed by streamscore, good rows under the table's name (see dead_letters)."""
-        t_env.create_temporary_function(dl.parse_function_name(table),
-                                        dl.parse_function(table, dead_letters.max_record_bytes))
-        self._execute(t_env, dl.raw_table_sql(table, options), table.statement)
+        self._execute(t_env, dl.PARSE_FUNCTION_SQL, table.statement)
+        self._execute(t_env, dl.raw_table_sql(table, options, dead_letters.max_record_bytes), table.statement)
         self._execute(t_env, dl.good_rows_sql(table), table.statement)
 
     # -- replay: the job over files ------------------------------------------------------------------

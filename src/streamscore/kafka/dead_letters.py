@@ -21,10 +21,12 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
 
+import numpy as np
 from sqlglot import exp
 
+from streamscore.javatext import java_double_to_string
 from streamscore.sql.dialect import Flink, decimal_precision, with_clause
 from streamscore.sql.statements import TableDef
 
@@ -52,13 +54,25 @@ TIMESTAMPS = {exp.DType.TIMESTAMP, exp.DType.TIMESTAMPLTZ}
 GUARDED_TYPES = {*INTEGER_RANGES, *FLOATS, *STRINGS, *TIMESTAMPS, exp.DType.BOOLEAN, exp.DType.DATE,
                  exp.DType.DECIMAL}
 
-# Flink's json timestamp layouts ('json.timestamp-format.standard'): SQL has a space, ISO-8601 a 'T';
-# seconds and the fraction are optional; TIMESTAMP_LTZ values end in 'Z'.
+# Flink's json timestamp layouts ('json.timestamp-format.standard'), read strictly (no Feb 30, no 24:00): SQL
+# has a space and seconds, ISO-8601 a 'T' and optional seconds; a '.' may have 0-9 digits after it.
 _TIMESTAMP = {
-    "SQL": re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"),
-    "ISO-8601": re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"),
+    "SQL": re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{0,9}))?"),
+    "ISO-8601": re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{0,9}))?)?"),
 }
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Java's number grammars: Integer/Long.parseLong and new BigDecimal(String) take any Unicode decimal digit,
+# Double.parseDouble takes ASCII digits, NaN, Infinity, hex floats and a type suffix.
+_JAVA_INTEGER = re.compile(r"[+-]?\d+")
+_BIG_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_JAVA_DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?"
+                          r"|0[xX](?:[0-9a-fA-F]+\.?|[0-9a-fA-F]*\.[0-9a-fA-F]+)[pP][+-]?[0-9]+[fFdD]?)")
+_JAVA_TRIM = "".join(map(chr, range(0x21)))  # String.trim() drops every char <= U+0020
+# Jackson's double/long range checks when a JSON float is read as an INT or a BIGINT (then truncated)
+_FLOAT_TO_INTEGER = {exp.DType.INT: (-2.0 ** 31, 2.0 ** 31 - 1), exp.DType.BIGINT: (-2.0 ** 63, 2.0 ** 63)}
+# Shared with the JVM decoder (dev.streamscore.json.RecordDecoder): Jackson's limits as streamscore sets them.
+MAX_NESTING_DEPTH = 500
+MAX_NUMBER_LENGTH = 1000
 EPOCH = dt.datetime(1970, 1, 1)
 
 
@@ -79,6 +93,21 @@ class Field:
         return int(self.type.expressions[0].name) if self.type.expressions else default
 
 
+class JsonNumber:
+    """A JSON number as written: Flink's format reads the literal's text ("1.50" stays "1.50" in a STRING)."""
+
+    __slots__ = ("text", "is_float")
+
+    def __init__(self, text: str, is_float: bool):
+        digits = len(text) - text.startswith("-") if not is_float else len(text)
+        if digits > MAX_NUMBER_LENGTH:
+            raise ValueError(f"number of {digits} characters, over the limit of {MAX_NUMBER_LENGTH}")
+        self.text, self.is_float = text, is_float
+
+    def __repr__(self):
+        return self.text
+
+
 def unguarded_reason(table: TableDef) -> str | None:
     """Why ``table`` cannot be guarded (its records then go through Flink's own format), or None."""
     if table.options.get("format") != "json":
@@ -90,13 +119,19 @@ def unguarded_reason(table: TableDef) -> str | None:
 
 
 class RecordParser:
-    """One JSON record -> the table's physical columns, typed as declared, or a :class:`RecordError`."""
+    """One JSON record -> the table's physical columns, or a :class:`RecordError`.
+
+    The rules of the JVM decoder a running job uses (dev.streamscore.json.RecordDecoder), so that a replay
+    and a run agree record for record: values as Flink's json format reads them (a string "529.5" for a
+    DOUBLE, a number or an object for a STRING as its JSON text, 1.9 truncated for an INT), and a dead letter
+    wherever that format would invent or lose data (not exactly one object, duplicate keys, a BOOLEAN that is
+    not true/false, a DECIMAL that does not fit, Feb 30, a lone surrogate, no event time)."""
 
     def __init__(self, table: TableDef, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES):
         self.fields = [Field(c.name, c.type) for c in table.columns if c.is_physical]
         self.max_record_bytes = max_record_bytes
-        standard = table.options.get("json.timestamp-format.standard", "SQL")
-        self.timestamp_layout = _TIMESTAMP.get(standard, _TIMESTAMP["SQL"])
+        self.timestamp_standard = table.options.get("json.timestamp-format.standard", "SQL")
+        self.timestamp_layout = _TIMESTAMP.get(self.timestamp_standard, _TIMESTAMP["SQL"])
         # The event time must be present: Flink cannot place a row without one.
         self.required = set(_event_time_inputs(table))
         self.decimals = any(f.kind == exp.DType.DECIMAL for f in self.fields)
@@ -114,29 +149,13 @@ class RecordParser:
         return (None,) * len(self.fields) + (reason,)
 
     def parse(self, raw: bytes | None) -> tuple:
-        if raw is None:
-            raise RecordError("record has no value (a tombstone)")
-        if len(raw) > self.max_record_bytes:
-            raise RecordError(f"record is {len(raw)} bytes, over the limit of {self.max_record_bytes}")
-        try:  # decoded here: json.loads would guess UTF-16/32 from the first bytes
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise RecordError(f"not UTF-8: {error.reason} at byte {error.start}") from None
-        try:
-            record = json.loads(text, parse_constant=_no_constant, parse_float=Decimal if self.decimals else float)
-        except ValueError as error:
-            raise RecordError(f"bad JSON: {error}") from None
-        except RecursionError:
-            raise RecordError("bad JSON: nested too deeply") from None
-        if not isinstance(record, dict):
-            raise RecordError(f"JSON {type(record).__name__} where an object was expected")
+        record = self._record(raw)
         values = []
         for field in self.fields:
             value = record.get(field.name)
             if value is None:
                 if field.name in self.required:
-                    state = "NULL" if field.name in record else "missing"
-                    raise RecordError(f"event time `{field.name}` is {state}")
+                    raise RecordError(f"event time `{field.name}` is NULL or missing")
                 values.append(None)
                 continue
             try:
@@ -145,70 +164,209 @@ class RecordParser:
                 raise RecordError(f"`{field.name}`: {error}") from None
         return tuple(values)
 
+    def _record(self, raw: bytes | None) -> dict:
+        if raw is None:
+            raise RecordError("record has no value (a tombstone)")
+        if not raw:
+            raise RecordError("record is empty")
+        if len(raw) > self.max_record_bytes:
+            raise RecordError(f"record is {len(raw)} bytes, over the limit of {self.max_record_bytes}")
+        try:  # decoded here: json.loads would guess UTF-16/32 from the first bytes
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RecordError(f"not UTF-8: invalid byte at {error.start}") from None
+        if raw[0] == 0 or raw[1:2] == b"\0":
+            raise RecordError("bad JSON: a NUL byte at the start")
+        if text.startswith("\ufeff"):  # Jackson skips a byte order mark
+            text = text[1:]
+        if raw.count(b"[") + raw.count(b"{") > MAX_NESTING_DEPTH and _nesting_depth(text) > MAX_NESTING_DEPTH:
+            raise RecordError(f"bad JSON: nesting deeper than {MAX_NESTING_DEPTH}")
+        try:
+            record = json.loads(text, strict=False, object_pairs_hook=_unique_keys, parse_constant=_no_constant,
+                                parse_int=lambda t: JsonNumber(t, False), parse_float=lambda t: JsonNumber(t, True))
+        except ValueError as error:
+            raise RecordError(f"bad JSON: {error}") from None
+        except RecursionError:
+            raise RecordError(f"bad JSON: nesting deeper than {MAX_NESTING_DEPTH}") from None
+        if not isinstance(record, dict):
+            raise RecordError(f"bad JSON: a {_json_kind(record)} where an object was expected")
+        return record
+
     def _convert(self, field: Field, value):
         kind = field.kind
-        if isinstance(value, bool) and kind != exp.DType.BOOLEAN:
-            raise RecordError(f"expected {field.type.sql(Flink)}, got a boolean")
         if kind in INTEGER_RANGES:
-            if isinstance(value, (float, Decimal)) and value == int(value) and math.isfinite(value):
-                value = int(value)
-            if not isinstance(value, int):
-                raise RecordError(f"expected {field.type.sql(Flink)}, got {_json_kind(value)}")
-            low, high = INTEGER_RANGES[kind]
-            if not low <= value <= high:
-                raise RecordError(f"{value} is out of range for {field.type.sql(Flink)}")
-            return value
+            return _integer(field, value)
         if kind in FLOATS:
-            if not isinstance(value, (int, float, Decimal)):
-                raise RecordError(f"expected {field.type.sql(Flink)}, got {_json_kind(value)}")
-            return float(value)
-        if kind == exp.DType.DECIMAL:
-            return self._decimal(field, value)
-        if kind == exp.DType.BOOLEAN:
-            if not isinstance(value, bool):
-                raise RecordError(f"expected BOOLEAN, got {_json_kind(value)}")
-            return value
-        if kind in STRINGS:
-            if not isinstance(value, str):
-                raise RecordError(f"expected {field.type.sql(Flink)}, got {_json_kind(value)}")
-            if _LONE_SURROGATE.search(value):  # "\ud800" escapes to text no UTF-8 can hold
-                raise RecordError("string holds a lone UTF-16 surrogate (not valid Unicode text)")
-            return value
+            number = _double(field, value)
+            if kind == exp.DType.FLOAT:
+                with np.errstate(over="ignore"):  # Float.parseFloat: past the range is +-Infinity
+                    return float(np.float32(number))
+            return number
         if kind == exp.DType.DATE:
-            if not isinstance(value, str) or not (match := _DATE.fullmatch(value)):
-                raise RecordError(f"expected a DATE string 'yyyy-MM-dd', got {_shown(value)}")
+            match = _DATE.fullmatch(value) if isinstance(value, str) else None
+            if match is None:
+                raise RecordError(f"cannot be read as DATE (yyyy-MM-dd): {_shown(value)}")
             return _checked(lambda: dt.date(*map(int, match.groups())), value)
+        text = self._text(value)  # the rest read the value's text, as Flink's format reads a STRING
+        if kind in STRINGS:
+            if _LONE_SURROGATE.search(text):  # "\ud800" escapes to text no UTF-8 can hold
+                raise RecordError("string holds a lone UTF-16 surrogate (not valid Unicode text)")
+            return text
+        if kind == exp.DType.BOOLEAN:
+            word = text.strip(_JAVA_TRIM).lower()
+            if word not in ("true", "false"):
+                raise RecordError(f"expected BOOLEAN, got {_shown(text)}")
+            return word == "true"
+        if kind == exp.DType.DECIMAL:
+            return self._decimal(field, text)
         if kind in TIMESTAMPS:
-            return self._timestamp(field, value)
+            return self._timestamp(field, text)
         raise RecordError(f"type {field.type.sql(Flink)} is not supported")  # unguarded_reason stops this
 
-    def _decimal(self, field: Field, value) -> Decimal:
-        if not isinstance(value, (int, float, Decimal)):
-            raise RecordError(f"expected {field.type.sql(Flink)}, got {_json_kind(value)}")
-        precision, scale = decimal_precision(field.type)
-        try:
-            number = Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-        except InvalidOperation:
-            raise RecordError(f"{value} does not fit {field.type.sql(Flink)}") from None
-        if len(number.as_tuple().digits) > precision:
-            raise RecordError(f"{value} does not fit {field.type.sql(Flink)}")
-        return number
+    def _text(self, value) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, JsonNumber):
+            return value.text
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return _jackson_text(value, self.decimals)
 
-    def _timestamp(self, field: Field, value) -> dt.datetime:
+    def _decimal(self, field: Field, text: str) -> Decimal:
+        precision, scale = decimal_precision(field.type)
+        declared = f"DECIMAL({precision}, {scale})"
+        text = text.strip(_JAVA_TRIM)
+        if not _BIG_DECIMAL.fullmatch(text):
+            raise RecordError(f"expected {declared}, got {_shown(text)}")
+        with localcontext(Context(prec=200, Emax=MAX_EMAX, Emin=MIN_EMIN)):
+            number = Decimal(text)
+            if number and number.adjusted() >= precision - scale:  # before quantize: 1e999999999 takes forever
+                raise RecordError(f"{_shown(text)} does not fit {declared}")
+            number = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP) if number.adjusted() > -80 \
+                else Decimal(0).scaleb(-scale)
+        if len(number.as_tuple().digits) > precision:
+            raise RecordError(f"{_shown(text)} does not fit {declared}")
+        return abs(number) if not number else number  # no negative zero, as BigDecimal
+
+    def _timestamp(self, field: Field, text: str) -> dt.datetime:
         zoned = field.kind == exp.DType.TIMESTAMPLTZ
-        layout = "yyyy-MM-dd HH:mm:ss[.SSS]" + ("Z" if zoned else "")
-        text = value if isinstance(value, str) else None
-        if text is not None and zoned:
-            text = text[:-1] if text.endswith("Z") else None
-        match = self.timestamp_layout.fullmatch(text) if text is not None else None
+        match = self.timestamp_layout.fullmatch(text[:-1] if zoned and text.endswith("Z") else text) \
+            if not zoned or text.endswith("Z") else None
         if match is None:
-            raise RecordError(f"expected a timestamp string like '{layout}', got {_shown(value)}")
+            separator = "T" if self.timestamp_standard == "ISO-8601" else " "
+            raise RecordError(f"expected a timestamp like 'yyyy-MM-dd{separator}HH:mm:ss[.SSS]{'Z' if zoned else ''}'"
+                              f", got {_shown(text)}")
         year, month, day, hour, minute, second, fraction = match.groups()
         digits = min(field.precision(6), 6)  # Python keeps microseconds; the declared precision truncates
         micros = int((fraction or "0").ljust(9, "0")[:6])
         micros -= micros % (10 ** (6 - digits))
+        if not 1 <= int(year) <= 9999:
+            raise RecordError(f"year {int(year)} is outside 1..9999")
         return _checked(lambda: dt.datetime(int(year), int(month), int(day), int(hour), int(minute),
-                                            int(second or 0), micros), value)
+                                            int(second or 0), micros), text)
+
+
+def _integer(field: Field, value) -> int:
+    """TINYINT..BIGINT as Flink's format reads them: integers, strings of an integer, and (INT and BIGINT
+    only, as Jackson converts them) JSON floats truncated toward zero."""
+    kind, declared = field.kind, field.type.sql(Flink)
+    if isinstance(value, JsonNumber) and value.is_float:
+        if kind not in _FLOAT_TO_INTEGER:
+            raise RecordError(f"cannot be read as {declared}: {value.text}")
+        number, (low, high) = float(value.text), _FLOAT_TO_INTEGER[kind]
+        if not low <= number <= high:
+            raise RecordError(f"{value.text} is out of range for {declared}")
+        return min(int(number), INTEGER_RANGES[kind][1])  # Java's (long) cast saturates at Long.MAX_VALUE
+    if isinstance(value, JsonNumber):
+        number = int(value.text)
+    elif isinstance(value, str) and _JAVA_INTEGER.fullmatch(text := value.strip(_JAVA_TRIM)):
+        number = int(text)
+    else:
+        raise RecordError(f"cannot be read as {declared}: {_shown(value)}")
+    low, high = INTEGER_RANGES[kind]
+    if not low <= number <= high:
+        raise RecordError(f"{number} is out of range for {declared}")
+    return number
+
+
+def _double(field: Field, value) -> float:
+    """DOUBLE/FLOAT as Flink's format reads them: JSON numbers, and strings in Java's Double.parseDouble
+    grammar ("529.5", " 1e3 ", "NaN", "0x1p3", "2d")."""
+    if isinstance(value, JsonNumber):
+        return float(value.text)
+    text = value.strip(_JAVA_TRIM) if isinstance(value, str) else None
+    if text is None or not _JAVA_DOUBLE.fullmatch(text):
+        raise RecordError(f"cannot be read as {field.type.sql(Flink)}: {_shown(value)}")
+    body = text.rstrip("fFdD") if not text.endswith("Infinity") else text
+    if body.lstrip("+-") == "NaN":
+        return math.nan
+    if "x" in body or "X" in body:
+        try:
+            return float.fromhex(body)
+        except OverflowError:
+            return -math.inf if body.startswith("-") else math.inf
+    return float(body)
+
+
+def _unique_keys(pairs: list) -> dict:
+    record = {}
+    for key, value in pairs:
+        if key in record:
+            raise ValueError(f"Duplicate field '{key}'")
+        record[key] = value
+    return record
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects, brackets inside strings not counted."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+_JACKSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f]')
+
+
+def _jackson_string(text: str) -> str:
+    return '"' + _NEEDS_ESCAPE.sub(lambda m: _JACKSON_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04X}"), text) + '"'
+
+
+def _jackson_text(value, decimals: bool) -> str:
+    """A nested JSON value as Flink's format puts it in a STRING column: Jackson's compact text of the tree
+    (floats as Java doubles, or as stripped BigDecimals when the table has a DECIMAL column)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_jackson_string(k)}:{_jackson_text(v, decimals)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_jackson_text(v, decimals) for v in value) + "]"
+    if isinstance(value, str):
+        return _jackson_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if not value.is_float:
+        return str(int(value.text))
+    if decimals:
+        with localcontext(Context(prec=MAX_NUMBER_LENGTH + 10, Emax=MAX_EMAX, Emin=MIN_EMIN)):
+            number = Decimal(value.text)
+            return "0" if not number else str(number.normalize())
+    return java_double_to_string(float(value.text))
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -219,13 +377,14 @@ def _no_constant(name: str):
 
 
 def _json_kind(value) -> str:
-    kinds = {str: "a string", dict: "an object", list: "an array", bool: "a boolean"}
-    kind = kinds.get(type(value), "a number")
-    return f"{kind} {_shown(value)}"
+    kinds = {str: "JSON string", dict: "JSON object", list: "JSON array", bool: "JSON boolean",
+             type(None): "JSON null"}
+    return kinds.get(type(value), "JSON number")
 
 
 def _shown(value) -> str:
-    text = str(value) if isinstance(value, Decimal) else json.dumps(value)
+    text = value if isinstance(value, str) else repr(value) if isinstance(value, JsonNumber) else \
+        _jackson_text(value, False)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -252,17 +411,30 @@ def raw_table_name(table: TableDef) -> str:
     return f"streamscore_raw_{table.name}"
 
 
-def parse_function_name(table: TableDef) -> str:
-    return f"streamscore_parse_{table.name}"
+# The JVM decoder (dev.streamscore.json.ParseJson, in streamscore's jar): Flink SQL, no Python in the path.
+PARSE_FUNCTION = "streamscore_parse_json"
+PARSE_FUNCTION_SQL = (f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {PARSE_FUNCTION} AS "
+                      "'dev.streamscore.json.ParseJson' LANGUAGE JAVA")
+
+
+def decoder_spec(table: TableDef, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> str:
+    """What the JVM decoder needs to know of the table (RecordDecoder.fromSpec): its physical columns, the
+    event-time inputs, the timestamp layout and the size limit; the same facts RecordParser reads."""
+    parser = RecordParser(table, max_record_bytes)
+    row = ", ".join(f"{_quoted(f.name)} {f.type.sql(Flink)}" for f in parser.fields)
+    return json.dumps({"row": f"ROW<{row}>", "required": sorted(parser.required),
+                       "timestamp_format": parser.timestamp_standard, "max_record_bytes": max_record_bytes})
 
 
 def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def raw_table_sql(table: TableDef, options: dict[str, str]) -> str:
+def raw_table_sql(table: TableDef, options: dict[str, str], max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> str:
     """CREATE TABLE of the raw side: bytes + source metadata; the declared columns computed from the parse."""
-    parsed = f"{parse_function_name(table)}({RAW_COLUMN})"
+    spec = decoder_spec(table, max_record_bytes)
+    call = exp.Anonymous(this=PARSE_FUNCTION, expressions=[exp.column(RAW_COLUMN), exp.Literal.string(spec)])
+    parsed = call.sql(Flink)
     physical = {c.name for c in table.columns if c.is_physical}
     lines = [f"{RAW_COLUMN} BYTES"]
     lines += [f"{name} {kind} METADATA FROM '{key}' VIRTUAL" for name, (key, kind) in SOURCE_METADATA.items()]
@@ -278,8 +450,7 @@ def raw_table_sql(table: TableDef, options: dict[str, str]) -> str:
             lines.append(f"{name} AS {value}")
         else:  # computed columns read the parsed values (Flink: no computed column reads another)
             expression = column.computed.copy().transform(
-                lambda n: exp.column(exp.Dot(this=exp.Anonymous(this=parse_function_name(table), expressions=[
-                    exp.column(RAW_COLUMN)]), expression=exp.to_identifier(n.name, quoted=True)))
+                lambda n: exp.column(exp.Dot(this=call.copy(), expression=exp.to_identifier(n.name, quoted=True)))
                 if isinstance(n, exp.Column) and n.name in physical else n)
             lines.append(f"{name} AS {expression.sql(Flink)}")
     if table.watermark:
@@ -310,55 +481,6 @@ def dead_letters_insert_sql(table: TableDef, sink: str) -> str:
                         for key, value in headers.items())
     return (f"INSERT INTO {sink} SELECT {RAW_COLUMN}, MAP[{entries}] "
             f"FROM {raw_table_name(table)} WHERE {ERROR_COLUMN} IS NOT NULL")
-
-
-def parse_function(table: TableDef, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES):
-    """The vectorized Flink function: a batch of raw records -> a ROW of the declared columns + the error."""
-    import pandas as pd
-    from pyflink.table import DataTypes
-    from pyflink.table.udf import ScalarFunction, udf
-
-    parser = RecordParser(table, max_record_bytes)
-    names = [f.name for f in parser.fields] + [ERROR_COLUMN]
-
-    class ParseRecords(ScalarFunction):
-        def open(self, function_context):
-            group = function_context.get_metric_group().add_group("streamscore_source", table.name)
-            self.dead = group.counter("dead_letters")
-
-        def eval(self, raw: pd.Series):
-            rows = []
-            for value in raw:
-                rows.append(parser.parse_or_error(value))
-                if rows[-1][-1] is not None:
-                    self.dead.inc()
-            return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
-
-    fields = [DataTypes.FIELD(f.name, flink_data_type(f.type)) for f in parser.fields]
-    fields.append(DataTypes.FIELD(ERROR_COLUMN, DataTypes.STRING()))
-    return udf(ParseRecords(), result_type=DataTypes.ROW(fields), func_type="pandas")
-
-
-def flink_data_type(dtype: exp.DataType):
-    from pyflink.table import DataTypes
-
-    kind = dtype.this
-    simple = {exp.DType.TINYINT: DataTypes.TINYINT, exp.DType.SMALLINT: DataTypes.SMALLINT,
-              exp.DType.INT: DataTypes.INT, exp.DType.BIGINT: DataTypes.BIGINT,
-              exp.DType.DOUBLE: DataTypes.DOUBLE, exp.DType.FLOAT: DataTypes.FLOAT,
-              exp.DType.BOOLEAN: DataTypes.BOOLEAN, exp.DType.DATE: DataTypes.DATE}
-    if kind in simple:
-        return simple[kind]()
-    if kind in STRINGS:
-        return DataTypes.STRING()
-    field = Field("", dtype)
-    if kind == exp.DType.TIMESTAMP:
-        return DataTypes.TIMESTAMP(field.precision(6))
-    if kind == exp.DType.TIMESTAMPLTZ:
-        return DataTypes.TIMESTAMP_LTZ(field.precision(6))
-    if kind == exp.DType.DECIMAL:
-        return DataTypes.DECIMAL(*decimal_precision(dtype))
-    raise ValueError(f"no Flink type for {dtype.sql(Flink)}")
 
 
 DEAD_LETTER_TABLE = "streamscore_dead_letters"
