@@ -128,3 +128,85 @@ def test_ml_predict_errors_name_the_model(flink_engine, tmp_path):
                       f"WITH ('provider' = 'lightgbm', 'path' = '{model}')")
     with pytest.raises(Exception, match="INPUT has 1 columns, the model file .* takes 11 features"):
         t_env.execute_sql("SELECT * FROM ML_PREDICT(TABLE f, MODEL narrow, DESCRIPTOR(x))")
+
+
+# -- model functions in udfs/ (streamscore.models.model_function) are scored in the JVM by default ---------
+DEMO_FEATURES = ["dep_hour", "day_of_week", "distance", "departures_1h", "temp", "dewp", "humid", "wind_speed",
+                 "precip", "pressure", "visib"]
+MODEL_UDFS = """
+from pathlib import Path
+from streamscore.models import model_function
+MODEL = Path(__file__).parent / "models" / "delay_risk"
+risk = model_function(MODEL, outputs=("score", "label", "version", "error"), threshold=0.3)
+risk_score = model_function(MODEL)
+risk_explained = model_function(MODEL, outputs=("score", "contributions"))
+"""
+MODEL_JOB = f"""
+CREATE TABLE feats (id BIGINT, {', '.join(f + ' DOUBLE' for f in DEMO_FEATURES)})
+  WITH ('connector' = 'kafka', 'topic' = 'feats', 'format' = 'json');
+CREATE TABLE scored (id BIGINT, score DOUBLE, label BOOLEAN, version STRING, error STRING, plain DOUBLE)
+  WITH ('connector' = 'kafka', 'topic' = 'scored', 'format' = 'json');
+CREATE TEMPORARY FUNCTION risk AS 'udfs.scoring.risk' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION risk_score AS 'udfs.scoring.risk_score' LANGUAGE PYTHON;
+INSERT INTO scored SELECT id, r.score, r.label, r.version, r.error, risk_score({', '.join(DEMO_FEATURES)})
+FROM (SELECT id, risk({', '.join(DEMO_FEATURES)}) AS r, {', '.join(DEMO_FEATURES)} FROM feats) WHERE id <> 5
+UNION ALL
+SELECT id, r.score, r.label, r.version, r.error, CAST(NULL AS DOUBLE)
+FROM (SELECT id, risk({', '.join(DEMO_FEATURES)}) AS r FROM feats) WHERE id = 5;
+"""
+
+
+def test_model_functions_in_udfs_score_in_the_jvm(flink_engine, project_copy, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.engines.flink import _runnable_text
+    from streamscore.models import Model
+
+    (project_copy.root / "udfs" / "scoring.py").write_text(MODEL_UDFS)
+    (project_copy.root / "sql" / "jobs" / "scoring.sql").write_text(MODEL_JOB)
+    job = project_copy.job("sql/jobs/scoring.sql")
+    rng = np.random.default_rng(3)
+    rows = rng.uniform([5, 1, 80, 1, 10, -10, 12, 0, 0, 985, 0], [23, 7, 4983, 44, 100, 78, 100, 42, 1.2, 1038, 10],
+                       size=(200, 11))
+    rows[rng.random(rows.shape) < 0.05] = np.nan
+    lines = [{"id": i, **{f: None if np.isnan(v) else float(v) for f, v in zip(DEMO_FEATURES, row)}}
+             for i, row in enumerate(rows)]
+    text = "".join(json.dumps(r) + "\n" for r in lines).replace('"id": 5, "dep_hour": ', '"id": 5, "dep_hour": 1e400, "x": ')
+    (tmp_path / "feats.jsonl").write_text(text)
+    engine = flink_engine
+    monkeypatch.setattr(engine, "project", project_copy)  # the shared engine, for this project (restored after)
+
+    insert = job.inserts[0].statement
+    runnable = _runnable_text(job, insert, project_copy.root, engine._register_functions(
+        engine._environment("batch"), job))
+    assert runnable.lower().count("streamscore_model(") == 3 and "risk(" not in runnable.lower()  # the JVM function
+
+    flink = engine.replay(job, {"feats": tmp_path / "feats.jsonl"}, tmp_path / "flink")
+    duck = DuckDBEngine(project_copy).replay(job, {"feats": tmp_path / "feats.jsonl"}, tmp_path / "duck")
+    got = pd.read_parquet(flink.sinks["scored"]).sort_values("id").set_index("id")
+    expected = pd.read_parquet(duck.sinks["scored"]).sort_values("id").set_index("id")
+    model = Model(project_copy.root / "udfs" / "models" / "delay_risk")
+    scores = model.booster.predict(np.delete(rows, 5, axis=0))
+    good = got.drop(index=5)
+    assert np.max(np.abs(good["score"].to_numpy() - scores)) <= 1e-12  # LightGBM's own scores
+    assert np.max(np.abs(good["plain"].to_numpy() - scores)) <= 1e-12
+    assert (good["label"] == (good["score"] >= 0.3)).all() and set(good["version"]) == {model.metadata.version}
+    assert good["error"].isna().all()
+    assert got.loc[5, "error"] == "infinite feature dep_hour" and pd.isna(got.loc[5, "score"])
+    assert np.allclose(got["score"].fillna(-1), expected["score"].fillna(-1), rtol=0, atol=1e-12)
+    assert list(got["error"].fillna("")) == list(expected["error"].fillna(""))
+
+    # contributions are LightGBM's pred_contrib: that function stays a Python UDF; so does every model
+    # function with STREAMSCORE_MODEL_FUNCTIONS=python
+    explained = job.functions["risk"].__class__("risk_explained", "udfs.scoring.risk_explained",
+                                                job.functions["risk"].statement)
+    from streamscore.models.checks import function_object
+    from streamscore.models.scorer import jvm_spec
+
+    assert jvm_spec("risk_explained", function_object(explained)) is None
+    monkeypatch.setenv("STREAMSCORE_MODEL_FUNCTIONS", "python")
+    assert jvm_spec("risk", function_object(job.functions["risk"])) is None
+    python = engine.replay(job, {"feats": tmp_path / "feats.jsonl"}, tmp_path / "python")
+    by_python = pd.read_parquet(python.sinks["scored"]).sort_values("id").set_index("id")
+    assert np.allclose(by_python["score"].fillna(-1), got["score"].fillna(-1), rtol=0, atol=1e-12)

@@ -30,10 +30,11 @@ from streamscore.kafka import dead_letters as dl
 from streamscore.kafka.broker import free_port
 from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
-from streamscore.models.checks import check_job_models, resolve_declared_model
-from streamscore.models.scorer import model_files
+from streamscore.models.checks import check_job_models, function_object, resolve_declared_model
+from streamscore.models.scorer import jvm_spec, model_files
 from streamscore.sql.dialect import Flink, decimal_precision, with_clause
-from streamscore.sql.rewrites import has_ml_predict, inline_ml_predict, merged_by_flink
+from streamscore.sql.rewrites import (JVM_MODEL_CLASS, JVM_MODEL_FUNCTION, calls_any, has_ml_predict,
+                                     inline_ml_predict, inline_model_functions, merged_by_flink)
 from streamscore.sql.statements import Job, Statement, TableDef
 from streamscore.vendor import flink_jars
 
@@ -251,8 +252,7 @@ class FlinkEngine:
                     guarded.append(table)
                 else:
                     self._execute(t_env, with_options(table, options, replay), table.statement)
-        for function in job.functions.values():
-            self._execute(t_env, function.statement.text, function.statement)
+        jvm_models = self._register_functions(t_env, job)
         for model in job.models.values():
             # Checked before Flink plans anything; Flink then runs ML_PREDICT itself with the `lightgbm`
             # model provider in streamscore's jar (relative paths from the project root).
@@ -262,12 +262,12 @@ class FlinkEngine:
             self._execute(t_env, f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_SCORER_FUNCTION} AS "
                           f"'{JVM_SCORER_CLASS}' LANGUAGE JAVA", next(iter(job.models.values())).statement)
         for view in job.views.values():
-            self._execute(t_env, _runnable_text(job, view.statement, self.project.root), view.statement)
+            self._execute(t_env, _runnable_text(job, view.statement, self.project.root, jvm_models), view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
             try:
                 self._planned(t_env, lambda: statement_set.add_insert_sql(
-                    _runnable_text(job, insert.statement, self.project.root)))
+                    _runnable_text(job, insert.statement, self.project.root, jvm_models)))
             except Exception as error:
                 raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
                     from None
@@ -285,6 +285,23 @@ class FlinkEngine:
         t_env.execute_sql(f"CREATE DATABASE {database}")
         t_env.use_database(database)
         return database
+
+    def _register_functions(self, t_env, job: Job) -> dict[str, dict]:
+        """The job's functions: model functions made by streamscore.models.model_function are scored in
+        the JVM (their calls rewritten, see rewrites.inline_model_functions); other Python functions, and
+        model functions asking for contributions, run as Python UDFs. Returns the JVM ones' specs."""
+        jvm_models = {}
+        for function in job.functions.values():
+            target = function_object(function)
+            spec = jvm_spec(function.name, target) if hasattr(target, "streamscore_model") else None
+            if spec is None:
+                self._execute(t_env, function.statement.text, function.statement)
+            else:
+                jvm_models[function.name.lower()] = spec
+        if jvm_models:
+            self._execute(t_env, f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_MODEL_FUNCTION} AS "
+                          f"'{JVM_MODEL_CLASS}' LANGUAGE JAVA", next(iter(job.functions.values())).statement)
+        return jvm_models
 
     def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
                                dead_letters: "DeadLetterRouting") -> None:
@@ -626,17 +643,20 @@ JVM_SCORER_FUNCTION = "streamscore_lightgbm_predict"
 JVM_SCORER_CLASS = "dev.streamscore.lightgbm.LightGbmPredict"
 
 
-def _runnable_text(job: Job, stmt: Statement, project_root: Path) -> str:
-    """The statement as written: Flink runs it, ML_PREDICT included. Only when Flink would merge two
-    models' calls (``rewrites.merged_by_flink``) are they inlined as calls of the JVM scorer."""
-    if not (has_ml_predict(stmt.tree) and merged_by_flink(job)):
-        return stmt.text
+def _runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: dict[str, dict]) -> str:
+    """The statement as written: Flink runs it, ML_PREDICT included. Calls of model functions scored in the
+    JVM (``jvm_models``) become calls of the JVM model function; when Flink would merge two models'
+    ML_PREDICT calls (``rewrites.merged_by_flink``) they are inlined as calls of the JVM scorer."""
+    tree, changed = stmt.tree, False
+    if jvm_models and calls_any(tree, jvm_models):
+        tree, changed = inline_model_functions(tree, jvm_models), True
+    if has_ml_predict(tree) and merged_by_flink(job):
+        def jvm_call(model, arguments):
+            path = str(model_files(resolve_declared_model(project_root, model).path)[1].resolve())
+            return exp.Anonymous(this=JVM_SCORER_FUNCTION, expressions=[exp.Literal.string(path), *arguments])
 
-    def jvm_call(model, arguments):
-        path = str(model_files(resolve_declared_model(project_root, model).path)[1].resolve())
-        return exp.Anonymous(this=JVM_SCORER_FUNCTION, expressions=[exp.Literal.string(path), *arguments])
-
-    return inline_ml_predict(stmt.tree, job, stmt, call=jvm_call).sql(Flink)
+        tree, changed = inline_ml_predict(tree, job, stmt, call=jvm_call), True
+    return tree.sql(Flink) if changed else stmt.text
 
 
 def _fed_updates(message: str) -> bool:

@@ -296,6 +296,22 @@ def model_function(path: Path | str, outputs: tuple[str, ...] = ("score",), thre
     return wrapper
 
 
+# Outputs the JVM model function computes (contributions stay in Python: LightGBM's pred_contrib).
+JVM_OUTPUTS = {"score", "label", "version", "error"}
+
+
+def jvm_spec(name: str, function_object) -> dict | None:
+    """What the JVM model function needs to serve ``function_object`` (dev.streamscore.lightgbm.
+    ModelFunction), or None when it must stay in Python (an output the JVM does not compute, or
+    STREAMSCORE_MODEL_FUNCTIONS=python)."""
+    ref, outputs, threshold = function_spec(function_object)
+    if os.environ.get("STREAMSCORE_MODEL_FUNCTIONS", "jvm").lower() == "python" or not set(outputs) <= JVM_OUTPUTS:
+        return None
+    _, model_file, meta_file = model_files(ref.path)
+    return {"name": name, "model_file": str(model_file), "metadata_file": str(meta_file), "outputs": list(outputs),
+            "threshold": threshold, "reload_seconds": ref.reload_seconds}
+
+
 def function_spec(function_object) -> tuple[ModelRef, tuple[str, ...], float]:
     """(model reference, outputs, threshold) of a function made by :func:`model_function`."""
     ref = getattr(function_object, "streamscore_model", None)

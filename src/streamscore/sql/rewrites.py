@@ -1,4 +1,4 @@
-"""Flink-to-Flink rewrites of ML_PREDICT.
+"""Flink-to-Flink rewrites of model calls: ML_PREDICT, and model functions scored in the JVM.
 
 Flink runs ``ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(...))`` itself with the ``lightgbm`` model provider
 in streamscore's jar. The DuckDB replay, and Flink in one case below, inline the call instead:
@@ -10,6 +10,8 @@ challenger, say) runs them inlined as calls of the JVM scorer's function, one pe
 """
 
 from __future__ import annotations
+
+import json
 
 from sqlglot import exp
 
@@ -84,3 +86,30 @@ def merged_by_flink(job: Job) -> bool:
                 key = f"{table.sql(Flink)}|{descriptor.sql(Flink)}"
                 models.setdefault(key, set()).add(model.this.name)
     return any(len(names) > 1 for names in models.values())
+
+
+# Model functions (streamscore.models.model_function in udfs/) are scored in the JVM by default: a call
+# ``f(a, b)`` runs as ``streamscore_model('<spec>', CAST(a AS DOUBLE), ...)`` (dev.streamscore.lightgbm.
+# ModelFunction: the same model files, outputs, hot reload and error rules as the Python function).
+JVM_MODEL_FUNCTION = "streamscore_model"
+JVM_MODEL_CLASS = "dev.streamscore.lightgbm.ModelFunction"
+
+
+def inline_model_functions(tree: exp.Expr, specs: dict[str, dict]) -> exp.Expr:
+    """Calls of the functions in ``specs`` (lower-case name -> JVM spec) as calls of the JVM model function;
+    a function with one output gives that field (``.score``), as the Python function gives the value."""
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        spec = specs.get(node.name.lower()) if isinstance(node, exp.Anonymous) else None
+        if spec is None:
+            return node
+        features = [exp.cast(a.copy(), exp.DataType.build("DOUBLE")) for a in node.expressions]
+        call = exp.Anonymous(this=JVM_MODEL_FUNCTION, expressions=[exp.Literal.string(json.dumps(spec)), *features])
+        outputs = spec["outputs"]
+        return exp.Dot(this=call, expression=exp.to_identifier(outputs[0])) if len(outputs) == 1 else call
+
+    return tree.copy().transform(rewrite)
+
+
+def calls_any(tree: exp.Expr, names) -> bool:
+    return any(node.name.lower() in names for node in tree.find_all(exp.Anonymous))
