@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import sys
 import threading
 import time
@@ -126,6 +127,7 @@ def main() -> None:
     flights = [line.rstrip(b"\n") for line in open(files["flights_all"], "rb")][-args.flights:]
     weather = [line.rstrip(b"\n") for line in open(files["weather"], "rb")]
     live = [line.rstrip(b"\n") for line in open(files["flights_live"], "rb")]
+    shutil.rmtree(ROOT / "build" / "bench-broker", ignore_errors=True)  # topics of an earlier run would add up
     broker = LocalBroker(free_port(), ROOT / "build" / "bench-broker").start()
     report = {"benchmark": "kafka_pipeline", "flights": len(flights)}
     try:

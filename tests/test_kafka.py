@@ -9,6 +9,7 @@ import pytest
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.kafka.broker import BrokerService, free_port, port_open
 from streamscore.kafka.client import end_offsets, ensure_topics, produce_jsonl, read_topic
+from streamscore.kafka.dead_letters import read_dead_letters
 from streamscore.replay import compare_tables, format_diff, like
 
 pytestmark = pytest.mark.kafka
@@ -136,7 +137,8 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
 
     profile = dataclasses.replace(produced, tables={**produced.tables, "flights": {"topic": "live_flights"},
                                                     "flight_scores": {"topic": "live_scores"},
-                                                    "delay_alerts": {"topic": "live_alerts"}})
+                                                    "delay_alerts": {"topic": "live_alerts"}},
+                                  late_topic="live_late")
     ensure_topics(profile.bootstrap_servers, ["live_flights", "live_scores", "live_alerts"])
     running, lines, result = threading.Event(), open(small_files["flights"], "rb").readlines()[:600], {}
 
@@ -169,6 +171,10 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
     metrics = result["run"].metrics  # read from Flink while the job ran: its own counters
     assert metrics["records_in"]["flights"] == len(lines) + len(late) and metrics["dead_letters"] == 0
     assert sum(metrics["late_dropped"].values()) >= len(late), metrics["late_dropped"]
+    copies = read_dead_letters(profile.bootstrap_servers, "live_late")  # the profile's late_topic
+    assert sorted(c["payload"] for c in copies) == sorted(late) and metrics["late_routed"] == len(late)
+    assert {c["source.table"] for c in copies} == {"flights"} and all(
+        c["event_time"] < c["watermark"] for c in copies), copies[:1]
     assert metrics["records_out"]["flight_scores"] <= len(lines) and metrics["model_us_per_row"] > 0
     latency = metrics["latency_seconds"]  # the last flights wait for a watermark that never comes
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] < 60

@@ -119,6 +119,7 @@ class Profile:
     partitions: int = 1  # for topics streamscore creates
     dead_letter_topic: str = ""  # where malformed source records go ("": Flink's format fails the job on them)
     max_record_bytes: int = 1 << 20  # a larger source record is a dead letter
+    late_topic: str = ""  # where a copy of rows read behind their source's watermark goes ("": none)
     security: Security = field(default_factory=Security)
     options: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -146,6 +147,7 @@ class Profile:
             partitions=int(raw.get("partitions", 1)),
             dead_letter_topic=expand_env(str(raw.get("dead_letter_topic", "")), where),
             max_record_bytes=int(raw.get("max_record_bytes", 1 << 20)),
+            late_topic=expand_env(str(raw.get("late_topic", "")), where),
             security=_security(raw.get("security", {}), where),
             options={k: expand_env(str(v), where) for k, v in raw.get("options", {}).items()},
             tables={t: {k: expand_env(str(v), where) for k, v in opts.items()}

@@ -22,6 +22,7 @@ _MODEL = re.compile(r"^\d+\..*\.streamscore_model_(?P<what>rows|micros)$")
 _LATE = re.compile(r"^\d+\.(?P<operator>.+)\.\w*[lL]ateRecordsDropped$")
 
 DEAD_LETTER_SINK = "streamscore_dead_letters"
+LATE_ROWS_SINK = "streamscore_late_rows"  # the profile's late_topic
 POLL_SECONDS = 0.5  # with Flink's metrics.fetcher.update-interval at 500 ms (FlinkEngine sets it)
 METRICS_PER_REQUEST = 8  # operator names make long metric ids: keep each request URL short
 
@@ -35,6 +36,7 @@ class Snapshot:
     model_rows: int = 0
     model_micros: int = 0
     late: dict[str, int] = field(default_factory=dict)  # rows dropped as late, per operator kind
+    late_routed: int = 0  # rows read behind their source's watermark, copied to the late topic
 
 
 class FlinkMetrics:
@@ -63,6 +65,7 @@ class FlinkMetrics:
                     _add(snap, metric["id"], int(float(metric["value"])))
         snap.records_in = {self._source_table(name): n for name, n in snap.records_in.items()}
         snap.dead_letters = snap.records_out.pop(DEAD_LETTER_SINK, 0)
+        snap.late_routed = snap.records_out.pop(LATE_ROWS_SINK, 0)
         return snap
 
 
@@ -91,7 +94,7 @@ def _latest(before: Snapshot | None, now: Snapshot | None) -> Snapshot | None:
         return now or before
     merged = Snapshot(now.at, dict(before.records_in), dict(before.records_out), max(before.dead_letters, now.dead_letters),
                       max(before.model_rows, now.model_rows), max(before.model_micros, now.model_micros),
-                      dict(before.late))
+                      dict(before.late), max(before.late_routed, now.late_routed))
     for mine, theirs in ((merged.records_in, now.records_in), (merged.records_out, now.records_out),
                          (merged.late, now.late)):
         for name, count in theirs.items():
@@ -213,6 +216,7 @@ class Reporter:
         parts = [f"in {taken:,} ({rate:,.0f}/s)",
                  "out " + ", ".join(f"{t} {n:,}" for t, n in sorted(now.records_out.items())) if now.records_out else "out 0",
                  f"dead letters {now.dead_letters:,}",
+                 *([f"late topic {now.late_routed:,}"] if now.late_routed else []),
                  f"late dropped {sum(now.late.values()):,}" + (" (" + ", ".join(f"{k} {n:,}" for k, n in sorted(now.late.items()))
                                                                 + ")" if any(now.late.values()) else "")]
         if now.model_rows:
@@ -233,7 +237,7 @@ class Reporter:
             return {}
         self.log("metrics (total): " + self.line(self.first, snap, latencies))
         return {"records_in": snap.records_in, "records_out": snap.records_out, "dead_letters": snap.dead_letters,
-                "late_dropped": snap.late,
+                "late_dropped": snap.late, "late_routed": snap.late_routed,
                 "model_us_per_row": snap.model_micros / snap.model_rows if snap.model_rows else None,
                 "latency_seconds": percentiles(latencies)}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -483,7 +483,21 @@ def dead_letters_insert_sql(table: TableDef, sink: str) -> str:
             f"FROM {raw_table_name(table)} WHERE {ERROR_COLUMN} IS NOT NULL")
 
 
+def late_rows_insert_sql(table: TableDef, sink: str) -> str:
+    """A copy of the good rows read behind their source's watermark (CURRENT_WATERMARK): the rows event-time
+    operators drop as late. Original bytes; the event time and the watermark then in the headers."""
+    rowtime = _quoted(table.rowtime)
+    headers = {"source.table": f"'{table.name}'", "source.topic": "streamscore_topic",
+               "source.partition": "streamscore_partition", "source.offset": "streamscore_offset",
+               "event_time": rowtime, "watermark": f"CURRENT_WATERMARK({rowtime})"}
+    entries = ", ".join(f"'{HEADER_PREFIX}{key}', ENCODE(CAST({value} AS STRING), 'UTF-8')"
+                        for key, value in headers.items())
+    return (f"INSERT INTO {sink} SELECT {RAW_COLUMN}, MAP[{entries}] FROM {raw_table_name(table)} "
+            f"WHERE {ERROR_COLUMN} IS NULL AND {rowtime} <= CURRENT_WATERMARK({rowtime})")
+
+
 DEAD_LETTER_TABLE = "streamscore_dead_letters"
+LATE_ROWS_TABLE = "streamscore_late_rows"
 
 
 @dataclass
@@ -494,6 +508,7 @@ class DeadLetterRouting:
     sink_options: dict[str, str]  # the dead-letter table's Kafka options (servers, security)
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     log: object = print
+    late_topic: str = ""  # a copy of the rows read behind the watermark (late_rows_insert_sql)
 
     def guards(self, table: TableDef, options: dict[str, str]) -> bool:
         reason = unguarded_reason(table) if options.get("connector") == "kafka" else "not a Kafka table"
@@ -505,6 +520,12 @@ class DeadLetterRouting:
     def table_sql(self) -> str:
         options = {**self.sink_options, "topic": self.topic, "format": "raw"}
         return dead_letter_table_sql(DEAD_LETTER_TABLE, options)
+
+    def late_table_sql(self) -> str:
+        options = {**self.sink_options, "topic": self.late_topic, "format": "raw"}
+        if "sink.transactional-id-prefix" in options:  # exactly-once: ids of its own
+            options["sink.transactional-id-prefix"] += "-late"
+        return dead_letter_table_sql(LATE_ROWS_TABLE, options)
 
 
 def read_dead_letters(bootstrap: str, topic: str) -> list[dict]:
