@@ -7,7 +7,9 @@ job time; each job runs twice and the second run counts (warm JVM):
 - no_model: the same job with a sum of the features instead of a model (the baseline);
 - jvm_function: `streamscore_lightgbm_predict(path, features...)` (streamscore's jar, a Java function);
 - jvm_ml_predict: CREATE MODEL ... 'provider' = 'lightgbm' and ML_PREDICT, run natively by Flink;
-- python_udf: the model function of udfs/ (a pandas UDF through the Python bridge);
+- jvm_model_function: the model function of udfs/ as `run` calls it (the Java ModelFunction: version, hot
+  reload, metrics);
+- python_udf: the same model function as a pandas UDF through the Python bridge;
 - booster_predict: LightGBM's own `booster.predict` on one core, 2048-row batches, same kind of rows.
 """
 
@@ -30,6 +32,7 @@ MODEL = ROOT / "udfs" / "models" / "delay_risk"
 def flink_rates(rows: int) -> dict:
     from streamscore.engines.flink import FlinkEngine
     from streamscore.models import Model, model_function
+    from streamscore.models.scorer import jvm_spec
 
     engine = FlinkEngine(Project(ROOT), config={"parallelism.default": "1"})
     t_env = engine._environment("streaming")
@@ -45,12 +48,16 @@ def flink_rates(rows: int) -> dict:
     t_env.execute_sql(f"CREATE MODEL delay_risk INPUT ({columns}) OUTPUT (risk DOUBLE) "
                       f"WITH ('provider' = 'lightgbm', 'path' = '{MODEL}')")
     t_env.create_temporary_function("python_model", model_function(MODEL))
+    t_env.execute_sql("CREATE TEMPORARY FUNCTION streamscore_model AS 'dev.streamscore.lightgbm.ModelFunction' "
+                      "LANGUAGE JAVA")
+    spec = json.dumps(jvm_spec("delay_risk", model_function(MODEL))).replace("'", "''")
     features = ", ".join(names)
     queries = {
         "no_model": f"INSERT INTO sink SELECT {' + '.join(names)} FROM gen",
         "jvm_function": f"INSERT INTO sink SELECT streamscore_lightgbm_predict('{MODEL}.txt', {features}) FROM gen",
         "jvm_ml_predict": f"INSERT INTO sink SELECT risk FROM ML_PREDICT(TABLE gen, MODEL delay_risk, "
                           f"DESCRIPTOR({features}))",
+        "jvm_model_function": f"INSERT INTO sink SELECT streamscore_model('{spec}', {features}).score FROM gen",
         "python_udf": f"INSERT INTO sink SELECT python_model({features}) FROM gen",
     }
     rates = {}
@@ -83,6 +90,7 @@ def main() -> None:
         "ratios": {
             "jvm_function_vs_no_model": round(rates["jvm_function"] / rates["no_model"], 3),
             "jvm_ml_predict_vs_no_model": round(rates["jvm_ml_predict"] / rates["no_model"], 3),
+            "jvm_model_function_vs_no_model": round(rates["jvm_model_function"] / rates["no_model"], 3),
             "python_udf_vs_no_model": round(rates["python_udf"] / rates["no_model"], 3),
             "jvm_function_vs_booster_predict": round(rates["jvm_function"] / direct, 3),
         },

@@ -73,6 +73,7 @@ bootstrap_servers = "${STREAMSCORE_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
 local_broker = true
 # Records that are not rows (bad JSON, wrong types, no event time) go here with the reason; the job goes on.
 dead_letter_topic = "${STREAMSCORE_DEAD_LETTER_TOPIC:-streamscore-dead-letters}"
+# late_topic = "streamscore-late-rows"  # a copy of each row read behind its source\'s watermark
 partitions = 1
 
 [options]  # merged into every Kafka table's WITH clause
@@ -84,6 +85,7 @@ partitions = 1
 kind = "kafka"
 bootstrap_servers = "${KAFKA_BOOTSTRAP_SERVERS}"
 dead_letter_topic = "${STREAMSCORE_DEAD_LETTER_TOPIC:-streamscore-dead-letters}"
+# late_topic = "streamscore-late-rows"  # a copy of each row read behind its source\'s watermark
 partitions = 3
 
 [security]

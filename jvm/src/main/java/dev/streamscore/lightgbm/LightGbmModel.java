@@ -30,41 +30,64 @@ public final class LightGbmModel {
     private final boolean averageOutput;
     private final Tree[] trees;
 
+    /** How a node decides, worked out once at load (the per-row path then has one compare for most nodes). */
+    private static final byte NUMERICAL = 0;     // value <= threshold; NaN goes the precomputed way
+    private static final byte ZERO_MISSING = 1;  // 0 and NaN are missing: the default way; else compare
+    private static final byte CATEGORY = 2;
+
     private static final class Tree {
         int[] feature;
         double[] threshold;
-        int[] decision;
         int[] left;
         int[] right;
         double[] leafValue;
         int[] catBoundaries;
         int[] catBits;
+        byte[] kind;
+        // where NaN goes: the default side (missing type NaN or Zero), or 0.0's side (missing type None:
+        // LightGBM reads NaN as 0 there)
+        boolean[] nanLeft;
 
+        void decide(int[] decision) {
+            kind = new byte[decision.length];
+            nanLeft = new boolean[decision.length];
+            for (int i = 0; i < decision.length; i++) {
+                int type = decision[i];
+                int missing = (type >> 2) & 3;
+                boolean defaultLeft = (type & DEFAULT_LEFT) != 0;
+                if ((type & CATEGORICAL) != 0) {
+                    kind[i] = CATEGORY;
+                } else if (missing == MISSING_ZERO) {
+                    kind[i] = ZERO_MISSING;
+                    nanLeft[i] = defaultLeft;
+                } else {
+                    kind[i] = NUMERICAL;
+                    nanLeft[i] = missing == MISSING_NAN ? defaultLeft : 0.0 <= threshold[i];
+                }
+            }
+        }
+
+        /** The leaf value for {@code row}, whose values with |x| <= 1e-35 are already exactly 0.0. */
         double predict(double[] row) {
             if (left.length == 0) {
                 return leafValue[0];
             }
             int node = 0;
-            while (node >= 0) {
+            do {
                 double value = row[feature[node]];
-                int type = decision[node];
                 boolean goLeft;
-                if ((type & CATEGORICAL) != 0) {
-                    goLeft = categoryLeft(node, value);
-                } else {
-                    int missing = (type >> 2) & 3;
-                    if (Double.isNaN(value) && missing != MISSING_NAN) {
-                        value = 0.0;
-                    }
-                    if ((missing == MISSING_ZERO && value >= -ZERO_THRESHOLD && value <= ZERO_THRESHOLD)
-                            || (missing == MISSING_NAN && Double.isNaN(value))) {
-                        goLeft = (type & DEFAULT_LEFT) != 0;
-                    } else {
-                        goLeft = value <= threshold[node];
-                    }
+                switch (kind[node]) {
+                    case NUMERICAL:
+                        goLeft = value <= threshold[node] || (value != value && nanLeft[node]);
+                        break;
+                    case ZERO_MISSING:
+                        goLeft = value == 0.0 || value != value ? nanLeft[node] : value <= threshold[node];
+                        break;
+                    default:
+                        goLeft = categoryLeft(node, value);
                 }
                 node = goLeft ? left[node] : right[node];
-            }
+            } while (node >= 0);
             return leafValue[~node];
         }
 
@@ -158,14 +181,16 @@ public final class LightGbmModel {
         }
         tree.feature = ints(block.get("split_feature"));
         tree.threshold = doubles(block.get("threshold"));
-        tree.decision = ints(block.get("decision_type"));
+        int[] decision = ints(block.get("decision_type"));
         tree.left = ints(block.get("left_child"));
         tree.right = ints(block.get("right_child"));
         tree.catBoundaries = ints(block.get("cat_boundaries"));
         tree.catBits = ints(block.get("cat_threshold"));
-        if (tree.leafValue.length != leaves || tree.left.length != leaves - 1) {
+        if (tree.leafValue.length != leaves || tree.left.length != leaves - 1 || decision.length != leaves - 1
+                || tree.threshold.length != leaves - 1 || tree.feature.length != leaves - 1) {
             throw new IllegalArgumentException("tree " + index + " is malformed (" + leaves + " leaves)");
         }
+        tree.decide(decision);
         return tree;
     }
 
