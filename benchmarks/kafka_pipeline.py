@@ -7,12 +7,13 @@ reads the demo's Nov-Dec stream), then each job reads them bounded; events/s = f
 first output record to the job's end (the job's start left out), and also over the whole job time.
 Jobs, one JVM:
   passthrough_json    Kafka -> Kafka through Flink's json format (no Python: the baseline)
-  passthrough         the same through streamscore's dead-letter parse (the default for JSON sources)
-  score               + the demo model on every flight (benchmarks/jobs/kafka_score.sql)
+  passthrough         the same through streamscore's JVM decoder with dead letters (the default for JSON sources)
+  score               + the demo model on every flight (benchmarks/jobs/kafka_score.sql; the model function
+                      of udfs/, scored in the JVM)
   demo                the demo job: OVER window, temporal join with weather, model, alert windows
 Latency: the demo job (and the score job) streaming while flights arrive at --rate per second, measured
 by `run`'s tracker (arrival in the flights topic -> visible in flight_scores), the first 5 s left out;
-at the default settings and tuned for latency (50 ms Python bundles and watermarks).
+at the default settings and tuned for latency (watermarks every 50 ms; 50 ms bundles for Python functions).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ JOBS = {"passthrough_json": "benchmarks/jobs/kafka_passthrough.sql", "passthroug
         "score": "benchmarks/jobs/kafka_score.sql", "demo": "sql/jobs/flight_delays.sql"}
 SINK_TOPIC = {"passthrough_json": "flights_copy", "passthrough": "flights_copy", "score": "flight_scores",
               "demo": "flight_scores"}
-# Settings for lower latency: Python bundles flushed every 50 ms instead of 1 s, watermarks every 50 ms.
+# Settings for lower latency: watermarks every 50 ms instead of 200 ms (event-time operators emit a row once
+# the watermark passes it); Python bundles, for jobs with Python functions, flushed every 50 ms instead of 1 s.
 LATENCY_SETTINGS = {"python.fn-execution.bundle.time": "50", "python.fn-execution.bundle.size": "10000",
                     "pipeline.auto-watermark-interval": "50 ms"}
 WARM_UP_SECONDS = 5
