@@ -179,7 +179,7 @@ def test_model_functions_in_udfs_score_in_the_jvm(flink_engine, project_copy, tm
 
     insert = job.inserts[0].statement
     runnable = _runnable_text(job, insert, project_copy.root, engine._register_functions(
-        engine._environment("batch"), job))
+        engine._environment("batch"), job), merged=False)
     assert runnable.lower().count("streamscore_model(") == 3 and "risk(" not in runnable.lower()  # the JVM function
 
     flink = engine.replay(job, {"feats": tmp_path / "feats.jsonl"}, tmp_path / "flink")

@@ -335,7 +335,7 @@ def _vectorized(function, result_type, arity: int = 1):
     def call(*columns: pa.Array) -> pa.Array:
         rows = zip(*(c.to_pylist() for c in columns))
         return pa.array([None if None in row else function(*row) for row in rows], type=result_type)
-    return {1: lambda a: call(a), 2: lambda a, b: call(a, b), 3: lambda a, b, c: call(a, b, c)}[arity]
+    return _fixed_arity(call, arity)
 
 
 def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
@@ -398,7 +398,13 @@ def _arrow_scorer(score_matrix, arity: int):
         scored = score_matrix(matrix)
         return scored if isinstance(scored, pa.Array) else pa.array(scored)
 
+    return _fixed_arity(call, arity)
+
+
+def _fixed_arity(call, arity: int):
+    """``call(*columns)`` as a function of exactly ``arity`` parameters: DuckDB reads a UDF's signature and
+    rejects ``*args``."""
     params = ", ".join(f"x{i}" for i in range(arity))
     namespace = {"call": call}
-    exec(f"def scorer({params}):\n    return call({params})\n", namespace)  # noqa: S102 - fixed arity
-    return namespace["scorer"]
+    exec(f"def fixed({params}):\n    return call({params})\n", namespace)  # noqa: S102 - built from an int
+    return namespace["fixed"]

@@ -258,16 +258,18 @@ class FlinkEngine:
             # model provider in streamscore's jar (relative paths from the project root).
             resolve_declared_model(self.project.root, model)
             self._execute(t_env, model.statement.text, model.statement)
-        if merged_by_flink(job):
+        merged = merged_by_flink(job)
+        if merged:
             self._execute(t_env, f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_SCORER_FUNCTION} AS "
                           f"'{JVM_SCORER_CLASS}' LANGUAGE JAVA", next(iter(job.models.values())).statement)
         for view in job.views.values():
-            self._execute(t_env, _runnable_text(job, view.statement, self.project.root, jvm_models), view.statement)
+            text = _runnable_text(job, view.statement, self.project.root, jvm_models, merged)
+            self._execute(t_env, text, view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
             try:
                 self._planned(t_env, lambda: statement_set.add_insert_sql(
-                    _runnable_text(job, insert.statement, self.project.root, jvm_models)))
+                    _runnable_text(job, insert.statement, self.project.root, jvm_models, merged)))
             except Exception as error:
                 raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
                     from None
@@ -651,14 +653,16 @@ JVM_SCORER_FUNCTION = "streamscore_lightgbm_predict"
 JVM_SCORER_CLASS = "dev.streamscore.lightgbm.LightGbmPredict"
 
 
-def _runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: dict[str, dict]) -> str:
+def _runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: dict[str, dict],
+                   merged: bool) -> str:
     """The statement as written: Flink runs it, ML_PREDICT included. Calls of model functions scored in the
     JVM (``jvm_models``) become calls of the JVM model function; when Flink would merge two models'
-    ML_PREDICT calls (``rewrites.merged_by_flink``) they are inlined as calls of the JVM scorer."""
+    ML_PREDICT calls (``merged``, see ``rewrites.merged_by_flink``) they are inlined as calls of the JVM
+    scorer."""
     tree, changed = stmt.tree, False
     if jvm_models and calls_any(tree, jvm_models):
         tree, changed = inline_model_functions(tree, jvm_models), True
-    if has_ml_predict(tree) and merged_by_flink(job):
+    if merged and has_ml_predict(tree):
         def jvm_call(model, arguments):
             path = str(model_files(resolve_declared_model(project_root, model).path)[1].resolve())
             return exp.Anonymous(this=JVM_SCORER_FUNCTION, expressions=[exp.Literal.string(path), *arguments])

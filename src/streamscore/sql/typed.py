@@ -19,8 +19,8 @@ def _is(node: exp.Expr, *types) -> bool:
 
 TIMESTAMPS = (exp.DType.TIMESTAMP, exp.DType.TIMESTAMPNTZ, exp.DType.TIMESTAMP_MS, exp.DType.TIMESTAMP_S,
               exp.DType.TIMESTAMP_NS)
-INTEGERS = (exp.DType.TINYINT, exp.DType.SMALLINT, exp.DType.INT, exp.DType.BIGINT)
 FRACTIONAL = (exp.DType.DOUBLE, exp.DType.FLOAT, exp.DType.DECIMAL)
+INTEGER_BITS = {exp.DType.TINYINT: 8, exp.DType.SMALLINT: 16, exp.DType.INT: 32, exp.DType.BIGINT: 64}
 
 
 def typed_rewrite(node: exp.Expr) -> exp.Expr:
@@ -30,7 +30,7 @@ def typed_rewrite(node: exp.Expr) -> exp.Expr:
 
 def _integer_division(node: exp.Div) -> exp.Expr:
     # Flink: INT / INT is an INT, truncated toward zero (DuckDB's // truncates too).
-    if _is(node.this, *INTEGERS) and _is(node.expression, *INTEGERS):
+    if _is(node.this, *INTEGER_BITS) and _is(node.expression, *INTEGER_BITS):
         return exp.IntDiv(this=node.this, expression=node.expression)
     return node
 
@@ -56,12 +56,11 @@ def _average(node: exp.Expr) -> exp.Expr:
     if _is_aggregate_wrapper_of(node.parent, node):
         return node  # rewritten with its FILTER/OVER
     avg = _aggregate_call(node)
-    if isinstance(avg, exp.Avg) and _is(avg.this, *INTEGERS):
+    if isinstance(avg, exp.Avg) and _is(avg.this, *INTEGER_BITS):
         return exp.cast(exp.func("trunc", node.copy()), avg.this.type.copy())
     return node
 
 
-INTEGER_BITS = {exp.DType.TINYINT: 8, exp.DType.SMALLINT: 16, exp.DType.INT: 32, exp.DType.BIGINT: 64}
 STRINGS = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR)
 MAX_DECIMAL_PRECISION = 38
 
