@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from streamscore import monitoring
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.javatext import java_double_to_string, java_float_to_string
@@ -77,6 +78,7 @@ class DuckDBEngine:
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
         con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}").fetchall()
         register_flink_helpers(con)
+        register_monitoring(con, self.project.root)
         skipped = set()
         if models:
             self.register_models(con, job, translator)
@@ -365,6 +367,19 @@ def register_flink_helpers(con: duckdb.DuckDBPyConnection) -> None:
     for name, (function, arguments, result) in helpers.items():
         con.create_function(name, _vectorized(function, arrow_types[result], len(arguments)), arguments, result,
                             type="arrow", null_handling="special", side_effects=False)
+
+
+def register_monitoring(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """STREAMSCORE_AUC and STREAMSCORE_PSI's DuckDB halves: the translation collects the group's values
+    with list(); these compute from them as the Java aggregates do (streamscore.monitoring)."""
+    types = duckdb.sqltypes
+    pairs = duckdb.list_type(duckdb.struct_type({"s": types.DOUBLE, "l": types.BOOLEAN}))
+    con.create_function("__streamscore_auc", monitoring.auc_of_pairs, [pairs], types.DOUBLE,
+                        null_handling="special", side_effects=False)
+    profiles = monitoring.DriftProfiles(root)
+    con.create_function("__streamscore_psi", profiles.psi_of_values,
+                        [duckdb.list_type(types.DOUBLE), types.VARCHAR, types.VARCHAR], types.DOUBLE,
+                        null_handling="special", side_effects=False)
 
 
 ARROW_OUTPUT_TYPES = {"DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "VARCHAR": pa.string()}

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from streamscore import monitoring
 from streamscore.config import Profile, file_format, redact
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
@@ -172,6 +173,11 @@ class FlinkEngine:
             if self.ship_jars:
                 conf.set("pipeline.jars", ";".join(p.resolve().as_uri() for p in flink_jars()))
             conf.set("python.files", str(self._stage_udfs()))
+            # functions read the project root as a job parameter (STREAMSCORE_PSI's model metadata)
+            conf.set("pipeline.global-job-parameters", f"streamscore.project-root:{self.project.root.resolve()}")
+            for name, java_class in monitoring.JAVA_AGGREGATES.items():
+                t_env.execute_sql(f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {name} AS '{java_class}' "
+                                  "LANGUAGE JAVA")
             self._environments[mode] = t_env
         return self._environments[mode]
 

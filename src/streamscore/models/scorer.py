@@ -39,6 +39,8 @@ class ModelMetadata:
     params: dict = field(default_factory=dict)
     model_sha256: str = ""  # of the model file this metadata describes
     typed: bool = True  # False for a model file that came without metadata: types come from the SQL
+    # per feature and "(score)": the training rows' decile edges and fraction per bin (monitoring.psi)
+    drift: dict = field(default_factory=dict)
 
     @property
     def feature_names(self) -> list[str]:

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import sqlglot
 
+from streamscore import monitoring
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.errors import ConfigError, ModelError
 from streamscore.models.scorer import Model, ModelMetadata
@@ -52,18 +53,11 @@ class TrainSpec:
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """ROC AUC by ranks (ties share their average rank)."""
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    average = first + (counts + 1) / 2.0
-    ranks[order] = np.repeat(average, counts)
-    positives = labels == 1
-    n_pos, n_neg = positives.sum(), (~positives).sum()
-    if n_pos == 0 or n_neg == 0:
+    """ROC AUC by ranks (ties share their average rank): STREAMSCORE_AUC's computation."""
+    value = monitoring.auc(labels == 1, scores)
+    if value is None:
         raise ModelError("AUC needs both classes in the validation data")
-    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return value
 
 
 def _progress(rounds: int):
@@ -137,6 +131,9 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
         data_fingerprint=fingerprint.hexdigest(),
         metrics=metrics,
         params={**DEFAULT_PARAMS, "valid_from": spec.valid_from},
+        # the training rows' distributions, for STREAMSCORE_PSI (drift) while the model serves
+        drift=monitoring.model_drift(features, x[~is_valid], booster.predict(
+            x[~is_valid], num_iteration=booster.best_iteration, num_threads=1)),
     )
     publish(booster, metadata, spec.output)
     log(f"train: validation AUC {metrics['valid_auc']:.4f}, log loss {metrics['valid_log_loss']:.4f} "

@@ -319,6 +319,9 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "MINUTE": _date_part("minute"),
     "SECOND": _date_part("second"),
     "LISTAGG": _listagg,
+    # streamscore's monitoring aggregates (streamscore.monitoring): the group's values to a Python function
+    "STREAMSCORE_AUC": "__streamscore_auc(list(struct_pack(s := CAST({0} AS DOUBLE), l := CAST({1} AS BOOLEAN))))",
+    "STREAMSCORE_PSI": "__streamscore_psi(list(CAST({0} AS DOUBLE)), {1}, {2})",
     "JSON_QUERY": _json_query,
     "INITCAP": "CAST(__flink_initcap({0}) AS VARCHAR)",
     "REVERSE": "reverse({0})",
