@@ -142,8 +142,13 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
     ensure_topics(profile.bootstrap_servers, ["live_flights", "live_scores", "live_alerts"])
     running, lines, result = threading.Event(), open(small_files["flights"], "rb").readlines()[:600], {}
 
+    scraped = []  # Flink's Prometheus endpoint while the job runs: streamscore's metrics among Flink's
+
     def log(message):
-        running.set() if "running" in message else None
+        if "running" in message:
+            running.set()
+            url = message.split("Prometheus ")[-1]
+            threading.Thread(target=_scrape, args=(url, scraped), daemon=True).start()
 
     def run():
         result["run"] = flink_engine.run(flights_job, profile, idle_timeout=5, metrics_interval=2, log=log)
@@ -176,5 +181,37 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
     assert {c["source.table"] for c in copies} == {"flights"} and all(
         c["event_time"] < c["watermark"] for c in copies), copies[:1]
     assert metrics["records_out"]["flight_scores"] <= len(lines) and metrics["model_us_per_row"] > 0
+    samples = _prometheus_samples(scraped[-1] if scraped else "")
+    assert max(v for k, v in samples.items() if k.endswith("streamscore_model_rows")) > 0, sorted(samples)[:20]
+    assert max(v for k, v in samples.items() if k.endswith("streamscore_model_version")) == 1.0
+    assert any(k.endswith("_numRecordsIn") and v > 0 for k, v in samples.items())
     latency = metrics["latency_seconds"]  # the last flights wait for a watermark that never comes
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] < 60
+
+
+def _scrape(url: str, pages: list, seconds: float = 90) -> None:
+    """Read the Prometheus endpoint every half second while it answers (each page kept)."""
+    import time
+    import urllib.request
+
+    deadline, answered = time.monotonic() + seconds, False
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                pages.append(response.read().decode())
+                answered = True
+        except OSError:
+            if answered:
+                return  # the job ended
+        time.sleep(0.5)
+
+
+def _prometheus_samples(page: str) -> dict[str, float]:
+    """Metric name -> highest value over its label sets, from Prometheus text format."""
+    samples: dict[str, float] = {}
+    for line in page.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            name = name.split("{")[0]
+            samples[name] = max(samples.get(name, float("-inf")), float(value))
+    return samples

@@ -73,7 +73,8 @@ def cmd_run(args) -> int:
                             idle_timeout=args.idle_timeout, delivery=args.delivery,
                             checkpoint_interval=args.checkpoint_interval, restore_from=restore_from,
                             metrics_interval=args.metrics_interval or None,
-                            latency_key=None if args.latency_key == "none" else args.latency_key)
+                            latency_key=None if args.latency_key == "none" else args.latency_key,
+                            prometheus_port=None if args.prometheus_port < 0 else args.prometheus_port)
     finally:
         engine.close()
     print(f"job {result.job_id} {result.status} after {result.seconds:.1f}s")
@@ -535,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "with isolation.level=read_committed)")
     p.add_argument("--checkpoint-interval", type=float, metavar="SECONDS",
                    help="default 2 (exactly-once: the output's delay) or 10 (at-least-once)")
+    p.add_argument("--prometheus-port", type=int, default=0, metavar="PORT",
+                   help="serve Flink's metrics for Prometheus on this port while the job runs "
+                        "(default 0: a free port, printed; -1: off)")
     p.add_argument("--metrics-interval", type=float, default=10.0, metavar="SECONDS",
                    help="print records in/out/dead-lettered, model time and latency this often (0: off)")
     p.add_argument("--latency-key", default="auto", metavar="COLUMN|auto|none",

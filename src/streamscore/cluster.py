@@ -21,6 +21,7 @@ from pathlib import Path
 
 from streamscore.errors import EngineError, SetupError
 from streamscore.kafka.broker import free_port
+from streamscore.metrics import prometheus_settings
 
 
 def flink_home() -> Path:
@@ -43,6 +44,7 @@ class ClusterState:
     rest_port: int
     pids: dict[str, int] = field(default_factory=dict)  # process name -> PID
     folder: str = ""
+    prometheus_ports: str = ""  # 'a-b': each process serves /metrics on the first free port of the range
 
     @property
     def url(self) -> str:
@@ -77,15 +79,16 @@ class StandaloneCluster:
         for path in (conf, lib, logs):
             path.mkdir(parents=True, exist_ok=True)
         self._link_jars(lib)
-        rest_port = free_port()
-        (conf / "config.yaml").write_text(_config_yaml(spec, rest_port, free_port(), self.folder))
+        rest_port, prometheus_base = free_port(), free_port()
+        (conf / "config.yaml").write_text(_config_yaml(spec, rest_port, free_port(), self.folder, prometheus_base))
         for name in ("log4j-console.properties", "log4j.properties", "logback-console.xml"):
             source = flink_home() / "conf" / name
             if source.exists():
                 (conf / name).write_text(source.read_text())
         env = {**os.environ, "FLINK_HOME": str(flink_home()), "FLINK_CONF_DIR": str(conf), "FLINK_LIB_DIR": str(lib),
                "FLINK_LOG_DIR": str(logs), "FLINK_OPT_DIR": str(flink_home() / "opt")}
-        state = ClusterState(rest_port=rest_port, folder=str(self.folder))
+        state = ClusterState(rest_port=rest_port, folder=str(self.folder),
+                             prometheus_ports=f"{prometheus_base}-{prometheus_base + 1 + spec.taskmanagers}")
         processes = [("jobmanager", "jobmanager.sh")] + [(f"taskmanager-{i}", "taskmanager.sh")
                                                          for i in range(spec.taskmanagers)]
         for name, script in processes:
@@ -100,7 +103,8 @@ class StandaloneCluster:
         except SetupError:
             self.down(log=lambda m: None)
             raise
-        log(f"cluster: up, {spec.taskmanagers * spec.slots} slots; web UI {state.url}")
+        log(f"cluster: up, {spec.taskmanagers * spec.slots} slots; web UI {state.url}; Prometheus metrics on "
+            f"127.0.0.1 ports {state.prometheus_ports}")
         return state
 
     @staticmethod
@@ -152,7 +156,7 @@ JAVA_OPTIONS = " ".join(
         "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "java.util.concurrent.locks")])
 
 
-def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path) -> str:
+def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path, prometheus_base: int) -> str:
     """Loopback only, small memory, state under the cluster folder."""
     settings = {
         "env.java.opts.all": JAVA_OPTIONS,
@@ -177,6 +181,8 @@ def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path)
         "execution.checkpointing.dir": (folder / "checkpoints").as_uri(),
         "execution.checkpointing.savepoint-dir": (folder / "savepoints").as_uri(),
         "metrics.fetcher.update-interval": 1000,
+        # every process serves its metrics for Prometheus on the first free port of the cluster's range
+        **prometheus_settings(f"{prometheus_base}-{prometheus_base + 1 + spec.taskmanagers}"),
     }
     return "".join(f"{key}: {json.dumps(value) if isinstance(value, str) else value}\n" for key, value in settings.items())
 

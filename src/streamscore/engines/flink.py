@@ -30,7 +30,7 @@ from streamscore.errors import ConfigError, EngineError
 from streamscore.kafka import dead_letters as dl
 from streamscore.kafka.broker import free_port
 from streamscore.kafka.dead_letters import DeadLetterRouting
-from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key
+from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key, prometheus_settings
 from streamscore.models.checks import check_job_models, function_object, resolve_declared_model
 from streamscore.models.scorer import jvm_spec, model_files
 from streamscore.sql.dialect import Flink, decimal_precision, with_clause
@@ -149,6 +149,7 @@ class FlinkEngine:
             from pyflink.common import Configuration
             from pyflink.table import EnvironmentSettings, TableEnvironment
 
+            _reporter_on_gateway_classpath()  # before anything starts PyFlink's gateway JVM
             builder = EnvironmentSettings.new_instance()
             builder = builder.in_streaming_mode() if mode == "streaming" else builder.in_batch_mode()
             if self.cluster:
@@ -407,7 +408,8 @@ class FlinkEngine:
     def run(self, job: Job, profile: Profile, bounded: bool = False, max_records: int | None = None,
             idle_timeout: float | None = None, delivery: str = "at-least-once",
             checkpoint_interval: float | None = None, restore_from: Path | None = None,
-            metrics_interval: float | None = 10.0, latency_key: str | None = "auto", log=print) -> RunResult:
+            metrics_interval: float | None = 10.0, latency_key: str | None = "auto", prometheus_port: int | None = 0,
+            log=print) -> RunResult:
         """Submit the job to the mini-cluster and wait for it.
 
         ``bounded``: read each Kafka source up to the offsets it has now, then finish (windows close).
@@ -420,6 +422,8 @@ class FlinkEngine:
         ``metrics_interval``: print records in/out/dead-lettered, model time and latency this often (None: off).
         ``latency_key``: the column matching sink records to source records ("auto": an *_id column they
         share; None: no latency tracking, which costs a consumer of both topics).
+        ``prometheus_port``: serve Flink's metrics (streamscore's among them) for Prometheus at
+        http://127.0.0.1:PORT/metrics while the job runs (0: a free port; None: off).
         """
         ends: dict[str, dict[int, int]] = {}
         bind, dead_letters = self._kafka_bindings(job, profile, delivery, bounded, max_records, ends, log)
@@ -430,6 +434,9 @@ class FlinkEngine:
         rest_port = free_port()
         settings.update({"rest.bind-address": "127.0.0.1", "rest.address": "127.0.0.1", "rest.port": str(rest_port),
                          "metrics.fetcher.update-interval": "500 ms"})
+        if prometheus_port is not None:
+            prometheus_port = prometheus_port or free_port()
+            settings.update(prometheus_settings(str(prometheus_port)))
         with self._job_settings(self.t_env, job, settings):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             tracker = self._latency_tracker(job, profile, latency_key, log) if metrics_interval else None
@@ -444,7 +451,8 @@ class FlinkEngine:
             job_id = str(client.get_job_id())
             restored = f", restored from {restore_from}" if restore_from else ""
             log(f"flink: job {job_id} running ({', '.join(i.sink for i in job.inserts)}; {delivery}{restored}); "
-                f"web UI http://127.0.0.1:{rest_port}")
+                f"web UI http://127.0.0.1:{rest_port}" + (f"; Prometheus http://127.0.0.1:{prometheus_port}/metrics"
+                                                          if prometheus_port else ""))
             metrics = FlinkMetrics(f"http://127.0.0.1:{rest_port}", job_id, [t.name for t in job.sources])
             reporter = Reporter(metrics, tracker,
                                 metrics_interval, log).start() if metrics_interval else None
@@ -653,6 +661,17 @@ def _stop_with_savepoint(client, directory: Path) -> str:
     canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
     future = client._j_job_client.stopWithSavepoint(False, directory.resolve().as_uri(), canonical)
     return CompletableFuture(future, str).result()
+
+
+def _reporter_on_gateway_classpath() -> None:
+    """The mini-cluster inside PyFlink's gateway JVM loads no plugins, so Flink's Prometheus reporter must be
+    on that JVM's classpath; PyFlink extends it only through HADOOP_CLASSPATH (read when the JVM starts)."""
+    import pyflink
+
+    jar = next((Path(pyflink.__file__).parent / "plugins" / "metrics-prometheus").glob("*.jar"), None)
+    current = os.environ.get("HADOOP_CLASSPATH", "")
+    if jar is not None and str(jar) not in current:
+        os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [current, str(jar)]))
 
 
 JVM_SCORER_FUNCTION = "streamscore_lightgbm_predict"

@@ -40,7 +40,7 @@ import org.apache.flink.util.jackson.JacksonMapperFactory;
  * </ul>
  * Spec: {@code {"name", "model_file", "metadata_file", "outputs": [...], "threshold", "reload_seconds"}}.
  * Metrics (as the Python function's): streamscore_model_rows, streamscore_model_micros,
- * streamscore_rows_rejected.
+ * streamscore_rows_rejected; and streamscore_model_version (the version serving, when it is a number).
  */
 public class ModelFunction extends ScalarFunction {
     static final List<String> OUTPUTS = List.of("score", "label", "version", "error");
@@ -97,19 +97,31 @@ public class ModelFunction extends ScalarFunction {
         scored = context.getMetricGroup().counter("streamscore_model_rows");
         micros = context.getMetricGroup().counter("streamscore_model_micros");
         rejected = context.getMetricGroup().counter("streamscore_rows_rejected");
+        // the version serving now, as a number (Prometheus gauges are numbers): NaN for a hash version
+        context.getMetricGroup().gauge("streamscore_model_version", () -> served == null ? Double.NaN
+                : versionNumber(served.version()));
+    }
+
+    static double versionNumber(String version) {
+        try {
+            return Double.parseDouble(version);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     public RowData eval(String specText, Double... features) {
-        long started = System.nanoTime();
+        long now = System.nanoTime();
         if (spec == null || !specText.equals(this.specText)) {
             spec = Spec.parse(specText);
             this.specText = specText;
             served = load(spec, null);
-            checkedAt = started;
-        } else if (spec.reloadSeconds() >= 0 && started - checkedAt >= (long) (spec.reloadSeconds() * 1e9)) {
-            checkedAt = started;
+            checkedAt = now;
+        } else if (spec.reloadSeconds() >= 0 && now - checkedAt >= (long) (spec.reloadSeconds() * 1e9)) {
+            checkedAt = now;
             served = maybeReload(spec, served);
         }
+        long started = System.nanoTime();  // scoring time: loading a version is not counted per row
         if (row == null || row.length != features.length) {
             row = new double[features.length];
         }
