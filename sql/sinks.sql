@@ -31,3 +31,34 @@ CREATE TABLE delay_alerts (
   'format' = 'json',
   'json.timestamp-format.standard' = 'SQL'
 );
+
+-- Model monitoring (sql/jobs/model_monitoring.sql): per day, how the model did on the flights that landed.
+CREATE TABLE model_quality (
+  day_start  TIMESTAMP(3),
+  flights    BIGINT,
+  late_rate  DOUBLE,
+  mean_score DOUBLE,
+  brier      DOUBLE,
+  log_loss   DOUBLE,
+  auc        DOUBLE,
+  score_psi  DOUBLE,
+  temp_psi   DOUBLE,
+  wind_psi   DOUBLE
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'model_quality',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL'
+);
+
+CREATE TABLE model_alerts (
+  day_start TIMESTAMP(3),
+  metric    STRING,
+  observed  DOUBLE,
+  threshold DOUBLE
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'model_alerts',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL'
+);

