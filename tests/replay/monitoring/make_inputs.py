@@ -6,7 +6,6 @@ do (cancelled flights never arrive).
     .venv/bin/python tests/replay/monitoring/make_inputs.py
 """
 
-import json
 import tempfile
 from pathlib import Path
 
