@@ -81,3 +81,40 @@ def test_auc_and_psi_edge_cases():
     assert monitoring.bin_of([1.0, 2.0], 1.0) == 1 and monitoring.bin_of([1.0, 2.0], None) == 3
     profile = monitoring.drift_profile(np.array([1.0, 2.0, np.nan, 3.0]))
     assert math.isclose(sum(profile["expected"]), 1.0) and profile["expected"][-1] == 0.25
+
+
+def test_refit_promotes_only_a_better_model(project_copy, tmp_path):
+    """The online-learning loop once: retrain on recent history, compare with the live model on the
+    latest week (the same rows), promote only if better."""
+    import hashlib
+
+    from streamscore.datasets import flights, split_by_time, weather, write_jsonl
+    from streamscore.models import Model
+    from streamscore.models.train import RefitSpec, feature_rows, refit
+
+    inputs = {"flights": tmp_path / "flights.jsonl", "weather": tmp_path / "weather.jsonl"}
+    write_jsonl(split_by_time(flights(), "sched_dep_time", "2013-10-20", "2013-12-01"), inputs["flights"])
+    write_jsonl(split_by_time(weather(), "obs_time", "2013-10-19", "2013-12-01"), inputs["weather"])
+    root = project_copy.root
+    live = root / "udfs" / "models" / "delay_risk"
+    before = hashlib.sha256(live.with_suffix(".txt").read_bytes()).hexdigest()
+    query = root / "sql" / "train" / "delay_risk.sql"
+    spec = RefitSpec(query, "is_late", "sched_dep_time", live, days=30, eval_days=7)
+    report = refit(project_copy, root / "sql" / "jobs" / "flight_delays.sql", inputs, spec, log=lambda m: None)
+
+    assert report["evaluated_from"] == "2013-11-24" and report["trained_from"] == "2013-10-25"
+    # the champion's figure, recomputed from its own scores of the same rows
+    rows = feature_rows(project_copy, root / "sql" / "jobs" / "flight_delays.sql", inputs, query, "is_late",
+                        "sched_dep_time", log=lambda m: None)
+    latest = rows.times >= np.datetime64("2013-11-24")
+    champion = Model(live, compile=False) if not report["promoted"] else None
+    if report["promoted"]:
+        assert Model(live, compile=False).metadata.version == "2" and (live.parent / "delay_risk.versions" / "2").is_dir()
+        assert report["candidate"]["auc"] > report["champion"]["auc"]
+        champion = Model(live.parent / "delay_risk.versions" / "1" / "model", compile=False)
+    else:
+        assert hashlib.sha256(live.with_suffix(".txt").read_bytes()).hexdigest() == before  # live model untouched
+        assert report["candidate"]["auc"] <= report["champion"]["auc"]
+    scores = champion.booster.predict(rows.x[latest])
+    assert report["evaluated_rows"] == int(latest.sum())
+    assert math.isclose(report["champion"]["auc"], monitoring.auc(rows.y[latest] == 1, scores), abs_tol=1e-6)

@@ -136,6 +136,18 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_refit(args) -> int:
+    import json
+
+    from streamscore.models.train import RefitSpec, refit
+
+    project, job, inputs = _job_and_inputs(args)
+    report = refit(project, job.path, inputs, RefitSpec(Path(args.query), args.label, args.time_column,
+                                                       Path(args.model), args.days, args.eval_days))
+    print(json.dumps(report))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     import json
 
@@ -583,6 +595,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=400)
     p.add_argument("--model-version", default="1", help="written to the model's metadata (default 1)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("refit", help="retrain a live model on recent history; promote it only if it beats the "
+                                     "live one on the latest days")
+    p.add_argument("query", help="the SQL file the model was trained with (feature columns, label, time)")
+    p.add_argument("--job", required=True, help="job whose tables and views the query reads")
+    inputs(p)
+    p.add_argument("--model", required=True, help="the live model, e.g. udfs/models/delay_risk")
+    p.add_argument("--label", required=True)
+    p.add_argument("--time-column", required=True)
+    p.add_argument("--days", type=int, default=60, help="days of history to train on (default 60)")
+    p.add_argument("--eval-days", type=int, default=7,
+                   help="the latest days, where both models are compared (default 7)")
+    p.set_defaults(func=cmd_refit)
 
     p = job_command("evaluate", cmd_evaluate, "model quality (AUC, log loss, RMSE) on a replay's sink")
     inputs(p)

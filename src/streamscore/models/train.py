@@ -77,29 +77,48 @@ def log_loss(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
 
 
+@dataclass
+class FeatureRows:
+    """The training query's rows: features (in the query's order), label and time."""
+    names: list[str]
+    types: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    times: np.ndarray
+
+
+def feature_rows(project, job_path: Path, inputs: dict[str, Path], query_file: Path, label: str, time_column: str,
+                 log=print) -> FeatureRows:
+    """Run the training query (the job's own feature views) on DuckDB over ``inputs``."""
+    job = project.job(job_path)
+    query_text = query_file.read_text()
+    tree = sqlglot.parse_one(query_text, read=Flink)
+    stmt = Statement(query_file, 1, 1, query_text, tree)
+    con = DuckDBEngine(project).connect(job, inputs, models=False)
+    log(f"train: running {query_file.name} on DuckDB over {', '.join(str(p) for p in inputs.values())}")
+    # Ordered: LightGBM's bagging depends on row order, and the model file must be reproducible.
+    table = con.sql(f"SELECT * FROM ({Translator(job).query(tree, stmt).sql('duckdb')}) ORDER BY ALL").to_arrow_table()
+    for needed in (label, time_column):
+        if needed not in table.column_names:
+            raise ConfigError(f"{query_file}: the query has no column {needed!r} (columns: {', '.join(table.column_names)})")
+    features = [c for c in table.column_names if c not in (label, time_column)]
+    for name in features:
+        if table.schema.field(name).type not in _SQL_TYPES:
+            raise ModelError(f"{query_file}: feature {name} is {table.schema.field(name).type}; "
+                             "cast features to DOUBLE or BIGINT in the query")
+    x = np.column_stack([table.column(f).to_numpy(zero_copy_only=False).astype(np.float64) for f in features])
+    y = table.column(label).to_numpy(zero_copy_only=False).astype(np.float64)
+    times = table.column(time_column).to_numpy(zero_copy_only=False)
+    return FeatureRows(features, [_SQL_TYPES[table.schema.field(f).type] for f in features], x, y, times)
+
+
 def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log=print) -> ModelMetadata:
     import lightgbm
 
-    job = project.job(job_path)
+    rows = feature_rows(project, job_path, inputs, spec.query_file, spec.label, spec.time_column, log)
+    features, x, y = rows.names, rows.x, rows.y
     query_text = spec.query_file.read_text()
-    tree = sqlglot.parse_one(query_text, read=Flink)
-    stmt = Statement(spec.query_file, 1, 1, query_text, tree)
-    con = DuckDBEngine(project).connect(job, inputs, models=False)
-    log(f"train: running {spec.query_file.name} on DuckDB over {', '.join(str(p) for p in inputs.values())}")
-    # Ordered: LightGBM's bagging depends on row order, and the model file must be reproducible.
-    table = con.sql(f"SELECT * FROM ({Translator(job).query(tree, stmt).sql('duckdb')}) ORDER BY ALL").to_arrow_table()
-    for needed in (spec.label, spec.time_column):
-        if needed not in table.column_names:
-            raise ConfigError(f"{spec.query_file}: the query has no column {needed!r} (columns: {', '.join(table.column_names)})")
-    features = [c for c in table.column_names if c not in (spec.label, spec.time_column)]
-    for name in features:
-        if table.schema.field(name).type not in _SQL_TYPES:
-            raise ModelError(f"{spec.query_file}: feature {name} is {table.schema.field(name).type}; "
-                             "cast features to DOUBLE or BIGINT in the query")
-    x = np.column_stack([table.column(f).to_numpy(zero_copy_only=False).astype(np.float64) for f in features])
-    y = table.column(spec.label).to_numpy(zero_copy_only=False).astype(np.float64)
-    times = table.column(spec.time_column).to_numpy(zero_copy_only=False)
-    is_valid = times >= np.datetime64(spec.valid_from)
+    is_valid = rows.times >= np.datetime64(spec.valid_from)
     if is_valid.all() or not is_valid.any():
         raise ConfigError(f"--valid-from {spec.valid_from} leaves no training or no validation rows")
     log(f"train: {int((~is_valid).sum()):,} training rows, {int(is_valid.sum()):,} validation rows, "
@@ -124,7 +143,7 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
         fingerprint.update(np.ascontiguousarray(column).tobytes())
     metadata = ModelMetadata(
         name=spec.output.name,
-        features=[{"name": f, "type": _SQL_TYPES[table.schema.field(f).type]} for f in features],
+        features=[{"name": f, "type": t} for f, t in zip(features, rows.types)],
         label=spec.label,
         version=spec.version,
         query=query_text.strip(),
@@ -139,6 +158,71 @@ def train(project, job_path: Path, inputs: dict[str, Path], spec: TrainSpec, log
     log(f"train: validation AUC {metrics['valid_auc']:.4f}, log loss {metrics['valid_log_loss']:.4f} "
         f"({metrics['best_iteration']} trees) -> {spec.output.with_suffix('.txt')}")
     return metadata
+
+
+@dataclass
+class RefitSpec:
+    query_file: Path
+    label: str
+    time_column: str
+    model: Path  # the live model (champion); a better candidate becomes its next version
+    days: int = 60  # train on this many days before the evaluation window
+    eval_days: int = 7  # the latest days of the data: both models are scored on them
+
+
+def refit(project, job_path: Path, inputs: dict[str, Path], spec: RefitSpec, log=print) -> dict:
+    """Retrain on recent history and promote only if better: a candidate is trained on the ``days`` days
+    before the latest ``eval_days`` (the job's own feature views over the replayed inputs, as `train`), then
+    candidate and champion score the same rows of the evaluation window. The candidate goes live as the
+    next version (running jobs reload it) only when its AUC there is higher; the report says why."""
+    import lightgbm
+
+    champion = Model(spec.model, compile=False)
+    rows = feature_rows(project, job_path, inputs, spec.query_file, spec.label, spec.time_column, log)
+    if rows.names != champion.metadata.feature_names:
+        raise ModelError(f"{spec.query_file} gives features {rows.names}, the live model takes "
+                         f"{champion.metadata.feature_names}: refit with the query the model was trained on")
+    end = rows.times.max().astype("datetime64[D]") + np.timedelta64(1, "D")
+    eval_from = end - np.timedelta64(spec.eval_days, "D")
+    train_from = eval_from - np.timedelta64(spec.days, "D")
+    training = (rows.times >= train_from) & (rows.times < eval_from)
+    evaluation = rows.times >= eval_from
+    if not training.any() or not evaluation.any():
+        raise ConfigError(f"the inputs have no rows from {train_from} to {eval_from} or after: refit needs "
+                          f"{spec.days} days of history before the last {spec.eval_days}")
+    rounds = int(champion.metadata.metrics.get("best_iteration") or 200)  # the champion's size
+    log(f"refit: training on {int(training.sum()):,} rows from {train_from} to {eval_from} ({rounds} trees), "
+        f"evaluating on {int(evaluation.sum()):,} rows from {eval_from}")
+    train_set = lightgbm.Dataset(rows.x[training], rows.y[training], feature_name=rows.names)
+    booster = lightgbm.train(DEFAULT_PARAMS, train_set, num_boost_round=rounds)
+    y = rows.y[evaluation]
+    candidate_scores = booster.predict(rows.x[evaluation], num_threads=1)
+    champion_scores = champion.score_matrix(rows.x[evaluation])
+    report = {
+        "evaluated_from": str(eval_from), "evaluated_rows": int(evaluation.sum()),
+        "trained_from": str(train_from), "trained_rows": int(training.sum()),
+        "champion": {"version": champion.metadata.version, "auc": round(auc(y, champion_scores), 6),
+                     "log_loss": round(log_loss(y, champion_scores), 6)},
+        "candidate": {"auc": round(auc(y, candidate_scores), 6), "log_loss": round(log_loss(y, candidate_scores), 6)},
+    }
+    report["promoted"] = report["candidate"]["auc"] > report["champion"]["auc"]
+    if report["promoted"]:
+        version = str(int(champion.metadata.version) + 1) if champion.metadata.version.isdigit() else "2"
+        metadata = ModelMetadata(
+            name=spec.model.name, features=champion.metadata.features, label=spec.label, version=version,
+            query=spec.query_file.read_text().strip(), metrics={
+                "eval_auc": report["candidate"]["auc"], "eval_log_loss": report["candidate"]["log_loss"],
+                "best_iteration": rounds, "train_rows": report["trained_rows"]},
+            params={**DEFAULT_PARAMS, "trained_from": str(train_from), "trained_to": str(eval_from)},
+            drift=monitoring.model_drift(rows.names, rows.x[training], booster.predict(rows.x[training],
+                                                                                        num_threads=1)))
+        publish(booster, metadata, spec.model)
+        report["candidate"]["version"] = version
+    verdict = (f"promoted as version {report['candidate'].get('version')}" if report["promoted"]
+               else f"kept version {champion.metadata.version}")
+    log(f"refit: on the last {spec.eval_days} days, champion AUC {report['champion']['auc']:.4f}, candidate "
+        f"{report['candidate']['auc']:.4f}: {verdict}")
+    return report
 
 
 def publish(booster, metadata: ModelMetadata, output: Path) -> None:
