@@ -10,7 +10,9 @@ CREATE TABLE flight_scores (
   temp                 DOUBLE,
   wind_speed           DOUBLE,
   delay_risk           DOUBLE,
-  arr_delay            DOUBLE
+  arr_delay            DOUBLE,
+  model_version        STRING,   -- the live model version that scored the flight
+  challenger_risk      DOUBLE    -- the challenger's score, in shadow
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'flight_scores',
@@ -41,6 +43,7 @@ CREATE TABLE model_quality (
   brier      DOUBLE,
   log_loss   DOUBLE,
   auc        DOUBLE,
+  challenger_auc DOUBLE,
   score_psi  DOUBLE,
   temp_psi   DOUBLE,
   wind_psi   DOUBLE

@@ -68,8 +68,10 @@ CREATE TABLE flight_score_events (
   temp           DOUBLE,
   wind_speed     DOUBLE,
   delay_risk     DOUBLE,
-  -- the scoring job writes each airport's flights in time order, airports interleaved
-  WATERMARK FOR sched_dep_time AS sched_dep_time - INTERVAL '1' HOUR
+  model_version  STRING,
+  challenger_risk DOUBLE,
+  -- flight_delays.sql writes the scores in time order
+  WATERMARK FOR sched_dep_time AS sched_dep_time - INTERVAL '1' MINUTE
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'flight_scores',

@@ -16,6 +16,9 @@ def test_demo(project_copy, capsys):
     assert summary["validation_auc"] > 0.6
     assert summary["replay_matches"]
     assert f"flight_scores: {live:,} rows, equal" in out
+    assert summary["days_monitored"] == 61 and "model_quality: 61 rows, equal" in out  # Nov-Dec, Flink = DuckDB
+    assert 0.5 < summary["daily_auc_median"] < 0.9 and summary["monitoring_alerts"] > 0
+    assert (project_copy.root / "udfs" / "models" / "delay_risk_challenger.txt").exists()
     assert (project_copy.root / "udfs" / "models" / "delay_risk.txt").exists()
 
 

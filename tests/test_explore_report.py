@@ -45,7 +45,7 @@ def test_explorer_helpers_and_errors(project, flights_job, small_files):
 def test_explore_prompt_reads_stdin(project, small_files):
     script = ".tables\nSELECT count(*) AS n\n  FROM flights;\n.quit\nSELECT 'not reached';\n"
     done = subprocess.run([sys.executable, "-m", "streamscore", "--project", str(project.root), "explore",
-                           "--input", f"flights={small_files['flights']}", "--input", f"weather={small_files['weather']}"],
+                           "sql/jobs/flight_delays.sql", "--input", f"flights={small_files['flights']}", "--input", f"weather={small_files['weather']}"],
                           input=script, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "flight_features" in done.stdout and str(sum(1 for _ in open(small_files["flights"]))) in done.stdout

@@ -133,12 +133,12 @@ def test_train_from_the_jobs_feature_view(project, small_files, tmp_path):
     assert 0 < trained.score([np.full(1, 10.0)] * len(FEATURES))[0] < 1
 
 
-CALL = "delay_risk(dep_hour, day_of_week, distance, departures_1h,"
+CALL = "delay_risk_served(dep_hour, day_of_week, distance, departures_1h,"
 BAD_CALLS = [
     (CALL.replace("dep_hour, day_of_week", "day_of_week, dep_hour"),
-     "argument 1 of delay_risk() is column `day_of_week` but model delay_risk's feature 1 is `dep_hour`"),
+     "argument 1 of delay_risk_served() is column `day_of_week` but model delay_risk's feature 1 is `dep_hour`"),
     (CALL.replace("dep_hour, ", ""), "passes 10 arguments but model delay_risk takes 11 features"),
-    (CALL.replace("dep_hour", "UPPER(carrier)"), "argument 1 of delay_risk() (`UPPER(carrier)`) is"),
+    (CALL.replace("dep_hour", "UPPER(carrier)"), "argument 1 of delay_risk_served() (`UPPER(carrier)`) is"),
 ]
 
 

@@ -42,7 +42,10 @@ def test_monitoring_from_kafka_equals_the_replay(project, flink_engine, broker, 
         diff = compare_tables(sink, expected, got, 1e-9)
         assert diff.equal, format_diff(diff, "duckdb", "flink")
     quality = pd.read_parquet(replay.sinks["model_quality"]).sort_values("day_start").reset_index(drop=True)
-    assert len(quality) == 2 and set(pd.read_parquet(replay.sinks["model_alerts"])["metric"]) == {"auc", "score_psi"}
+    alerts = pd.read_parquet(replay.sinks["model_alerts"])
+    assert len(quality) == 2 and set(alerts["metric"]) <= {"auc", "score_psi", "challenger_auc"}
+    assert set(alerts[alerts["metric"] == "challenger_auc"]["day_start"]) == set(
+        quality[quality["challenger_auc"] > quality["auc"]]["day_start"])  # the days the challenger ranked better
 
     # the numbers themselves, computed here without SQL
     scores = pd.read_json(FILES["flight_score_events"], lines=True)
@@ -58,6 +61,8 @@ def test_monitoring_from_kafka_equals_the_replay(project, flink_engine, broker, 
         assert math.isclose(row.late_rate, late.mean(), abs_tol=1e-12)
         assert math.isclose(row.brier, np.mean((score - late) ** 2), abs_tol=1e-12)
         assert math.isclose(row.auc, _pairwise_auc(score[late], score[~late]), abs_tol=1e-12)
+        shadow = day["challenger_risk"].to_numpy()  # the challenger, on the same flights
+        assert math.isclose(row.challenger_auc, _pairwise_auc(shadow[late], shadow[~late]), abs_tol=1e-12)
         edges, expected = drift["(score)"]["edges"], drift["(score)"]["expected"]
         counts = np.bincount(np.searchsorted(edges, score, side="right"), minlength=len(expected))
         actual = np.maximum(counts / len(score), 1e-4)

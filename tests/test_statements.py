@@ -33,7 +33,7 @@ def test_flights_job(flights_job):
     assert list(flights_job.views) == ["weather_versions", "flight_traffic", "flight_features", "scored_flights"]
     assert flights_job.functions["delay_risk"].target == "udfs.flights.delay_risk"
     assert flights_job.tables["flights"].rowtime == "sched_dep_time"
-    assert flights_job.views_calling({"delay_risk"}) == {"scored_flights"}
+    assert flights_job.views_calling({"delay_risk_served"}) == {"scored_flights"}
     insert = flights_job.inserts[0]
     assert insert.statement.text[insert.statement.query_at:].startswith("SELECT flight_id")
 

@@ -12,6 +12,14 @@ MODEL_PATH = Path(__file__).parent / "models" / "delay_risk"
 
 delay_risk = model_function(MODEL_PATH)
 
+# The score and the version that served it (sql/jobs/flight_delays.sql writes both to flight_scores).
+delay_risk_served = model_function(MODEL_PATH, outputs=("score", "version"))
+
+# A challenger, retrained on recent history by `streamscore refit --challenger`, scores every flight in
+# shadow; sql/jobs/model_monitoring.sql compares it with the live model on the same flights, and
+# `streamscore promote udfs/models/delay_risk --challenger udfs/models/delay_risk_challenger` makes it live.
+delay_risk_challenger = model_function(Path(__file__).parent / "models" / "delay_risk_challenger")
+
 # The same model with every output, for explanations and audits:
 #   delay_risk_explained(...).score / .label (score >= 0.5) / .version / .contributions (JSON)
 delay_risk_explained = model_function(MODEL_PATH, outputs=("score", "label", "version", "contributions"))

@@ -4,11 +4,13 @@
 --   quality: per day, ranking (AUC), calibration (Brier score, log loss), late rate and mean score
 --   drift:   per day, the population stability (PSI) of the score and of two inputs against the model's
 --            training data (stored in udfs/models/delay_risk.json when it was trained)
---   alerts:  a row per day and metric past its threshold
+--   shadow:  the challenger's AUC on the same flights, beside the live model's
+--   alerts:  a row per day and metric past its threshold, and the days the challenger ranked better
 -- Run it beside the scoring job: `streamscore run sql/jobs/model_monitoring.sql`.
 
 CREATE TEMPORARY VIEW labelled AS
 SELECT s.flight_id, s.carrier, s.origin, s.sched_dep_time, s.temp, s.wind_speed, s.delay_risk AS score,
+       s.challenger_risk,
        a.arr_delay >= 15 AS late,
        CAST(CASE WHEN a.arr_delay >= 15 THEN 1 ELSE 0 END AS DOUBLE) AS y
 FROM flight_score_events AS s
@@ -25,6 +27,7 @@ SELECT
   AVG(POWER(score - y, 2))                             AS brier,
   AVG(-(y * LN(score) + (1 - y) * LN(1 - score)))      AS log_loss,
   STREAMSCORE_AUC(score, late)                         AS auc,
+  STREAMSCORE_AUC(challenger_risk, late)               AS challenger_auc,
   STREAMSCORE_PSI(score, 'udfs/models/delay_risk', '(score)')         AS score_psi,
   STREAMSCORE_PSI(temp, 'udfs/models/delay_risk', 'temp')             AS temp_psi,
   STREAMSCORE_PSI(wind_speed, 'udfs/models/delay_risk', 'wind_speed') AS wind_psi
@@ -37,4 +40,6 @@ INSERT INTO model_quality SELECT * FROM daily_quality;
 INSERT INTO model_alerts
 SELECT day_start, 'auc', auc, 0.6 FROM daily_quality WHERE auc < 0.6
 UNION ALL
-SELECT day_start, 'score_psi', score_psi, 0.25 FROM daily_quality WHERE score_psi > 0.25;
+SELECT day_start, 'score_psi', score_psi, 0.25 FROM daily_quality WHERE score_psi > 0.25
+UNION ALL
+SELECT day_start, 'challenger_auc', challenger_auc, auc FROM daily_quality WHERE challenger_auc > auc;

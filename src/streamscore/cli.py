@@ -143,7 +143,9 @@ def cmd_refit(args) -> int:
 
     project, job, inputs = _job_and_inputs(args)
     report = refit(project, job.path, inputs, RefitSpec(Path(args.query), args.label, args.time_column,
-                                                       Path(args.model), args.days, args.eval_days))
+                                                       Path(args.model), args.days, args.eval_days,
+                                                       Path(args.challenger) if args.challenger else None,
+                                                       args.until))
     print(json.dumps(report))
     return 0
 
@@ -174,9 +176,12 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_promote(args) -> int:
-    from streamscore.models.train import promote
+    from streamscore.models.train import promote, promote_challenger
 
-    metadata = promote(Path(args.model), args.version)
+    if (args.version is None) == (args.challenger is None):
+        raise StreamscoreError("promote takes --version V (an archived version) or --challenger PATH")
+    metadata = promote(Path(args.model), args.version) if args.version else \
+        promote_challenger(Path(args.model), Path(args.challenger))
     print(f"{args.model}: version {metadata.version} is live (running jobs reload it)")
     return 0
 
@@ -607,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=60, help="days of history to train on (default 60)")
     p.add_argument("--eval-days", type=int, default=7,
                    help="the latest days, where both models are compared (default 7)")
+    p.add_argument("--challenger", help="write the candidate to this model path (to score in shadow beside the "
+                                        "live one) instead of promoting it")
+    p.add_argument("--until", help="the history ends at this date (default: the inputs' last day)")
     p.set_defaults(func=cmd_refit)
 
     p = job_command("evaluate", cmd_evaluate, "model quality (AUC, log loss, RMSE) on a replay's sink")
@@ -631,7 +639,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("promote", help="make an archived model version the live one")
     p.add_argument("model", help="model path without suffix, e.g. udfs/models/delay_risk")
-    p.add_argument("--version", required=True)
+    p.add_argument("--version", help="an archived version of the model")
+    p.add_argument("--challenger", help="a challenger model (from `refit --challenger`): its files become the "
+                                        "model's next version")
     p.set_defaults(func=cmd_promote)
 
     p = sub.add_parser("produce", help="send a JSON Lines file into a table's Kafka topic")

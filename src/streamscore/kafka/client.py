@@ -48,7 +48,7 @@ def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeou
         existing = set(client.list_topics(timeout=timeout).topics)
     except KafkaException as error:
         raise BrokerError(f"cannot reach Kafka at {bootstrap}: {error}") from None
-    missing = [t for t in topics if t not in existing]
+    missing = [t for t in dict.fromkeys(topics) if t not in existing]  # two tables may share a topic
     if missing:
         futures = client.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing])
         for topic, future in futures.items():

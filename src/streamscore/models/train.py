@@ -7,6 +7,7 @@ validation part, metrics and metadata written beside the model.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import sqlglot
 from streamscore import monitoring
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.errors import ConfigError, ModelError
-from streamscore.models.scorer import Model, ModelMetadata
+from streamscore.models.scorer import Model, ModelMetadata, model_files
 from streamscore.sql.dialect import Flink
 from streamscore.sql.statements import Statement
 from streamscore.sql.translate import Translator
@@ -168,6 +169,8 @@ class RefitSpec:
     model: Path  # the live model (champion); a better candidate becomes its next version
     days: int = 60  # train on this many days before the evaluation window
     eval_days: int = 7  # the latest days of the data: both models are scored on them
+    challenger: Path | None = None  # write the candidate here (a shadow model), never promote it
+    until: str | None = None  # history ends here (default: the inputs' last day)
 
 
 def refit(project, job_path: Path, inputs: dict[str, Path], spec: RefitSpec, log=print) -> dict:
@@ -182,11 +185,12 @@ def refit(project, job_path: Path, inputs: dict[str, Path], spec: RefitSpec, log
     if rows.names != champion.metadata.feature_names:
         raise ModelError(f"{spec.query_file} gives features {rows.names}, the live model takes "
                          f"{champion.metadata.feature_names}: refit with the query the model was trained on")
-    end = rows.times.max().astype("datetime64[D]") + np.timedelta64(1, "D")
+    end = np.datetime64(spec.until, "D") if spec.until else \
+        rows.times.max().astype("datetime64[D]") + np.timedelta64(1, "D")
     eval_from = end - np.timedelta64(spec.eval_days, "D")
     train_from = eval_from - np.timedelta64(spec.days, "D")
     training = (rows.times >= train_from) & (rows.times < eval_from)
-    evaluation = rows.times >= eval_from
+    evaluation = (rows.times >= eval_from) & (rows.times < end)
     if not training.any() or not evaluation.any():
         raise ConfigError(f"the inputs have no rows from {train_from} to {eval_from} or after: refit needs "
                           f"{spec.days} days of history before the last {spec.eval_days}")
@@ -205,21 +209,26 @@ def refit(project, job_path: Path, inputs: dict[str, Path], spec: RefitSpec, log
                      "log_loss": round(log_loss(y, champion_scores), 6)},
         "candidate": {"auc": round(auc(y, candidate_scores), 6), "log_loss": round(log_loss(y, candidate_scores), 6)},
     }
-    report["promoted"] = report["candidate"]["auc"] > report["champion"]["auc"]
-    if report["promoted"]:
-        version = str(int(champion.metadata.version) + 1) if champion.metadata.version.isdigit() else "2"
+    report["promoted"] = spec.challenger is None and report["candidate"]["auc"] > report["champion"]["auc"]
+    if report["promoted"] or spec.challenger is not None:
+        target = spec.challenger or spec.model
+        version = _next_version(target) if spec.challenger else \
+            str(int(champion.metadata.version) + 1) if champion.metadata.version.isdigit() else "2"
+        if spec.challenger and _same_model(booster, spec.challenger):
+            version = str(int(version) - 1)  # the challenger in place already is this model: no new version
         metadata = ModelMetadata(
-            name=spec.model.name, features=champion.metadata.features, label=spec.label, version=version,
+            name=target.name, features=champion.metadata.features, label=spec.label, version=version,
             query=spec.query_file.read_text().strip(), metrics={
                 "eval_auc": report["candidate"]["auc"], "eval_log_loss": report["candidate"]["log_loss"],
                 "best_iteration": rounds, "train_rows": report["trained_rows"]},
             params={**DEFAULT_PARAMS, "trained_from": str(train_from), "trained_to": str(eval_from)},
             drift=monitoring.model_drift(rows.names, rows.x[training], booster.predict(rows.x[training],
                                                                                         num_threads=1)))
-        publish(booster, metadata, spec.model)
+        publish(booster, metadata, target)
         report["candidate"]["version"] = version
-    verdict = (f"promoted as version {report['candidate'].get('version')}" if report["promoted"]
-               else f"kept version {champion.metadata.version}")
+    verdict = (f"promoted as version {version}" if report["promoted"] else
+               f"written as challenger {spec.challenger} version {version}" if spec.challenger else
+               f"kept version {champion.metadata.version}")
     log(f"refit: on the last {spec.eval_days} days, champion AUC {report['champion']['auc']:.4f}, candidate "
         f"{report['candidate']['auc']:.4f}: {verdict}")
     return report
@@ -251,6 +260,28 @@ def import_model(source: Path, output: Path) -> ModelMetadata:
     metadata = ModelMetadata.describing(model.booster, output.name, model.metadata.model_sha256)
     metadata.version = str(max(numbers, default=0) + 1)
     metadata.query = f"imported from {source}"
+    publish(model.booster, metadata, output)
+    return metadata
+
+
+def _same_model(booster, output: Path) -> bool:
+    _, _, meta_file = model_files(output)
+    text = booster.model_to_string(num_iteration=booster.best_iteration)
+    return meta_file.exists() and ModelMetadata.read(meta_file).model_sha256 == hashlib.sha256(text.encode()).hexdigest()
+
+
+def _next_version(output: Path) -> str:
+    archive = output.parent / f"{output.name}.versions"
+    return str(max((int(p.name) for p in archive.glob("*") if p.is_dir() and p.name.isdigit()), default=0) + 1)
+
+
+def promote_challenger(output: Path, challenger: Path) -> ModelMetadata:
+    """The challenger's model goes live as the next version of ``output`` (running jobs reload it)."""
+    model = Model(challenger, compile=False)
+    if model.metadata.feature_names != Model(output, compile=False).metadata.feature_names:
+        raise ModelError(f"{challenger} takes other features than {output}: it cannot replace it")
+    metadata = dataclasses.replace(model.metadata, name=output.name, version=_next_version(output),
+                                   query=model.metadata.query or f"promoted from {challenger}")
     publish(model.booster, metadata, output)
     return metadata
 

@@ -16,7 +16,8 @@ from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.project import Project
 
 HERE = Path(__file__).parent
-COLUMNS = ["flight_id", "carrier", "origin", "sched_dep_time", "temp", "wind_speed", "delay_risk"]
+COLUMNS = ["flight_id", "carrier", "origin", "sched_dep_time", "temp", "wind_speed", "delay_risk", "model_version",
+           "challenger_risk"]
 
 work = Path(tempfile.mkdtemp())
 inputs = {"flights": work / "flights.jsonl", "weather": work / "weather.jsonl"}
@@ -26,7 +27,7 @@ write_jsonl(split_by_time(weather(), "obs_time", "2013-11-03", "2013-11-07"), in
 project = Project(Path("."))
 result = DuckDBEngine(project).replay(project.job("sql/jobs/flight_delays.sql"), inputs, work / "out")
 scores = pd.read_parquet(result.sinks["flight_scores"]).sort_values(["sched_dep_time", "flight_id"])[COLUMNS]
-scores["delay_risk"] = scores["delay_risk"].round(6)
+scores[["delay_risk", "challenger_risk"]] = scores[["delay_risk", "challenger_risk"]].round(6)
 write_jsonl(scores, HERE / "inputs" / "scores.jsonl")
 write_jsonl(arrivals(days), HERE / "inputs" / "arrivals.jsonl")
 print(len(scores), "scores")

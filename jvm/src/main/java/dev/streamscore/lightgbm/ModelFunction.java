@@ -8,7 +8,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
@@ -82,10 +84,22 @@ public class ModelFunction extends ScalarFunction {
 
     private static final ObjectMapper MAPPER = JacksonMapperFactory.createObjectMapper();
 
-    private transient String specText;
-    private transient Spec spec;
-    private transient Served served;
-    private transient long checkedAt;
+    /** One model this instance serves (Flink may share an instance between the calls of several models). */
+    private static final class Slot {
+        final Spec spec;
+        Served served;
+        long checkedAt;
+
+        Slot(Spec spec, Served served, long checkedAt) {
+            this.spec = spec;
+            this.served = served;
+            this.checkedAt = checkedAt;
+        }
+    }
+
+    private transient Map<String, Slot> slots;
+    private transient String lastSpecText;
+    private transient Slot last;
     private transient double[] row;
     private transient Counter scored;
     private transient Counter micros;
@@ -98,8 +112,8 @@ public class ModelFunction extends ScalarFunction {
         micros = context.getMetricGroup().counter("streamscore_model_micros");
         rejected = context.getMetricGroup().counter("streamscore_rows_rejected");
         // the version serving now, as a number (Prometheus gauges are numbers): NaN for a hash version
-        context.getMetricGroup().gauge("streamscore_model_version", () -> served == null ? Double.NaN
-                : versionNumber(served.version()));
+        context.getMetricGroup().gauge("streamscore_model_version", () -> last == null ? Double.NaN
+                : versionNumber(last.served.version()));
     }
 
     static double versionNumber(String version) {
@@ -112,15 +126,24 @@ public class ModelFunction extends ScalarFunction {
 
     public RowData eval(String specText, Double... features) {
         long now = System.nanoTime();
-        if (spec == null || !specText.equals(this.specText)) {
-            spec = Spec.parse(specText);
-            this.specText = specText;
-            served = load(spec, null);
-            checkedAt = now;
-        } else if (spec.reloadSeconds() >= 0 && now - checkedAt >= (long) (spec.reloadSeconds() * 1e9)) {
-            checkedAt = now;
-            served = maybeReload(spec, served);
+        if (specText != lastSpecText) {
+            if (!specText.equals(lastSpecText)) {  // another model than the last call's
+                if (slots == null) {
+                    slots = new HashMap<>();
+                }
+                last = slots.computeIfAbsent(specText, text -> {
+                    Spec parsed = Spec.parse(text);
+                    return new Slot(parsed, load(parsed, null), now);
+                });
+            }
+            lastSpecText = specText;
         }
+        if (last.spec.reloadSeconds() >= 0 && now - last.checkedAt >= (long) (last.spec.reloadSeconds() * 1e9)) {
+            last.checkedAt = now;
+            last.served = maybeReload(last.spec, last.served);
+        }
+        Spec spec = last.spec;
+        Served served = last.served;
         long started = System.nanoTime();  // scoring time: loading a version is not counted per row
         if (row == null || row.length != features.length) {
             row = new double[features.length];
@@ -129,7 +152,7 @@ public class ModelFunction extends ScalarFunction {
         for (int i = 0; i < features.length; i++) {
             double value = features[i] == null ? Double.NaN : features[i];
             if (Double.isInfinite(value)) {
-                error = (error == null ? "infinite feature " : error + ", ") + featureName(i);
+                error = (error == null ? "infinite feature " : error + ", ") + featureName(served, i);
             }
             row[i] = value;
         }
@@ -167,7 +190,7 @@ public class ModelFunction extends ScalarFunction {
         }
     }
 
-    private String featureName(int i) {
+    private static String featureName(Served served, int i) {
         String[] names = served.features();
         return i < names.length ? names[i] : "#" + (i + 1);
     }
