@@ -123,3 +123,16 @@ def test_refit_promotes_only_a_better_model(project_copy, tmp_path):
     scores = champion.booster.predict(rows.x[latest])
     assert report["evaluated_rows"] == int(latest.sum())
     assert math.isclose(report["champion"]["auc"], monitoring.auc(rows.y[latest] == 1, scores), abs_tol=1e-6)
+
+
+def test_report_plots_the_monitoring_sink(project, tmp_path):
+    from streamscore.report import build_report
+
+    job = project.job("sql/jobs/model_monitoring.sql")
+    report = build_report(project, job, FILES, tmp_path / "monitoring.html", log=lambda m: None)
+    text = report.path.read_text()
+    assert "Monitoring: model_quality (2 windows)" in report.sections
+    for title in ("AUC per window (live model and challenger, same rows)", "Calibration per window",
+                  "Drift per window"):
+        assert title in text
+    assert "challenger ahead on <b>" in text and "score_psi" in text and "temp_psi" in text

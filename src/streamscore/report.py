@@ -197,6 +197,12 @@ def build_report(project, job, inputs: dict[str, Path], output: Path, spec: Repo
         sections.append(_section(f"Alerts: {sink} ({len(frame):,} rows)", [part]))
         plots += 1
 
+    for sink, frame in frames.items():
+        if "auc" in frame.columns:
+            parts = _monitoring(sink, frame)
+            sections.append(_section(f"Monitoring: {sink} ({len(frame):,} windows)", parts))
+            plots += sum(p.count("<svg") for p in parts)
+
     late = replay.late_rows
     sources = list(rows_in)
     sections.append(_section("Late rows per source (behind the watermark on arrival)", [
@@ -215,6 +221,33 @@ def build_report(project, job, inputs: dict[str, Path], output: Path, spec: Repo
     output.write_text(_page(f"streamscore report: {job.name}", sections, job, inputs))
     log(f"report: {output} ({plots} plots)")
     return Report(output, plots, [s.split("</h2>")[0].split("<h2>")[1] for s in sections])
+
+
+def _monitoring(sink: str, frame: pd.DataFrame) -> list[str]:
+    """A monitoring sink (one row per window with an `auc` column): quality per window, the live model
+    against its challenger, and drift (every *_psi column)."""
+    time_column = next((c for c in frame.columns if str(frame[c].dtype).startswith("datetime64")), None)
+    if time_column is None:
+        return [f"<p>{html.escape(sink)} has no time column to plot against</p>"]
+    frame = frame.sort_values(time_column)
+    days = ((frame[time_column] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    as_date = lambda v: (dt.date(1970, 1, 1) + dt.timedelta(days=v)).isoformat()  # noqa: E731
+    ranking = {c: frame[c].to_numpy(dtype=float) for c in frame.columns if c == "auc" or c.endswith("_auc")}
+    parts = [line_chart("AUC per window" + (" (live model and challenger, same rows)" if len(ranking) > 1 else ""),
+                        days, ranking, time_column, "AUC", x_format=as_date)]
+    if "challenger_auc" in frame.columns:
+        ahead = int((frame["challenger_auc"] > frame["auc"]).sum())
+        parts.append(f"<p class='metric'>challenger ahead on <b>{ahead}</b> of {len(frame):,} windows; "
+                     f"median AUC live {frame['auc'].median():.4f}, challenger {frame['challenger_auc'].median():.4f}</p>")
+    calibration = {c: frame[c].to_numpy(dtype=float) for c in ("brier", "log_loss", "late_rate", "mean_score")
+                   if c in frame.columns}
+    if calibration:
+        parts.append(line_chart("Calibration per window", days, calibration, time_column, "value", x_format=as_date))
+    drift = {c: frame[c].to_numpy(dtype=float) for c in frame.columns if c.endswith("_psi")}
+    if drift:
+        parts.append(line_chart("Drift per window: population stability against the training data", days, drift,
+                                time_column, "PSI", x_format=as_date))
+    return parts
 
 
 def _section(title: str, parts: list[str]) -> str:
