@@ -5,11 +5,6 @@ CREATE TABLE drift_alerts (
   origin STRING, window_start TIMESTAMP(3), flights BIGINT, score_psi DOUBLE, auc DOUBLE, reason STRING
 ) WITH ('connector' = 'blackhole');
 
-CREATE TEMPORARY VIEW labelled AS
-SELECT s.origin, s.sched_dep_time, s.delay_risk AS score, a.arr_delay >= 15 AS late
-FROM scores AS s JOIN arrivals AS a
-  ON s.flight_id = a.flight_id AND a.arrived_at BETWEEN s.sched_dep_time AND s.sched_dep_time + INTERVAL '1' DAY;
-
 CREATE TEMPORARY VIEW quality AS
 SELECT origin, window_start, COUNT(*) AS flights,
        STREAMSCORE_PSI(score, 'udfs/models/delay_risk', '(score)') AS score_psi,
