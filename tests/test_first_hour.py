@@ -14,6 +14,7 @@ from streamscore.cli import main
 from streamscore.datasets import flights
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.errors import ModelError
+from streamscore.monitoring import DriftProfiles
 from streamscore.project import Project
 
 
@@ -145,6 +146,18 @@ def test_model_import_registers_versions(new_project, notebook_model, capsys):
     assert meta["version"] == "2" and [f["name"] for f in meta["features"]] == ["distance", "dep_minute"]
     assert meta["model_sha256"] and (new_project / "udfs" / "models" / "late.versions" / "1" / "model.txt").exists()
     assert "'path' = 'udfs/models/late'" in capsys.readouterr().out
+    assert meta["drift"] == {}  # no training rows given: no drift profile, and STREAMSCORE_PSI will say so
+
+    booster, _ = notebook_model  # with the rows it was trained on, PSI has a baseline
+    frame = flights().iloc[::50]
+    rows = pd.DataFrame({"distance": frame["distance"].to_numpy(),
+                         "dep_minute": frame["sched_dep_time"].astype(str).str[14:16].astype(float).to_numpy()})
+    data = new_project / "data" / "late_training.jsonl"
+    rows.to_json(data, orient="records", lines=True)
+    assert cli(new_project, "model", "import", str(path), "--name", "late", "--data", str(data)) == 0
+    drift = json.loads((new_project / "udfs" / "models" / "late.json").read_text())["drift"]
+    assert set(drift) == {"distance", "dep_minute", "(score)"} and abs(sum(drift["(score)"]["expected"]) - 1) < 1e-9
+    assert DriftProfiles(new_project).psi_of_values(list(rows["distance"]), "udfs/models/late", "distance") < 1e-9  # its own rows
 
 
 @pytest.mark.kafka

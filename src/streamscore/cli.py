@@ -205,7 +205,7 @@ def cmd_model(args) -> int:
     source = Path(args.file)
     name = args.name or source.stem
     output = project.root / "udfs" / "models" / name
-    metadata = import_model(source, output)
+    metadata = import_model(source, output, Path(args.data) if args.data else None)
     print(f"{output.relative_to(project.root)}: version {metadata.version} of {source.name} "
           f"({len(metadata.features)} features: {', '.join(metadata.feature_names)}; objective {metadata.objective})")
     print(f"use it: CREATE MODEL {name} INPUT (...) OUTPUT (score DOUBLE) WITH ('provider' = 'lightgbm', "
@@ -635,6 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("import",))
     p.add_argument("file", help="a LightGBM model file (text format, as Booster.save_model writes it)")
     p.add_argument("--name", help="the model's name under udfs/models (default: the file's name)")
+    p.add_argument("--data", help="JSON Lines of the rows it was trained on: their distribution is kept for "
+                                  "drift (STREAMSCORE_PSI)")
     p.set_defaults(func=cmd_model)
 
     p = sub.add_parser("promote", help="make an archived model version the live one")

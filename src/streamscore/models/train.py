@@ -251,15 +251,23 @@ def publish(booster, metadata: ModelMetadata, output: Path) -> None:
         scratch.replace(folder / f"{stem}.json")
 
 
-def import_model(source: Path, output: Path) -> ModelMetadata:
+def import_model(source: Path, output: Path, data: Path | None = None) -> ModelMetadata:
     """Register a LightGBM model file trained anywhere as ``<output>.txt`` + ``.json`` (features and
-    objective from the file, types from the SQL that calls it), as the next version under ``.versions/``."""
+    objective from the file, types from the SQL that calls it), as the next version under ``.versions/``.
+    ``data``: JSON Lines of the rows it was trained on (a column per feature), for its drift profile."""
     model = Model(source, compile=False)
-    archive = output.parent / f"{output.name}.versions"
-    numbers = [int(p.name) for p in archive.glob("*") if p.is_dir() and p.name.isdigit()]
     metadata = ModelMetadata.describing(model.booster, output.name, model.metadata.model_sha256)
-    metadata.version = str(max(numbers, default=0) + 1)
+    metadata.version = _next_version(output)
     metadata.query = f"imported from {source}"
+    if data is not None:
+        import pandas as pd
+
+        rows = pd.read_json(data, lines=True)
+        missing = [f for f in metadata.feature_names if f not in rows.columns]
+        if missing:
+            raise ModelError(f"{data} has no column for the model's features {', '.join(missing)}")
+        matrix = rows[metadata.feature_names].to_numpy(dtype=np.float64)
+        metadata.drift = monitoring.model_drift(metadata.feature_names, matrix, model.score_matrix(matrix))
     publish(model.booster, metadata, output)
     return metadata
 
