@@ -136,3 +136,32 @@ def test_report_plots_the_monitoring_sink(project, tmp_path):
                   "Drift per window"):
         assert title in text
     assert "challenger ahead on <b>" in text and "score_psi" in text and "temp_psi" in text
+
+
+def test_a_challenger_scores_in_shadow_until_promoted(project_copy, tmp_path, capsys):
+    """refit --challenger writes a model of its own and leaves the live one alone; promote --challenger
+    makes it the live model's next version."""
+    from streamscore.cli import main
+    from streamscore.datasets import flights, split_by_time, weather, write_jsonl
+    from streamscore.models import Model
+
+    write_jsonl(split_by_time(flights(), "sched_dep_time", "2013-10-20", "2013-12-01"), tmp_path / "f.jsonl")
+    write_jsonl(split_by_time(weather(), "obs_time", "2013-10-19", "2013-12-01"), tmp_path / "w.jsonl")
+    root = project_copy.root
+    live, challenger = root / "udfs" / "models" / "delay_risk", root / "udfs" / "models" / "candidate"
+    before = live.with_suffix(".txt").read_text()
+    args = ["--project", str(root), "refit", "sql/train/delay_risk.sql", "--job", "sql/jobs/flight_delays.sql",
+            "--input", f"flights={tmp_path / 'f.jsonl'}", "--input", f"weather={tmp_path / 'w.jsonl'}",
+            "--model", str(live), "--label", "is_late", "--time-column", "sched_dep_time", "--days", "20",
+            "--eval-days", "5", "--challenger", str(challenger)]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert not report["promoted"] and live.with_suffix(".txt").read_text() == before
+    assert Model(challenger, compile=False).metadata.version == "1" and report["candidate"]["version"] == "1"
+    assert main(args) == 0 and Model(challenger, compile=False).metadata.version == "1"  # the same model again
+
+    assert main(["--project", str(root), "promote", str(live), "--challenger", str(challenger)]) == 0
+    promoted = Model(live, compile=False)
+    assert promoted.metadata.version == "2" and promoted.metadata.name == "delay_risk"
+    assert live.with_suffix(".txt").read_text() == challenger.with_suffix(".txt").read_text()
+    assert main(["--project", str(root), "promote", str(live)]) == 2  # --version or --challenger
