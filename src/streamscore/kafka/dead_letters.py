@@ -1,17 +1,21 @@
 """Dead letters: a malformed Kafka record goes to a dead-letter topic instead of failing the job.
 
 Flink's `json` format fails the whole job on a bad record, and `json.ignore-parse-errors` turns it
-into NULLs or drops it silently. Instead, a guarded source reads its topic as raw bytes and parses
-each record in one vectorized Python function that implements the table's declared types:
+into NULLs or drops it silently. Instead, a guarded source reads its topic as raw bytes and streamscore's
+JVM decoder (STREAMSCORE_PARSE_JSON, dev.streamscore.json in jvm/) turns each record into the table's
+declared columns with Flink's own json converters, or into the reason it is a dead letter:
 
     streamscore_raw_<t>  (raw bytes + topic/partition/offset/timestamp metadata, every declared column
-                          computed from the parse, the table's own WATERMARK)
+                          computed from the decode, the table's own WATERMARK)
     <t>                  a view of the good rows, under the table's name: the job's SQL is unchanged
     dead letters         the bad rows' original bytes, with the error and the source
                           topic/partition/offset/timestamp in Kafka headers (the Kafka Connect DLQ layout)
+    late rows            optionally, a copy of the rows read behind the watermark (a profile's late_topic)
 
 A bad row's event time is the epoch, so it never moves the watermark, and it is filtered out before
-the job sees it. Every record is accounted for: in = good rows + dead letters.
+the job sees it. Every record is accounted for: in = good rows + dead letters. Replays read JSON Lines
+history with :class:`RecordParser`, which applies the same rules in Python (checked record by record
+against the JVM decoder in tests/test_decoder_agreement.py).
 """
 
 from __future__ import annotations
