@@ -52,3 +52,18 @@ def test_verify_shows_a_difference(project, small_files, tmp_path, capsys, monke
     assert main(args) == 1
     out = capsys.readouterr().out
     assert "flight_scores: DIFFERENT" in out and "only in flink" in out
+
+
+def test_java_messages_come_from_the_py4j_error_pyflink_wraps():
+    from streamscore.engines.flink import _java_message
+
+    try:
+        try:
+            raise RuntimeError("An error occurred while calling o1.execute.\n: org.apache.flink.table.api."
+                               "ValidationException: Column types do not match.\nCause: Different number of columns."
+                               "\n\tat org.apache.flink.table.planner.Foo.bar(Foo.java:1)")
+        except RuntimeError:
+            raise ValueError("An error occurred while calling o1.execute.")  # what PyFlink raises
+    except ValueError as error:
+        assert _java_message(error) == ("org.apache.flink.table.api.ValidationException: Column types do not match. "
+                                        "Cause: Different number of columns.")

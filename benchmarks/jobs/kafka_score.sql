@@ -8,5 +8,5 @@ SELECT flight_id, carrier, origin, dest, sched_dep_time, CAST(NULL AS BIGINT), C
        delay_risk(CAST(HOUR(sched_dep_time) AS DOUBLE), CAST(DAYOFWEEK(sched_dep_time) AS DOUBLE), distance,
                   CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE),
                   CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)),
-       arr_delay
+       arr_delay, CAST(NULL AS STRING), CAST(NULL AS DOUBLE)
 FROM flights;

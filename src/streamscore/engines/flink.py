@@ -714,7 +714,20 @@ def _records_in(bootstrap: str, topic: str) -> int:
 def _java_message(error: Exception) -> str:
     """The innermost 'Caused by' line of a Java exception, or the first line, credentials redacted
     (Flink's messages can list a table's options)."""
-    text = redact(str(error))
+    chain = [error]
+    while chain[-1].__cause__ or chain[-1].__context__:  # PyFlink re-raises py4j's error, message in it
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    text = redact("\n".join(str(e) for e in chain))
     causes = [line.strip() for line in text.splitlines() if line.strip().startswith("Caused by:")]
-    line = causes[-1][len("Caused by:"):].strip() if causes else text.strip().splitlines()[0] if text.strip() else repr(error)
-    return line[:500]
+    if causes:
+        return causes[-1][len("Caused by:"):].strip()[:500]
+    lines = text.strip().splitlines()
+    thrown = next((i for i, line in enumerate(lines) if line.startswith(": ") and "Exception" in line), None)
+    if thrown is not None:  # py4j: ': org...ValidationException: message', more lines, then the stack
+        message = []
+        for line in lines[thrown:]:
+            if line.startswith("\tat "):
+                break
+            message.append(line.strip(": ").strip())
+        return " ".join(m for m in message if m)[:500]
+    return (lines[0] if lines else repr(error))[:500]
