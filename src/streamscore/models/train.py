@@ -212,8 +212,7 @@ def refit(project, job_path: Path, inputs: dict[str, Path], spec: RefitSpec, log
     report["promoted"] = spec.challenger is None and report["candidate"]["auc"] > report["champion"]["auc"]
     if report["promoted"] or spec.challenger is not None:
         target = spec.challenger or spec.model
-        version = _next_version(target) if spec.challenger else \
-            str(int(champion.metadata.version) + 1) if champion.metadata.version.isdigit() else "2"
+        version = _next_version(target)  # past every archived version: none is overwritten
         if spec.challenger and _same_model(booster, spec.challenger):
             version = str(int(version) - 1)  # the challenger in place already is this model: no new version
         metadata = ModelMetadata(
