@@ -285,7 +285,7 @@ class FlinkEngine:
             for table in guarded:
                 sql = dl.dead_letters_insert_sql(table, dl.DEAD_LETTER_TABLE)
                 self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
-        late = [t for t in guarded if t.rowtime] if dead_letters and dead_letters.late_topic else []
+        late = [t for t in guarded if t.rowtime] if dead_letters and dead_letters.late_sink_options else []
         if late:
             self._planned(t_env, lambda: t_env.execute_sql(dead_letters.late_table_sql()))
             for table in late:
@@ -496,14 +496,17 @@ class FlinkEngine:
 
         dead_letters = None
         if profile.dead_letter_topic:
-            sink_options = {k: v for k, v in profile.kafka_options(dl.DEAD_LETTER_TABLE, {"connector": "kafka"}).items()
-                            if not k.startswith(("scan.", "properties.group."))}
-            sink_options.update(sink_delivery_options(delivery, job, dl.DEAD_LETTER_TABLE, profile.dead_letter_topic))
-            dead_letters = DeadLetterRouting(profile.dead_letter_topic, sink_options, profile.max_record_bytes, log,
-                                             profile.late_topic)
+            def sink_options(table: str, topic: str) -> dict[str, str]:
+                kafka = {k: v for k, v in profile.kafka_options(table, {"connector": "kafka"}).items()
+                         if not k.startswith(("scan.", "properties.group."))}
+                return {**kafka, "topic": topic, **sink_delivery_options(delivery, job, table, topic)}
+
+            dead_letters = DeadLetterRouting(
+                sink_options(dl.DEAD_LETTER_TABLE, profile.dead_letter_topic), profile.max_record_bytes, log,
+                sink_options(dl.LATE_ROWS_TABLE, profile.late_topic) if profile.late_topic else None)
             if any(t.options.get("connector") == "kafka" for t in job.sources):
-                ensure_topics(profile.bootstrap_servers, [profile.dead_letter_topic, profile.late_topic][
-                    :2 if profile.late_topic else 1], partitions=profile.partitions)
+                topics = [t for t in (profile.dead_letter_topic, profile.late_topic) if t]
+                ensure_topics(profile.bootstrap_servers, topics, partitions=profile.partitions)
         return bind, dead_letters
 
     def submit(self, job: Job, profile: Profile, delivery: str = "at-least-once",

@@ -508,11 +508,11 @@ LATE_ROWS_TABLE = "streamscore_late_rows"
 class DeadLetterRouting:
     """Where a run sends dead letters (a profile's ``dead_letter_topic``), and which sources it guards."""
 
-    topic: str
-    sink_options: dict[str, str]  # the dead-letter table's Kafka options (servers, security)
+    sink_options: dict[str, str]  # the dead-letter table's Kafka options (topic, servers, security, delivery)
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     log: object = print
-    late_topic: str = ""  # a copy of the rows read behind the watermark (late_rows_insert_sql)
+    # the late-rows table's, when a copy of the rows read behind the watermark goes to a topic
+    late_sink_options: dict[str, str] | None = None
 
     def guards(self, table: TableDef, options: dict[str, str]) -> bool:
         reason = unguarded_reason(table) if options.get("connector") == "kafka" else "not a Kafka table"
@@ -522,14 +522,10 @@ class DeadLetterRouting:
         return reason is None
 
     def table_sql(self) -> str:
-        options = {**self.sink_options, "topic": self.topic, "format": "raw"}
-        return dead_letter_table_sql(DEAD_LETTER_TABLE, options)
+        return dead_letter_table_sql(DEAD_LETTER_TABLE, {**self.sink_options, "format": "raw"})
 
     def late_table_sql(self) -> str:
-        options = {**self.sink_options, "topic": self.late_topic, "format": "raw"}
-        if "sink.transactional-id-prefix" in options:  # exactly-once: ids of its own
-            options["sink.transactional-id-prefix"] += "-late"
-        return dead_letter_table_sql(LATE_ROWS_TABLE, options)
+        return dead_letter_table_sql(LATE_ROWS_TABLE, {**self.late_sink_options, "format": "raw"})
 
 
 def read_dead_letters(bootstrap: str, topic: str) -> list[dict]:
