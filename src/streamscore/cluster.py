@@ -80,15 +80,15 @@ class StandaloneCluster:
             path.mkdir(parents=True, exist_ok=True)
         self._link_jars(lib)
         rest_port, prometheus_base = free_port(), free_port()
-        (conf / "config.yaml").write_text(_config_yaml(spec, rest_port, free_port(), self.folder, prometheus_base))
+        prometheus_ports = f"{prometheus_base}-{prometheus_base + 1 + spec.taskmanagers}"  # one per process
+        (conf / "config.yaml").write_text(_config_yaml(spec, rest_port, free_port(), self.folder, prometheus_ports))
         for name in ("log4j-console.properties", "log4j.properties", "logback-console.xml"):
             source = flink_home() / "conf" / name
             if source.exists():
                 (conf / name).write_text(source.read_text())
         env = {**os.environ, "FLINK_HOME": str(flink_home()), "FLINK_CONF_DIR": str(conf), "FLINK_LIB_DIR": str(lib),
                "FLINK_LOG_DIR": str(logs), "FLINK_OPT_DIR": str(flink_home() / "opt")}
-        state = ClusterState(rest_port=rest_port, folder=str(self.folder),
-                             prometheus_ports=f"{prometheus_base}-{prometheus_base + 1 + spec.taskmanagers}")
+        state = ClusterState(rest_port=rest_port, folder=str(self.folder), prometheus_ports=prometheus_ports)
         processes = [("jobmanager", "jobmanager.sh")] + [(f"taskmanager-{i}", "taskmanager.sh")
                                                          for i in range(spec.taskmanagers)]
         for name, script in processes:
@@ -156,7 +156,7 @@ JAVA_OPTIONS = " ".join(
         "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "java.util.concurrent.locks")])
 
 
-def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path, prometheus_base: int) -> str:
+def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path, prometheus_ports: str) -> str:
     """Loopback only, small memory, state under the cluster folder."""
     settings = {
         "env.java.opts.all": JAVA_OPTIONS,
@@ -182,7 +182,7 @@ def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path,
         "execution.checkpointing.savepoint-dir": (folder / "savepoints").as_uri(),
         "metrics.fetcher.update-interval": 1000,
         # every process serves its metrics for Prometheus on the first free port of the cluster's range
-        **prometheus_settings(f"{prometheus_base}-{prometheus_base + 1 + spec.taskmanagers}"),
+        **prometheus_settings(prometheus_ports),
     }
     return "".join(f"{key}: {json.dumps(value) if isinstance(value, str) else value}\n" for key, value in settings.items())
 

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
+from streamscore.kafka.dead_letters import DEAD_LETTER_TABLE, LATE_ROWS_TABLE
+
 # Operator metric ids look like "<subtask>.<operator name>.<metric>", spaces in names as "_".
 # A source's name is its catalog path with dots as "_": matched to the job's table names by suffix.
 _SOURCE = re.compile(r"^\d+\.Source__KafkaSource-(?P<table>[^.]+)\.numRecordsOut$")
@@ -21,7 +23,10 @@ _MODEL = re.compile(r"^\d+\..*\.streamscore_model_(?P<what>rows|micros)$")
 # Flink's own counters of rows dropped behind the watermark (window, OVER and join operators).
 _LATE = re.compile(r"^\d+\.(?P<operator>.+)\.\w*[lL]ateRecordsDropped$")
 
-DEAD_LETTER_SINK = "streamscore_dead_letters"
+DEAD_LETTER_SINK = DEAD_LETTER_TABLE
+LATE_ROWS_SINK = LATE_ROWS_TABLE  # the profile's late_topic
+POLL_SECONDS = 0.5  # with Flink's metrics.fetcher.update-interval at 500 ms (FlinkEngine sets it)
+METRICS_PER_REQUEST = 8  # operator names make long metric ids: keep each request URL short
 # Flink's Prometheus reporter (a plugin inside the PyFlink distribution). It listens on every interface (it
 # has no bind address): scrape it at 127.0.0.1, and firewall the port where that matters.
 PROMETHEUS_REPORTER = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
@@ -31,10 +36,6 @@ def prometheus_settings(ports: str) -> dict[str, str]:
     """Flink settings that serve every metric for Prometheus on ``ports`` (one port, or a range 'a-b':
     each process takes the first free one)."""
     return {"metrics.reporter.prom.factory.class": PROMETHEUS_REPORTER, "metrics.reporter.prom.port": ports}
-
-LATE_ROWS_SINK = "streamscore_late_rows"  # the profile's late_topic
-POLL_SECONDS = 0.5  # with Flink's metrics.fetcher.update-interval at 500 ms (FlinkEngine sets it)
-METRICS_PER_REQUEST = 8  # operator names make long metric ids: keep each request URL short
 
 
 @dataclass
