@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from streamscore.models.scorer import model_files
+
 SCORE = "(score)"  # the drift profile of the model's score, beside its features'
 PSI_FLOOR = 1e-4  # an empty bin counts as this fraction (ln(0) is not a number)
 DRIFT_QUANTILES = [q / 10 for q in range(1, 10)]  # decile edges
@@ -68,12 +70,13 @@ def psi(counts: list[int], expected: list[float]) -> float | None:
 
 def drift_profile(values: np.ndarray) -> dict:
     """A feature's training distribution: decile edges (distinct) and the fraction of rows per bin."""
-    present = values[~np.isnan(values)]
+    missing = np.isnan(values)
+    present = values[~missing]
     edges = sorted({float(e) for e in np.quantile(present, DRIFT_QUANTILES)}) if len(present) else []
-    counts = [0] * (len(edges) + 2)
-    for value in values:
-        counts[bin_of(edges, None if np.isnan(value) else float(value))] += 1
-    return {"edges": edges, "expected": [c / len(values) for c in counts]}
+    # bin_of for every row at once: searchsorted(side="right") is bisect_right; NaN goes to the last bin
+    bins = np.where(missing, len(edges) + 1, np.searchsorted(edges, values, side="right"))
+    counts = np.bincount(bins, minlength=len(edges) + 2)
+    return {"edges": edges, "expected": [int(c) / len(values) for c in counts]}
 
 
 def model_drift(features: list[str], matrix: np.ndarray, scores: np.ndarray) -> dict:
@@ -93,8 +96,7 @@ class DriftProfiles:
     def bins(self, model: str, feature: str) -> dict:
         key = (model, feature)
         if key not in self._cache:
-            base = Path(model) if Path(model).is_absolute() else self.root / model
-            metadata = base.with_suffix(".json") if base.suffix == ".txt" else base.parent / f"{base.name}.json"
+            _, _, metadata = model_files(Path(model) if Path(model).is_absolute() else self.root / model)
             drift = json.loads(metadata.read_text()).get("drift", {}).get(feature)
             if drift is None:
                 raise ValueError(f"STREAMSCORE_PSI: {metadata} has no training distribution of {feature} "
