@@ -125,16 +125,19 @@ class Translator:
 
     def __init__(self, job: Job):
         self.job = job
-        self.schema = MappingSchema(dialect=CaseSensitiveDuckDB, normalize=False)
         self.views: dict[str, exp.Query] = {}
+        # Computed columns are typed against the physical ones (Flink's computed columns read no other
+        # computed column); then the schema is built afresh with them, as sqlglot caches table lookups
+        # (a table updated in place would keep its physical columns for some lookups).
+        tables = {t.name: {c.name: schema_type(c.type) for c in t.columns if c.in_replay_file}
+                  for t in job.tables.values()}
+        self.schema = _schema(tables)
         for table in job.tables.values():
-            physical = {c.name: schema_type(c.type) for c in table.columns if c.in_replay_file}
-            self.schema.add_table(table.name, physical, dialect=CaseSensitiveDuckDB)
-            computed = {c.name: self.expression(c.computed, table.statement, table.name).type
-                        for c in table.columns if c.computed is not None}
-            if computed:
-                self.schema.add_table(table.name, {**physical, **{k: v.sql("duckdb") for k, v in computed.items()}},
-                                      dialect=CaseSensitiveDuckDB)
+            for column in table.columns:
+                if column.computed is not None:
+                    typed = self.expression(column.computed, table.statement, table.name).type
+                    tables[table.name][column.name] = typed.sql("duckdb")
+        self.schema = _schema(tables)
         for view in job.views.values():
             translated = self.query(view.query, view.statement)
             self.views[view.name] = translated
@@ -320,6 +323,13 @@ class Translator:
                              "a versioned view keeps the last row per key: ROW_NUMBER() OVER (PARTITION BY key "
                              "ORDER BY time DESC) = 1")
         raise stmt.error(TranslationError, f"unknown table `{name}`", table)
+
+
+def _schema(tables: dict[str, dict[str, str]]) -> MappingSchema:
+    schema = MappingSchema(dialect=CaseSensitiveDuckDB, normalize=False)
+    for name, columns in tables.items():
+        schema.add_table(name, columns, dialect=CaseSensitiveDuckDB)
+    return schema
 
 
 def _is_rowid(node: exp.Expr) -> bool:
