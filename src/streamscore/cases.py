@@ -129,10 +129,18 @@ class CaseResult:
         return not self.error and all(d.equal for d in self.diffs)
 
 
-def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLERANCE) -> CaseResult:
-    """Replay the case on ``engine`` and compare every sink with its expected rows."""
+def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLERANCE, check=None) -> CaseResult:
+    """Replay the case on ``engine`` and compare every sink with its expected rows. ``check`` (a
+    replay.FlinkCheck): Flink plans the job first, and its rejection fails the case."""
     result = CaseResult(case, engine.name)
     started = time.perf_counter()
+    if check is not None:
+        try:
+            check(case.job())
+        except StreamscoreError as error:
+            result.error = f"Flink rejects the job: {error}"
+            result.seconds = time.perf_counter() - started
+            return result
     if case.refusal is not None:
         return _run_refused_case(case, engine, workdir, result, started)
     try:

@@ -81,10 +81,50 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _checked(project, job, args) -> None:
+    """Flink plans the job before a replay of it is trusted (``--no-check`` skips it)."""
+    from streamscore.replay import FlinkCheck
+
+    if args.no_check:
+        return
+    check = FlinkCheck(project, args.profile)
+    try:
+        check(job)
+    finally:
+        check.close()
+    print(f"flink: planned {job.path.name} (nothing run)", file=sys.stderr)
+
+
+def cmd_check(args) -> int:
+    from streamscore.replay import FlinkCheck
+
+    project = _project(args)
+    check = FlinkCheck(project, args.profile)
+    failed = 0
+    try:
+        for path in args.jobs:
+            try:
+                job = project.job(path)
+                plan = check(job)
+            except StreamscoreError as error:
+                failed += 1
+                print(f"FAIL {path}: {redact(str(error))}")
+                continue
+            print(f"ok   {path}: Flink planned {len(job.inserts)} INSERT(s)"
+                  + (f"; the replay cannot: {len(job.unparsed)} statement(s) only Flink reads" if job.unparsed else ""))
+            if args.plan:
+                print(plan)
+    finally:
+        check.close()
+    return 1 if failed else 0
+
+
 def cmd_replay(args) -> int:
     from streamscore.replay import replay
 
     project, job, inputs = _job_and_inputs(args)
+    if args.engine == "duckdb":  # a Flink replay is planned by Flink anyway
+        _checked(project, job, args)
     output = Path(args.output or project.build_dir / "replay" / job.name / args.engine)
     result = replay(project, job, inputs, output, args.engine, drop_late=args.drop_late)
     for source, late in result.late_rows.items():
@@ -104,6 +144,7 @@ def cmd_verify(args) -> int:
     from streamscore.replay import compare_results, format_diff, replay
 
     project, job, inputs = _job_and_inputs(args)
+    _checked(project, job, args)  # before either replay: Flink's rejection, not a DuckDB result, comes first
     base = Path(args.output or project.build_dir / "verify" / job.name)
     results = {}
     for engine in ("duckdb", "flink"):
@@ -442,7 +483,7 @@ def _test_cases(args, project, path: Path) -> int:
 
     from streamscore.cases import discover, regenerate, run_case
     from streamscore.engines import get_engine
-    from streamscore.replay import format_diff
+    from streamscore.replay import FlinkCheck, format_diff
 
     cases = discover(path)
     with tempfile.TemporaryDirectory() as tmp:
@@ -461,10 +502,12 @@ def _test_cases(args, project, path: Path) -> int:
         engines = ["duckdb", "flink"] if args.engine == "both" else [args.engine]
         failed = 0
         by_family: dict[tuple[str, str], list[bool]] = defaultdict(list)
+        # A DuckDB result counts only for a job Flink plans (Flink's own runs plan it anyway).
+        check = FlinkCheck(project, args.profile) if engines == ["duckdb"] and not args.no_check else None
         for name in engines:
             engine = get_engine(name, project)
             for case in cases:
-                result = run_case(case, engine, Path(tmp) / name / case.name, args.tolerance)
+                result = run_case(case, engine, Path(tmp) / name / case.name, args.tolerance, check)
                 failed += not result.passed
                 by_family[name, case.family].append(result.passed)
                 mark = "ok  " if result.passed else "FAIL"
@@ -474,6 +517,8 @@ def _test_cases(args, project, path: Path) -> int:
                 for diff in result.diffs:
                     if not diff.equal:
                         print("     " + format_diff(diff, "expected", name).replace("\n", "\n     "))
+        if check:
+            check.close()
         print(f"\nreplay cases by family ({path}):")
         for (engine_name, family), passed in sorted(by_family.items()):
             print(f"  {engine_name:6} {family:14} {len(passed):4} cases  {sum(passed):4} identical  "
@@ -565,14 +610,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start from a savepoint or checkpoint folder; `latest`: the job's newest one "
                         "(after a crash, or a stop with Ctrl-C / SIGTERM, which takes a savepoint)")
 
+    def check_options(p):
+        p.add_argument("--no-check", action="store_true",
+                       help="skip Flink's planning of the job first (the check that the replay's job is one Flink runs)")
+        p.add_argument("--profile", default="local", help="profile binding Kafka tables for the check (default local)")
+
+    p = sub.add_parser("check", help="plan jobs in Flink (nothing runs): Flink's rejections at their file and line, "
+                                     "ML_PREDICT columns against the models' INPUT types")
+    p.add_argument("jobs", nargs="+", metavar="JOB", help="job files (one JVM checks them all)")
+    p.add_argument("--profile", default="local", help="profile binding Kafka tables (no broker is contacted)")
+    p.add_argument("--plan", action="store_true", help="print Flink's plan of each job")
+    p.set_defaults(func=cmd_check)
+
     p = job_command("replay", cmd_replay, "run the job over files and write every sink as Parquet")
     inputs(p)
+    check_options(p)
     p.add_argument("--output", help="folder for <sink>.parquet (default build/replay/<job>/<engine>)")
     p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
     p.add_argument("--drop-late", action="store_true", help="drop rows a watermark makes late (DuckDB)")
 
     p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink")
     inputs(p)
+    check_options(p)
     p.add_argument("--output")
     p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
 
@@ -584,6 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(default: tests/replay and tests/functions)")
     p.add_argument("--engine", choices=("duckdb", "flink", "both"), default="duckdb")
     p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
+    check_options(p)
     p.add_argument("--regenerate", action="store_true", help="rewrite expected rows from Flink (the oracle)")
     p.add_argument("--family", help="function corpus: only this family (file name without .sql)")
     p.add_argument("--verbose", action="store_true", help="function corpus: show refused expressions too")

@@ -54,6 +54,29 @@ def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine:
     return get_engine(engine, project, drop_late=drop_late).replay(job, inputs, output_dir)
 
 
+class FlinkCheck:
+    """The gate before any replay result is trusted: Flink plans the job as `run` would (nothing runs) and
+    what it rejects, the replay rejects, with Flink's message at the job's file, line and column. One
+    TableEnvironment (the JVM start) serves every job checked through one FlinkCheck."""
+
+    def __init__(self, project, profile: str = "local"):
+        self.project = project
+        self.profile = project.profile(profile)
+        self._engine = None
+
+    def __call__(self, job: Job) -> str:
+        """Flink's plan of ``job``; raises its rejection (EngineError, ModelError)."""
+        if self._engine is None:
+            from streamscore.engines.flink import FlinkEngine
+
+            self._engine = FlinkEngine(self.project)
+        return self._engine.check(job, self.profile)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
 @dataclass
 class SinkDiff:
     sink: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -33,7 +34,8 @@ from streamscore.kafka.dead_letters import DeadLetterRouting
 from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key, prometheus_settings
 from streamscore.models.checks import check_job_models, function_object, resolve_declared_model
 from streamscore.models.scorer import jvm_spec, model_files
-from streamscore.sql.dialect import Flink, decimal_precision, with_clause
+from streamscore.sql.dialect import (Descriptor, Flink, MLPredict, ModelArgument, TableArgument,
+                                    decimal_precision, with_clause)
 from streamscore.sql.rewrites import (JVM_MODEL_CLASS, JVM_MODEL_FUNCTION, calls_any, has_ml_predict,
                                      inline_ml_predict, inline_model_functions, merged_by_flink)
 from streamscore.sql.statements import Job, Statement, TableDef
@@ -221,7 +223,7 @@ class FlinkEngine:
         try:
             self._planned(t_env, lambda: t_env.execute_sql(sql))
         except Exception as error:  # py4j wraps every Java exception
-            raise stmt.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") from None
+            raise rejected(stmt, sql, error) from None
 
     @contextmanager
     def _job_settings(self, t_env, job: Job, extra: dict[str, str] | None = None):
@@ -240,10 +242,12 @@ class FlinkEngine:
                 else:
                     conf.set(key, value)
 
-    def _prepare(self, t_env, job: Job, bind, replay: bool = False, dead_letters: "DeadLetterRouting | None" = None):
+    def _prepare(self, t_env, job: Job, bind, replay: bool = False, dead_letters: "DeadLetterRouting | None" = None,
+                 planned_inserts: list | None = None):
         """A fresh database holding the job's tables (options from ``bind``), functions and views;
         returns a statement set holding the job's INSERTs. ``replay``: tables read files.
-        ``dead_letters``: Kafka JSON sources route malformed records to a dead-letter topic."""
+        ``dead_letters``: Kafka JSON sources route malformed records to a dead-letter topic.
+        ``planned_inserts``: gets (statement, SQL given to Flink) for each of the job's INSERTs."""
         self.project.import_udfs()
         check_job_models(job)  # before Flink plans anything: clearer errors than a failing worker
         self.fresh_database(t_env)
@@ -274,12 +278,14 @@ class FlinkEngine:
             self._execute(t_env, text, view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
+            sql = _runnable_text(job, insert.statement, self.project.root, jvm_models, merged)
             try:
-                self._planned(t_env, lambda: statement_set.add_insert_sql(
-                    _runnable_text(job, insert.statement, self.project.root, jvm_models, merged)))
+                self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
             except Exception as error:
-                raise insert.statement.error(EngineError, f"Flink rejected the statement: {_java_message(error)}") \
-                    from None
+                raise rejected(insert.statement, sql, error) from None
+            if planned_inserts is not None:
+                planned_inserts.append((insert.statement, sql))
+        check_model_inputs(t_env, job)
         if guarded:
             self._planned(t_env, lambda: t_env.execute_sql(dead_letters.table_sql()))
             for table in guarded:
@@ -324,6 +330,34 @@ class FlinkEngine:
         self._execute(t_env, dl.PARSE_FUNCTION_SQL, table.statement)
         self._execute(t_env, dl.raw_table_sql(table, options, dead_letters.max_record_bytes), table.statement)
         self._execute(t_env, dl.good_rows_sql(table), table.statement)
+
+    # -- check: the job planned by Flink, nothing run -------------------------------------------------
+    def check(self, job: Job, profile: Profile | None = None) -> str:
+        """Plan the job as `run` would (Flink's parser, validator and optimizer; nothing runs, no broker is
+        contacted) with its ML_PREDICT columns checked against the models' INPUT types. Tables keep their
+        WITH options; Kafka tables get ``profile``'s connection options. Returns Flink's plan; raises
+        EngineError (or ModelError) located at the statement Flink rejects."""
+        def bind(table: TableDef):
+            options = dict(table.options)
+            if profile is not None and profile.kind == "kafka" and options.get("connector") == "kafka":
+                options = profile.kafka_options(table.name, options)
+            return options
+
+        t_env, inserts = self.t_env, []
+        with self._job_settings(t_env, job):
+            statement_set = self._prepare(t_env, job, bind, planned_inserts=inserts)
+            try:
+                return self._planned(t_env, statement_set.explain)
+            except Exception as error:
+                # The optimizer's rejections name no statement: plan the INSERTs one by one to find it.
+                for stmt, sql in inserts:
+                    one = t_env.create_statement_set()
+                    try:
+                        self._planned(t_env, lambda: one.add_insert_sql(sql))
+                        self._planned(t_env, one.explain)
+                    except Exception as single:
+                        raise rejected(stmt, sql, single) from None
+                raise EngineError(f"{job.path}: Flink cannot plan the job: {_java_message(error)}") from None
 
     # -- replay: the job over files ------------------------------------------------------------------
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
@@ -697,6 +731,53 @@ def _runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: di
 
         tree, changed = inline_ml_predict(tree, job, stmt, call=jvm_call), True
     return tree.sql(Flink) if changed else stmt.text
+
+
+def rejected(stmt: Statement, sql: str, error: Exception) -> EngineError:
+    """Flink's rejection of a statement, at the place in the job file Flink's message names when it names one
+    ("From line 2, column 8 to ...", counted in the statement as written) or else at the statement."""
+    message = _java_message(error)
+    line, column = stmt.line, stmt.column
+    place = re.search(r"\b[Ff]rom line (\d+), column (\d+)|\bat line (\d+), column (\d+)", message)
+    if place and sql == stmt.text:
+        at_line, at_column = int(place.group(1) or place.group(3)), int(place.group(2) or place.group(4))
+        line, column = stmt.line + at_line - 1, (stmt.column + at_column - 1) if at_line == 1 else at_column
+    return EngineError(f"{stmt.path}:{line}:{column}: Flink rejected the statement: {message}")
+
+
+def check_model_inputs(t_env, job: Job) -> None:
+    """Each ML_PREDICT column has its model's declared INPUT type exactly, as Flink types it: Flink plans a
+    DECIMAL column into a DOUBLE input and then fails on the first row (ClassCastException), so a mismatch is
+    an error before anything runs, naming the column and the CAST that fixes it."""
+    from pyflink.java_gateway import get_gateway
+
+    from streamscore.errors import ModelError
+
+    jvm = get_gateway().jvm
+    loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+    parse_type = lambda text: jvm.org.apache.flink.table.types.logical.utils.LogicalTypeParser.parse(text, loader)  # noqa: E731
+    for query, stmt in [*((v.query, v.statement) for v in job.views.values()),
+                        *((i.query, i.statement) for i in job.inserts)]:
+        for call in (query.find_all(MLPredict) if query is not None else ()):
+            table = next((a for a in call.expressions if isinstance(a, TableArgument)), None)
+            model = next((a for a in call.expressions if isinstance(a, ModelArgument)), None)
+            descriptor = next((a for a in call.expressions if isinstance(a, Descriptor)), None)
+            model_def = job.models.get(model.this.name) if model is not None else None
+            if table is None or descriptor is None or model_def is None or not isinstance(table.this, exp.Table):
+                continue
+            schema = t_env.from_path(table.this.name)._j_table.getResolvedSchema()
+            for column, declared in zip(descriptor.expressions, model_def.inputs):
+                found = schema.getColumn(column.name)
+                if not found.isPresent():
+                    continue  # Flink's own validation names a missing column
+                actual = found.get().getDataType().getLogicalType().copy(True)
+                wanted = parse_type(declared.type.sql(Flink)).copy(True)
+                if not actual.equals(wanted):
+                    raise stmt.error(
+                        ModelError, f"ML_PREDICT passes `{column.name}` as {actual.asSummaryString()} to model "
+                        f"{model_def.name}, whose INPUT declares `{declared.name}` {wanted.asSummaryString()}: Flink "
+                        "accepts the job and then fails on its first row (ClassCastException)", column,
+                        f"CAST({column.name} AS {wanted.asSummaryString()}) where `{table.this.name}` computes it")
 
 
 def _fed_updates(message: str) -> bool:

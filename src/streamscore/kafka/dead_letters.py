@@ -116,6 +116,8 @@ def unguarded_reason(table: TableDef) -> str | None:
     """Why ``table`` cannot be guarded (its records then go through Flink's own format), or None."""
     if table.options.get("format") != "json":
         return f"format {table.options.get('format')!r} (only 'json' sources are parsed by streamscore)"
+    if table.unparsed:
+        return "its columns are declared in SQL only Flink reads"
     for column in table.columns:
         if column.is_physical and column.type.this not in GUARDED_TYPES:
             return f"column `{column.name}` has type {column.type.sql(Flink)}"

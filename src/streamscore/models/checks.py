@@ -92,6 +92,8 @@ def check_job_models(job: Job, translator=None) -> dict[str, Model]:
     if not job.functions:
         return {}
     written = [(v.query, v.statement) for v in job.views.values()] + [(i.query, i.statement) for i in job.inserts]
+    if job.unparsed:  # Flink-only SQL: what the replay's parser read is checked, untyped
+        return check_model_calls(job, [(tree, tree, stmt) for tree, stmt in written if tree is not None])
     try:
         translator = translator or Translator(job)
         typed = [translator.views[v.name] for v in job.views.values()] + \

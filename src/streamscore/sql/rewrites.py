@@ -77,7 +77,7 @@ def merged_by_flink(job: Job) -> bool:
     Flink 2.3's planner would merge into one (see the module's note)."""
     models: dict[str, set[str]] = {}
     trees = [v.query for v in job.views.values()] + [i.query for i in job.inserts]
-    for tree in trees:
+    for tree in filter(None, trees):  # an unparsed statement is Flink's as written
         for node in tree.find_all(MLPredict):
             table = next((a for a in node.expressions if isinstance(a, TableArgument)), None)
             model = next((a for a in node.expressions if isinstance(a, ModelArgument)), None)

@@ -7,6 +7,7 @@ clause is rebound per profile), DuckDB runs a translation of the parsed tree.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,10 @@ class Statement:
     with_clause_at: int | None = None  # offset in ``text`` of a CREATE TABLE's top-level WITH
     query_at: int | None = None  # offset in ``text`` of an INSERT's query
     replay_head: str | None = None  # CREATE TABLE up to WITH, METADATA columns made physical (for replays)
+    # Why the replay's parser could not read the statement (then ``tree`` is a bare Command): Flink still runs
+    # the text as written, and only a replay that needs the statement refuses it with this reason.
+    unparsed: str | None = None
+    names: tuple[str, ...] = ()  # the identifiers of an unparsed statement (the tables it may read)
 
     def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
         """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
@@ -64,6 +69,9 @@ class ColumnDef:
         return self.computed is None
 
 
+REPLAY_CANNOT = "Flink can run this job; the replay cannot"
+
+
 @dataclass(frozen=True)
 class TableDef:
     name: str
@@ -72,6 +80,11 @@ class TableDef:
     primary_key: list[str]
     options: dict[str, str]
     statement: Statement
+
+    @property
+    def unparsed(self) -> bool:
+        """Declared in SQL the replay's parser cannot read: only Flink knows its columns."""
+        return self.statement.unparsed is not None
 
     @property
     def rowtime(self) -> str | None:
@@ -84,7 +97,7 @@ class TableDef:
 @dataclass(frozen=True)
 class ViewDef:
     name: str
-    query: exp.Query
+    query: exp.Query | None  # None: the statement is unparsed (Flink runs its text)
     statement: Statement
 
 
@@ -110,7 +123,7 @@ class ModelDef:
 class InsertDef:
     sink: str
     columns: list[str] | None
-    query: exp.Query
+    query: exp.Query | None  # None: the statement is unparsed (Flink runs its text)
     statement: Statement
 
 
@@ -138,9 +151,13 @@ class Job:
         """Views that call any of ``functions`` or ML_PREDICT, directly or through other views."""
         calling: set[str] = set()
         for name, view in self.views.items():  # declaration order: a view only reads earlier views
-            called = {f.name.lower() for f in view.query.find_all(exp.Anonymous)}
-            read = {t.name for t in view.query.find_all(exp.Table)}
-            predicts = view.query.find(MLPredict) is not None
+            if view.query is None:  # unparsed: any name in it may be a call or a table
+                called = read = set(view.statement.names)
+                predicts = "ML_PREDICT" in {n.upper() for n in read}
+            else:
+                called = {f.name.lower() for f in view.query.find_all(exp.Anonymous)}
+                read = {t.name for t in view.query.find_all(exp.Table)}
+                predicts = view.query.find(MLPredict) is not None
             if called & {f.lower() for f in functions} or read & calling or predicts:
                 calling.add(name)
         return calling
@@ -149,9 +166,31 @@ class Job:
     def sources(self) -> list[TableDef]:
         """Tables the job reads (directly or through views), in declaration order."""
         read = set()  # window TVFs' and ML_PREDICT's TABLE arguments hold exp.Table nodes too
-        for node in [*(v.query for v in self.views.values()), *(i.query for i in self.inserts)]:
-            read.update(t.name for t in node.find_all(exp.Table))
+        for query, stmt in [*((v.query, v.statement) for v in self.views.values()),
+                            *((i.query, i.statement) for i in self.inserts)]:
+            if query is None:  # unparsed: every declared table it names
+                read.update(stmt.names)
+            else:
+                read.update(t.name for t in query.find_all(exp.Table))
         return [t for name, t in self.tables.items() if name in read]
+
+    @property
+    def unparsed(self) -> list[Statement]:
+        """Statements Flink runs as written that the replay's parser could not read."""
+        return [s for s in self.statements if s.unparsed is not None]
+
+    def check_replayable(self) -> None:
+        """Raise the replay's refusal when a statement it needs is unparsed (Flink runs such a job as written)."""
+        from streamscore.errors import TranslationError
+
+        used = {t.name for t in [*self.sources, *self.sinks]}
+        unused_tables = {id(t.statement) for t in self.tables.values() if t.name not in used}
+        for stmt in self.unparsed:
+            if id(stmt) in unused_tables:
+                continue
+            raise TranslationError(f"{REPLAY_CANNOT}: {stmt.unparsed}", stmt.path, stmt.line, stmt.column,
+                                   "run it on Flink (`streamscore run`, `replay --engine flink`), or write the "
+                                   "statement in SQL the replay reads")
 
 
 def split_statements(text: str, path: Path) -> list[tuple[int, int, str, list[Token]]]:
@@ -207,17 +246,22 @@ def _parse(text: str, path: Path, line: int, column: int) -> exp.Expr:
     return tree
 
 
-def _with_clause_offset(tokens: list[Token]) -> int | None:
+def _top_level_with(tokens: list[Token]) -> int | None:
+    """The index of a CREATE TABLE's top-level WITH token (its connector options), or None."""
     depth = 0
-    base = tokens[0].start
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.L_PAREN:
             depth += 1
         elif tok.token_type == TokenType.R_PAREN:
             depth -= 1
         elif depth == 0 and tok.token_type == TokenType.WITH:
-            return tok.start - base
+            return i
     return None
+
+
+def _with_clause_offset(tokens: list[Token]) -> int | None:
+    at = _top_level_with(tokens)
+    return None if at is None else tokens[at].start - tokens[0].start
 
 
 def _without_metadata(text: str, tokens: list[Token]) -> str | None:
@@ -280,7 +324,8 @@ def _table_def(tree: exp.Create, stmt: Statement) -> TableDef:
     options = {}
     properties = tree.args.get("properties")
     for prop in properties.expressions if properties else []:
-        if isinstance(prop, exp.Property):
+        # connector options only: TEMPORARY, PARTITIONED BY, COMMENT are properties too (Flink reads them)
+        if type(prop) is exp.Property:
             options[prop.name] = _string_value(prop.args["value"])
     return TableDef(name, columns, watermark, primary_key, options, stmt)
 
@@ -294,10 +339,76 @@ def parse_job(job_path: Path, table_files: list[Path] = ()) -> Job:
         except OSError as error:
             raise ParseError(f"cannot read: {error.strerror}", path) from None
         for line, column, stmt_text, tokens in split_statements(text, path):
-            tree = _parse(stmt_text, path, line, column)
+            try:
+                tree = _parse(stmt_text, path, line, column)
+            except ParseError as error:
+                _add_unparsed(job, Statement(path, line, column, stmt_text, exp.Command(this="UNPARSED")),
+                              tokens, error)
+                continue
             stmt = Statement(path, line, column, stmt_text, tree)
             _add(job, stmt, tokens)
     return job
+
+
+def _add_unparsed(job: Job, stmt: Statement, tokens: list[Token], error: ParseError) -> None:
+    """A CREATE TABLE/VIEW or INSERT the replay's parser cannot read still goes to Flink as written (its kind
+    and name read from its tokens); any other statement it cannot read is an error."""
+    words = [t.text.upper() for t in tokens]
+    kind, at = _unparsed_kind(words)
+    if kind is None:
+        raise error
+    name_end = at
+    while name_end + 2 < len(tokens) and tokens[name_end + 1].token_type == TokenType.DOT:
+        name_end += 2  # catalog.database.name: the last part names it
+    name = tokens[name_end].text
+    where = f"line {error.line}" + (f", column {error.column}" if error.column else "")
+    identifiers = tuple(t.text for t in tokens if t.token_type in (TokenType.VAR, TokenType.IDENTIFIER))
+    stmt = dataclasses.replace(stmt, unparsed=f"{error.message} ({where})", names=identifiers)
+    if kind == "INSERT":
+        if name not in job.tables:
+            raise stmt.error(ParseError, f"INSERT INTO unknown table `{name}`",
+                             hint="declare it with CREATE TABLE in sql/*.sql or in the job file")
+        stmt = dataclasses.replace(stmt, query_at=_insert_query_offset(tokens))
+        job.inserts.append(InsertDef(name, None, None, stmt))
+    elif kind == "VIEW":
+        _check_new(job, name, stmt)
+        job.views[name] = ViewDef(name, None, stmt)
+    else:
+        _check_new(job, name, stmt)
+        stmt = dataclasses.replace(stmt, with_clause_at=_with_clause_offset(tokens))
+        job.tables[name] = TableDef(name, [], None, [], _options_from_tokens(tokens), stmt)
+    job.statements.append(stmt)
+
+
+def _unparsed_kind(words: list[str]) -> tuple[str | None, int]:
+    """('VIEW' | 'TABLE' | 'INSERT', index of the name's first token) of a statement, or (None, 0)."""
+    if words[:1] == ["INSERT"] and words[1:2] in (["INTO"], ["OVERWRITE"]):
+        return "INSERT", 2
+    if words[:1] != ["CREATE"]:
+        return None, 0
+    i = 1
+    if words[i:i + 2] == ["OR", "REPLACE"]:
+        i += 2
+    if words[i:i + 1] == ["TEMPORARY"]:
+        i += 1
+    if words[i:i + 1] not in (["VIEW"], ["TABLE"]):
+        return None, 0
+    kind, i = words[i], i + 1
+    if words[i:i + 3] == ["IF", "NOT", "EXISTS"]:
+        i += 3
+    return kind, i
+
+
+def _options_from_tokens(tokens: list[Token]) -> dict[str, str]:
+    """A CREATE TABLE's top-level WITH ('key' = 'value', ...) options, read from its tokens."""
+    at = _top_level_with(tokens)
+    if at is None:
+        return {}
+    options, i = {}, at + 2
+    while i + 2 < len(tokens) and tokens[i + 1].token_type == TokenType.EQ:
+        options[tokens[i].text] = tokens[i + 2].text
+        i += 4  # 'key' = 'value' ,
+    return options
 
 
 def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:

@@ -124,6 +124,7 @@ class Translator:
     every table and view, so typed rules know integer from double."""
 
     def __init__(self, job: Job):
+        job.check_replayable()
         self.job = job
         self.views: dict[str, exp.Query] = {}
         # Computed columns are typed against the physical ones (Flink's computed columns read no other
