@@ -2,7 +2,8 @@
 
 A case is a folder holding ``job.sql``; its inputs are ``inputs/<table>.{jsonl,csv,parquet}`` and its
 expected rows ``expected/<sink>.jsonl`` (or, for data a replay cannot reproduce, ``expected/refused.txt``:
-text the DuckDB replay's error must hold, while Flink must run the case). A corpus is a folder of cases, possibly in group folders; the
+text the DuckDB replay's error must hold, while Flink must run the case; or, for a job Flink refuses,
+``expected/rejected.txt``: "LINE:COLUMN message" that Flink's check must report, the gate before any replay). A corpus is a folder of cases, possibly in group folders; the
 ``tables.sql`` and ``inputs/`` of the corpus and of each group are shared by the cases below them (the
 nearest input file wins). Expected rows come from Flink
 (``streamscore test --regenerate``) and are committed; a case passes on an engine when that engine
@@ -27,6 +28,7 @@ from streamscore.sql.statements import Job, TableDef, parse_job
 JOB_FILE = "job.sql"
 SHARED_TABLES = "tables.sql"
 REFUSED = "refused.txt"
+REJECTED = "rejected.txt"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class Case:
         """For a case the replay must refuse (``expected/refused.txt``): text its error must hold."""
         path = self.expected_dir / REFUSED
         return path.read_text().strip() if path.exists() else None
+
+    @property
+    def rejection(self) -> tuple[str, str] | None:
+        """For a job Flink refuses (``expected/rejected.txt``): (line:column, text) its check must report."""
+        path = self.expected_dir / REJECTED
+        if not path.exists():
+            return None
+        place, _, message = path.read_text().strip().partition(" ")
+        return place, message
 
     @property
     def job_file(self) -> Path:
@@ -134,6 +145,8 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
     replay.FlinkCheck): Flink plans the job first, and its rejection fails the case."""
     result = CaseResult(case, engine.name)
     started = time.perf_counter()
+    if case.rejection is not None:
+        return _run_rejected_case(case, engine, result, started, check)
     if check is not None:
         try:
             check(case.job())
@@ -176,8 +189,31 @@ def _run_refused_case(case: Case, engine, workdir: Path, result: CaseResult, sta
     return result
 
 
+def _run_rejected_case(case: Case, engine, result: CaseResult, started: float, check) -> CaseResult:
+    """A job Flink refuses: its check (the one `run` plans with, in Flink) must report the expected message at
+    the expected place; a DuckDB replay is gated by that check, so it needs one."""
+    from streamscore.replay import FlinkCheck
+
+    place, message = case.rejection
+    if check is None and engine.name == "flink":
+        check = FlinkCheck(engine.project, engine=engine)
+    if check is None:
+        result.error = f"case {case.name}: Flink rejects this job, and only Flink's check (without --no-check) tells"
+    else:
+        try:
+            check(case.job())
+            result.error = f"case {case.name}: Flink planned the job, but it should reject it: {message}"
+        except StreamscoreError as error:
+            if f"{case.job_file}:{place}: " not in str(error) or message not in str(error):
+                result.error = f"expected Flink's rejection at {place}: {message}; got: {error}"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
     """Write the case's expected rows from a Flink replay (Flink is the oracle)."""
+    if case.rejection is not None:
+        return {}  # Flink refuses it: nothing to record
     job = case.job()
     replay = flink_engine.replay(job, case.inputs(job), workdir)
     if case.refusal is not None:

@@ -39,10 +39,14 @@ class Project:
             raise ConfigError(f"job file {path} does not exist")
         self.import_udfs()
         path = path.resolve()
-        if path.name == "job.sql" and (path.parent.parent / "tables.sql").exists():
-            from streamscore.cases import Case  # a replay test case: its corpus declares the tables
+        # A replay test case: the corpus (the outermost folder above it holding tables.sql) and its groups
+        # declare the tables.
+        corpora = [f for f in path.parents[1:] if (f / "tables.sql").exists() and
+                   (f == self.root or self.root in f.parents)]
+        if path.name == "job.sql" and corpora:
+            from streamscore.cases import Case
 
-            return Case(path.parent, path.parent.parent).job()
+            return Case(path.parent, corpora[-1]).job()
         return parse_job(path, self.table_files)
 
     def tables_job(self, extra: list[Path] = ()) -> Job:

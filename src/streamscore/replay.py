@@ -59,10 +59,11 @@ class FlinkCheck:
     what it rejects, the replay rejects, with Flink's message at the job's file, line and column. One
     TableEnvironment (the JVM start) serves every job checked through one FlinkCheck."""
 
-    def __init__(self, project, profile: str = "local"):
+    def __init__(self, project, profile: str = "local", engine=None):
+        """``engine``: a FlinkEngine to plan in (default: one of its own, made on the first check)."""
         self.project = project
         self.profile = project.profile(profile)
-        self._engine = None
+        self._engine, self._own = engine, engine is None
 
     def __call__(self, job: Job) -> str:
         """Flink's plan of ``job``; raises its rejection (EngineError, ModelError)."""
@@ -73,7 +74,7 @@ class FlinkCheck:
         return self._engine.check(job, self.profile)
 
     def close(self) -> None:
-        if self._engine is not None:
+        if self._own and self._engine is not None:
             self._engine.close()
 
 

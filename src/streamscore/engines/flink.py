@@ -736,9 +736,9 @@ def _runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: di
 def rejected(stmt: Statement, sql: str, error: Exception) -> EngineError:
     """Flink's rejection of a statement, at the place in the job file Flink's message names when it names one
     ("From line 2, column 8 to ...", counted in the statement as written) or else at the statement."""
-    message = _java_message(error)
+    message = re.sub(r"^(?:[a-z]\w*\.)+(?=[A-Z]\w*(?:Exception|Error): )", "", _java_message(error))
     line, column = stmt.line, stmt.column
-    place = re.search(r"\b[Ff]rom line (\d+), column (\d+)|\bat line (\d+), column (\d+)", message)
+    place = re.search(r"\b[Ff]rom line (\d+), column (\d+)|\bat line (\d+), column (\d+)", _java_text(error))
     if place and sql == stmt.text:
         at_line, at_column = int(place.group(1) or place.group(3)), int(place.group(2) or place.group(4))
         line, column = stmt.line + at_line - 1, (stmt.column + at_column - 1) if at_line == 1 else at_column
@@ -795,13 +795,18 @@ def _records_in(bootstrap: str, topic: str) -> int:
         return 0
 
 
-def _java_message(error: Exception) -> str:
-    """The innermost 'Caused by' line of a Java exception, or the first line, credentials redacted
-    (Flink's messages can list a table's options)."""
+def _java_text(error: Exception) -> str:
+    """The whole text of an error from the JVM, causes included, credentials redacted."""
     chain = [error]
     while chain[-1].__cause__ or chain[-1].__context__:  # PyFlink re-raises py4j's error, message in it
         chain.append(chain[-1].__cause__ or chain[-1].__context__)
-    text = redact("\n".join(str(e) for e in chain))
+    return redact("\n".join(str(e) for e in chain))
+
+
+def _java_message(error: Exception) -> str:
+    """The innermost 'Caused by' line of a Java exception, or the first line, credentials redacted
+    (Flink's messages can list a table's options)."""
+    text = _java_text(error)
     causes = [line.strip() for line in text.splitlines() if line.strip().startswith("Caused by:")]
     if causes:
         return causes[-1][len("Caused by:"):].strip()[:500]
