@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import signal
 import sys
@@ -55,6 +56,8 @@ def cmd_run(args) -> int:
     from streamscore.engines.flink import FlinkEngine, latest_state
 
     project, job, profile = _streaming_job(args)
+    if not args.from_savepoint:
+        _fresh_sinks(job, profile, args.reset_sinks)
     engine = FlinkEngine(project, {"parallelism.default": str(args.parallelism)})
     restore_from = None
     if args.from_savepoint == "latest":
@@ -77,8 +80,30 @@ def cmd_run(args) -> int:
                             prometheus_port=None if args.prometheus_port < 0 else args.prometheus_port)
     finally:
         engine.close()
+    if result.end_offsets:  # what a bounded run read: `verify --kafka` replays exactly that
+        record = FlinkEngine.last_run_file(project, job)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"job_id": result.job_id, "sources": result.end_offsets}))
     print(f"job {result.job_id} {result.status} after {result.seconds:.1f}s")
     return 0
+
+
+def _fresh_sinks(job, profile, reset: bool) -> None:
+    """A new run appends to its sink topics: say so when they already hold records (a downstream reader
+    would see both runs), or empty them first (``--reset-sinks``)."""
+    from streamscore.kafka.client import end_offsets, reset_topics
+    from streamscore.replay import kafka_topic
+
+    topics = [t for t in (kafka_topic(profile, sink) for sink in job.sinks) if t]
+    if reset:
+        reset_topics(profile.bootstrap_servers, topics, profile.partitions)
+        print(f"sink topics emptied: {', '.join(topics)}", file=sys.stderr)
+        return
+    for topic in topics:
+        held = sum(end_offsets(profile.bootstrap_servers, topic).values())
+        if held:
+            print(f"warning: sink topic {topic} already holds {held:,} records (an earlier run?): this run appends "
+                  "to them and a reader sees both; --reset-sinks empties the job's sink topics first", file=sys.stderr)
 
 
 def _checked(project, job, args) -> None:
@@ -140,9 +165,39 @@ def cmd_replay(args) -> int:
     return 0
 
 
+def _verify_kafka(args) -> int:
+    """What a `run` wrote to the job's sink topics against the replay over what it read (or --input files)."""
+    import json
+
+    from streamscore.engines.flink import FlinkEngine
+    from streamscore.replay import (format_diff, parse_inputs, resolve_inputs, source_files_from_topics,
+                                    verify_written)
+
+    project, job, profile = _streaming_job(args)
+    _checked(project, job, args)
+    base = Path(args.output or project.build_dir / "verify" / job.name / "kafka")
+    given = parse_inputs(args.input)
+    run_record = FlinkEngine.last_run_file(project, job)
+    ends = {table: {int(p): end for p, end in offsets.items()}  # JSON keys are text
+            for table, offsets in json.loads(run_record.read_text())["sources"].items()} if run_record.exists() else None
+    print(f"sources: up to the offsets {'the last bounded run read' if ends else 'each partition ends at now'}",
+          file=sys.stderr)
+    inputs = source_files_from_topics(profile, job, base / "inputs", ends, log=lambda m: print(m, file=sys.stderr))
+    inputs.update(given)
+    missing = [t for t in job.sources if t.name not in inputs]
+    if missing:  # sources that are not Kafka tables: files as for any replay
+        inputs.update(resolve_inputs(project, job, given, tables=missing))
+    diffs = verify_written(project, job, profile, inputs, base / "replay", args.tolerance)
+    for diff in diffs:
+        print(format_diff(diff, "replay", "kafka"))
+    return 0 if all(d.equal for d in diffs) else 1
+
+
 def cmd_verify(args) -> int:
     from streamscore.replay import compare_results, format_diff, replay
 
+    if args.kafka:
+        return _verify_kafka(args)
     project, job, inputs = _job_and_inputs(args)
     _checked(project, job, args)  # before either replay: Flink's rejection, not a DuckDB result, comes first
     base = Path(args.output or project.build_dir / "verify" / job.name)
@@ -606,6 +661,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-key", default="auto", metavar="COLUMN|auto|none",
                    help="column matching sink records to source records for end-to-end latency "
                         "(auto: an *_id column a sink shares with a source)")
+    p.add_argument("--reset-sinks", action="store_true",
+                   help="empty the job's sink topics before it starts (a rerun otherwise appends to them)")
     p.add_argument("--from-savepoint", metavar="PATH|latest",
                    help="start from a savepoint or checkpoint folder; `latest`: the job's newest one "
                         "(after a crash, or a stop with Ctrl-C / SIGTERM, which takes a savepoint)")
@@ -629,9 +686,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
     p.add_argument("--drop-late", action="store_true", help="drop rows a watermark makes late (DuckDB)")
 
-    p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink")
+    p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink; --kafka: "
+                                           "compare what a run wrote to the sink topics with the replay")
     inputs(p)
     check_options(p)
+    p.add_argument("--kafka", action="store_true",
+                   help="read the job's sink topics (committed records, upsert-kafka per key) and compare them with "
+                        "the DuckDB replay over the source topics' records up to the offsets the last bounded run "
+                        "read (or each partition's end now; --input files instead)")
+    p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
     p.add_argument("--output")
     p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
 

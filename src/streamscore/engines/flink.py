@@ -576,6 +576,11 @@ class FlinkEngine:
         return LatencyTracker(options[source.name]["properties.bootstrap.servers"], options[source.name]["topic"],
                               options[sink.name]["topic"], column).start()
 
+    @staticmethod
+    def last_run_file(project, job: Job) -> Path:
+        """Where `run` records the source offsets a bounded run read."""
+        return project.root / ".streamscore" / "state" / job.name / "last_run.json"
+
     def state_dir(self, job: Job) -> Path:
         """Checkpoints and savepoints of a job (a local folder: the embedded mini-cluster's state)."""
         return self.project.root / ".streamscore" / "state" / job.name

@@ -143,6 +143,47 @@ def read_messages(bootstrap: str, topic: str, **consumer_settings) -> list:
         consumer.close()
 
 
+def read_committed(bootstrap: str, topic: str, ends: dict[int, int] | None = None) -> list:
+    """The committed messages of ``topic`` (what a read_committed reader sees, aborted transactions left
+    out), each partition up to ``ends`` (offset after the last one wanted; default: its end now), in the
+    order they were appended across partitions (broker timestamp, then partition and offset)."""
+    ends = ends if ends is not None else end_offsets(bootstrap, topic)
+    consumer = _consumer(bootstrap, **{"isolation.level": "read_committed"})
+    try:
+        wanted = {p for p, end in ends.items() if end > 0}
+        consumer.assign([TopicPartition(topic, p, 0) for p in wanted])
+        messages = []
+        for message in _drain(consumer, set(wanted)):
+            if message.offset() < ends[message.partition()]:
+                messages.append(message)
+    finally:
+        consumer.close()
+    return sorted(messages, key=lambda m: (m.timestamp()[1], m.partition(), m.offset()))
+
+
+def reset_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeout: float = 30.0) -> None:
+    """Delete ``topics`` (those that exist) and create them empty: a rerun's sinks start from nothing."""
+    client = admin(bootstrap)
+    existing = [t for t in dict.fromkeys(topics) if t in client.list_topics(timeout=timeout).topics]
+    for topic, future in client.delete_topics(existing, operation_timeout=timeout).items() if existing else ():
+        try:
+            future.result(timeout)
+        except KafkaException as error:
+            raise BrokerError(f"cannot delete topic {topic}: {error}") from None
+    deadline = time.monotonic() + timeout
+    while set(existing) & set(client.list_topics(timeout=timeout).topics):
+        if time.monotonic() > deadline:
+            raise BrokerError(f"topics {existing} were not deleted on {bootstrap}")
+        time.sleep(0.2)
+    for _ in range(50):  # the broker may refuse to re-create a topic while its deletion completes
+        try:
+            ensure_topics(bootstrap, topics, partitions, timeout)
+            return
+        except BrokerError:
+            time.sleep(0.2)
+    ensure_topics(bootstrap, topics, partitions, timeout)
+
+
 def read_topic(bootstrap: str, topic: str, **consumer_settings) -> list[dict]:
     """Every record of a topic as parsed JSON, partition by partition, in offset order."""
     return [json.loads(m.value()) for m in read_messages(bootstrap, topic, **consumer_settings)]
