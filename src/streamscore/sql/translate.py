@@ -90,6 +90,12 @@ WINDOW_ARGUMENTS = {
 # Legacy GROUP BY windows: the window function, and what its auxiliary functions read.
 GROUP_WINDOWS = {"TUMBLE": ("SIZE",), "HOP": ("SLIDE", "SIZE"), "SESSION": ("GAP",)}
 GROUP_WINDOW_PROPERTIES = {"START": "window_start", "END": "window_end", "ROWTIME": "window_time"}
+# The columns a window TVF adds to its input's.
+WINDOW_COLUMNS = frozenset({"window_start", "window_end", "window_time"})
+# Window TVFs whose windows depend on which rows there are (a session spans its rows): a filter between
+# such a TVF and its window aggregate runs before windowing in Flink's plan (``filter_before_window``).
+# (Other windows give the same rows either way.)
+FILTER_BEFORE_WINDOW = frozenset({"SESSION"})
 
 
 SOURCE_PLACEHOLDER = "__window_source__"
@@ -216,6 +222,8 @@ class Translator:
     # -- structural rewrites ---------------------------------------------------------------------------
     def _structural(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = inline_ml_predict(query, self.job, stmt)
+        views = {name: view.query for name, view in self.job.views.items()}
+        query = query.transform(lambda node: filter_before_window(node, views), copy=False)
         query = query.transform(lambda node: self._window_table_function(node, stmt), copy=False)
         query = query.transform(lambda node: self._group_window(node, stmt), copy=False)
         return query.transform(lambda node: self._temporal_join(node, stmt), copy=False)
@@ -230,8 +238,9 @@ class Translator:
         if not isinstance(table, TableArgument) or not isinstance(time_col, Descriptor):
             raise stmt.error(TranslationError, f"{node.this} needs TABLE t and DESCRIPTOR(time column)", node)
         keys = [c.name for c in table.args.get("partition_by") or []]
-        return window_relation(node.this, exp.to_table(table.this.name), time_col.expressions[0].name, args, keys,
-                               node.alias or table.this.name)
+        source = table.this if isinstance(table.this, exp.Subquery) else exp.to_table(table.this.name)
+        return window_relation(node.this, source, time_col.expressions[0].name, args, keys,
+                               node.alias or table.this.alias_or_name)
 
     def _group_window(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
         """``GROUP BY k, TUMBLE(ts, size)`` with TUMBLE_START/END/ROWTIME -> a window TVF and its columns."""
@@ -253,6 +262,10 @@ class Translator:
         if node.args.get("joins") or not isinstance(source, (exp.Table, exp.Subquery)):
             raise stmt.error(TranslationError, f"GROUP BY {kind}(...) over joins cannot be replayed yet",
                              window, "join in a view, then group the view")
+        if node.args.get("where") is not None:  # WHERE picks the rows windows are built from (sessions!)
+            source = exp.select("*").from_(source.copy()).where(node.args["where"].this.copy()) \
+                .subquery(source.alias_or_name)
+            node.set("where", None)
         keys = [g.name for g in group.expressions if g is not window and isinstance(g, exp.Column)] \
             if kind == "SESSION" else []
         relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
@@ -331,6 +344,108 @@ def _schema(tables: dict[str, dict[str, str]]) -> MappingSchema:
     for name, columns in tables.items():
         schema.add_table(name, columns, dialect=CaseSensitiveDuckDB)
     return schema
+
+
+def filter_before_window(node: exp.Expr, views: dict[str, exp.Query]) -> exp.Expr:
+    """Filters between a SESSION window TVF and its window aggregate, as Flink plans them
+    (``FILTER_BEFORE_WINDOW``).
+
+    ``SELECT ... FROM TABLE(SESSION(TABLE t ...)) WHERE p GROUP BY window_start, window_end, ...``: Flink
+    merges the filters between the TVF and the aggregate (through plain projections: subqueries, views,
+    which it inlines) into one; when that filter reads no window column, the aggregate assigns windows to
+    the rows it lets through: ``TABLE (SELECT * FROM t WHERE p)``. Otherwise, and when no window aggregate
+    reads the TVF (its rows selected, ranked, joined), the filter runs on windowed rows, sessions built
+    from all rows: plain SQL. ``views``: the job's (untranslated) views by name.
+    """
+    if not isinstance(node, exp.Select) or not node.args.get("group") or node.args.get("joins") \
+            or not {"window_start", "window_end"} <= {g.name for g in node.args["group"].expressions
+                                                      if isinstance(g, exp.Column)}:
+        return node
+    chain = _projection_chain(node, views)
+    if chain is None:
+        return node
+    condition = None  # the filters merged, over the TVF's columns
+    for select, source in chain:
+        if select.args.get("where") is not None:
+            where = select.args["where"].this.copy()
+            condition = exp.and_(condition, where, copy=False) if condition is not None else where
+        if not isinstance(source, WindowTableFunction) and condition is not None:
+            inner = views[source.name] if isinstance(source, exp.Table) else source.this
+            condition = _through_projection(condition, inner, source.alias_or_name)
+            if condition is None:
+                return node
+    window = chain[-1][1]
+    if window.this not in FILTER_BEFORE_WINDOW or condition is None or condition.find(exp.Query) is not None \
+            or any(c.name in WINDOW_COLUMNS for c in condition.find_all(exp.Column)):
+        return node
+    for select, source in chain[:-1]:  # views inlined (Flink's plan reads through them)
+        if isinstance(source, exp.Table):
+            source.replace(exp.Subquery(this=views[source.name].copy(), alias=exp.TableAlias(
+                this=exp.to_identifier(source.alias_or_name))))
+    chain = _projection_chain(node, views)
+    for select, _ in chain:
+        select.set("where", None)
+    argument = _table_argument(chain[-1][1])
+    table = argument.this
+    filtered = exp.select("*").from_(table.copy()).where(condition.transform(_unqualified), copy=False)
+    argument.set("this", filtered.subquery(table.alias_or_name))
+    return node
+
+
+def _projection_chain(node: exp.Select, views: dict[str, exp.Query]) -> list[tuple[exp.Select, exp.Expr]] | None:
+    """From ``node`` down to a window TVF over a table through plain projections (subqueries, views): each
+    SELECT with the relation it reads; None when there is no such chain."""
+    chain, select = [], node
+    while True:
+        source = select.args["from_"].this if select.args.get("from_") else None
+        if isinstance(source, WindowTableFunction):
+            argument = _table_argument(source)
+            return [*chain, (select, source)] if argument is not None and isinstance(argument.this, exp.Table) \
+                else None
+        inner = views.get(source.name) if isinstance(source, exp.Table) \
+            else source.this if isinstance(source, exp.Subquery) else None
+        if not _plain_projection(inner):
+            return None
+        chain.append((select, source))
+        select = inner
+
+
+def _table_argument(window: WindowTableFunction) -> TableArgument | None:
+    arguments = (a.expression if isinstance(a, exp.Kwarg) else a for a in window.expressions)
+    return next((a for a in arguments if isinstance(a, TableArgument)), None)
+
+
+# What makes a SELECT more than a row-by-row filter and projection (a Calc in Flink's plan).
+NOT_A_PROJECTION = ("joins", "group", "having", "qualify", "distinct", "limit", "order", "windows")
+
+
+def _plain_projection(query: exp.Expr | None) -> bool:
+    return isinstance(query, exp.Select) and query.args.get("from_") is not None \
+        and not any(query.args.get(k) for k in NOT_A_PROJECTION) \
+        and not any(p.find(exp.AggFunc, exp.Window) for p in query.expressions)
+
+
+def _through_projection(condition: exp.Expr, inner: exp.Select, alias: str) -> exp.Expr | None:
+    """``condition`` over a projection's columns as a condition over its input (None when it reads more)."""
+    star = any(p.is_star for p in inner.expressions)
+    columns = {p.alias_or_name: (p.this if isinstance(p, exp.Alias) else p) for p in inner.expressions
+               if not p.is_star}
+    if condition.find(exp.Query) is not None or any(
+            c.table not in ("", alias) or (c.name not in columns and not star) for c in condition.find_all(exp.Column)):
+        return None
+
+    def substitute(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column):
+            return columns[node.name].copy() if node.name in columns else exp.column(node.this.copy())
+        return node
+
+    return condition.transform(substitute)
+
+
+def _unqualified(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Column) and node.table:
+        return exp.column(node.this.copy())
+    return node
 
 
 def _is_rowid(node: exp.Expr) -> bool:
