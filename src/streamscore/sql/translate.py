@@ -16,6 +16,9 @@ windows. ``TRANSLATED_NODES`` and ``FUNCTIONS`` are the allow-list: any other fu
 
 from __future__ import annotations
 
+import datetime
+import math
+import zoneinfo
 from typing import Callable
 
 import sqlglot
@@ -96,6 +99,12 @@ WINDOW_COLUMNS = frozenset({"window_start", "window_end", "window_time"})
 # such a TVF and its window aggregate runs before windowing in Flink's plan (``filter_before_window``).
 # (Other windows give the same rows either way.)
 FILTER_BEFORE_WINDOW = frozenset({"SESSION"})
+# Window TVFs whose windows align to the clock, and the intervals that set their slices. Over a
+# TIMESTAMP_LTZ time attribute Flink aligns them in the session time zone, but its window operators were
+# seen to drop in-order rows (whole windows) when the zone's UTC offset is not a multiple of the slice
+# (Asia/Kolkata, +05:30, with hourly windows): such windows are refused (``_check_local_alignment``).
+ALIGNED_WINDOWS = {"TUMBLE": ("SIZE",), "HOP": ("SLIDE", "SIZE"), "CUMULATE": ("STEP", "SIZE")}
+INTERVAL_MILLISECONDS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
 
 
 SOURCE_PLACEHOLDER = "__window_source__"
@@ -237,10 +246,38 @@ class Translator:
         table, time_col = args.pop("DATA", None), args.pop("TIMECOL", None)
         if not isinstance(table, TableArgument) or not isinstance(time_col, Descriptor):
             raise stmt.error(TranslationError, f"{node.this} needs TABLE t and DESCRIPTOR(time column)", node)
+        self._check_local_alignment(node, table.this, time_col.expressions[0].name, args, stmt)
         keys = [c.name for c in table.args.get("partition_by") or []]
         source = table.this if isinstance(table.this, exp.Subquery) else exp.to_table(table.this.name)
         return window_relation(node.this, source, time_col.expressions[0].name, args, keys,
                                node.alias or table.this.alias_or_name)
+
+    def _check_local_alignment(self, node: WindowTableFunction, table: exp.Expr, time_column: str,
+                               intervals: dict[str, exp.Expr], stmt: Statement) -> None:
+        """Refuses a clock-aligned window TVF over a TIMESTAMP_LTZ time attribute whose slices the session
+        time zone's offsets do not divide (see ``ALIGNED_WINDOWS``)."""
+        if node.this not in ALIGNED_WINDOWS or not isinstance(table, exp.Table):
+            return
+        try:
+            kind = self.schema.get_column_type(exp.to_table(table.name), exp.column(time_column))
+        except Exception:  # an unknown relation: qualify reports it
+            return
+        if not kind.is_type(exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMPLTZ):
+            return
+        zone = self.job.settings.get("table.local-time-zone", "UTC")
+        offsets = _zone_offsets(zone)
+        slices = [_interval_milliseconds(intervals.get(name)) for name in ALIGNED_WINDOWS[node.this]]
+        if offsets is None or None in slices:
+            raise stmt.error(TranslationError, f"{node.this} over the TIMESTAMP_LTZ column `{time_column}` in time "
+                             f"zone {zone}: the replay cannot tell whether Flink's windows align there", node,
+                             "use constant intervals and a time zone name, or a TIMESTAMP time attribute")
+        step = math.gcd(*slices)
+        if any(offset % step for offset in offsets):
+            raise stmt.error(TranslationError, f"{node.this} over the TIMESTAMP_LTZ column `{time_column}` in time "
+                             f"zone {zone}: Flink's window operator drops rows of windows whose slices the zone's "
+                             "UTC offset does not divide, so a replay cannot reproduce its results", node,
+                             "use windows the zone's offset divides (e.g. 15 or 30 minutes for +05:30), "
+                             "a UTC session time zone, or a TIMESTAMP time attribute")
 
     def _group_window(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
         """``GROUP BY k, TUMBLE(ts, size)`` with TUMBLE_START/END/ROWTIME -> a window TVF and its columns."""
@@ -408,6 +445,26 @@ def _projection_chain(node: exp.Select, views: dict[str, exp.Query]) -> list[tup
             return None
         chain.append((select, source))
         select = inner
+
+
+def _zone_offsets(zone: str) -> set[int] | None:
+    """The UTC offsets (milliseconds) a time zone takes over a year (standard and daylight time)."""
+    try:
+        info = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    days = (datetime.datetime(2024, 1, 1) + datetime.timedelta(days=d) for d in range(0, 366, 7))
+    return {int(info.utcoffset(day).total_seconds() * 1000) for day in days}
+
+
+def _interval_milliseconds(node: exp.Expr | None) -> int | None:
+    """A constant ``INTERVAL 'n' UNIT`` in milliseconds, or None."""
+    if not isinstance(node, exp.Interval) or not isinstance(node.this, exp.Literal) or node.args.get("unit") is None:
+        return None
+    unit = node.args["unit"].name.upper().rstrip("S")
+    if unit not in INTERVAL_MILLISECONDS or not node.this.name.strip().isdigit():
+        return None
+    return int(node.this.name) * INTERVAL_MILLISECONDS[unit]
 
 
 def _table_argument(window: WindowTableFunction) -> TableArgument | None:
