@@ -7,7 +7,7 @@ import sqlglot
 from streamscore.errors import TranslationError
 from streamscore.sql.dialect import Flink
 from streamscore.sql.statements import Statement, parse_job
-from streamscore.sql.translate import Translator
+from streamscore.sql.translate import Translator, filter_before_window
 
 TABLES = """
 CREATE TABLE orders (id BIGINT, cur STRING, amount DOUBLE, ts TIMESTAMP(3),
@@ -21,6 +21,8 @@ SELECT cur, rate, ts FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY cur ORDER BY ts DESC) AS rownum FROM rate_log)
 WHERE rownum = 1;
 CREATE TEMPORARY VIEW all_rates AS SELECT * FROM rate_log;
+CREATE TABLE clicks (uid STRING, dur INT, ms BIGINT, rowtime AS TO_TIMESTAMP_LTZ(ms, 3),
+  WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND) WITH ('connector' = 'kafka');
 """
 
 PAIRS = [
@@ -128,3 +130,74 @@ def test_untranslatable_sql_is_refused_with_its_place(job, sql, message, line, c
     assert error.value.line == 10 + line - 1
     if column is not None:
         assert error.value.column == column
+
+
+def test_computed_time_attribute_is_a_column_of_its_table(job):
+    # The schema keeps computed columns (a sqlglot lookup cache once hid them from star expansion).
+    sql = translate(job, "SELECT * FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE, "
+                         "INTERVAL '5' MINUTE))")
+    assert "_0.rowtime AS rowtime" in sql and "TIME_BUCKET((INTERVAL '1' MINUTE), _0.rowtime" in sql
+
+
+SESSION = "TABLE(SESSION(TABLE clicks PARTITION BY uid, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))"
+SESSION_VIEW = f"SELECT * FROM {SESSION}"
+FILTERS = [
+    # A filter between a SESSION TVF and its window aggregate runs before windowing, in Flink's plan...
+    (f"SELECT uid, COUNT(*) FROM {SESSION} WHERE dur > 3 GROUP BY uid, window_start, window_end",
+     "SELECT uid, COUNT(*) FROM TABLE(SESSION(TABLE (SELECT * FROM clicks WHERE dur > 3) AS clicks PARTITION BY uid, "
+     "DESCRIPTOR(rowtime), INTERVAL '1' MINUTE)) GROUP BY uid, window_start, window_end"),
+    # ... through subqueries and views, with renamed columns ...
+    ("SELECT who, COUNT(*) FROM (SELECT uid AS who, window_start, window_end FROM sessions WHERE dur > 3) AS s "
+     "WHERE who <> 'x' GROUP BY who, window_start, window_end",
+     "SELECT who, COUNT(*) FROM (SELECT uid AS who, window_start, window_end FROM (SELECT * FROM TABLE(SESSION("
+     "TABLE (SELECT * FROM clicks WHERE uid <> 'x' AND dur > 3) AS clicks PARTITION BY uid, DESCRIPTOR(rowtime), "
+     "INTERVAL '1' MINUTE))) AS sessions) AS s GROUP BY who, window_start, window_end"),
+    # ... unless the merged filter reads a window column: then it filters windowed rows.
+    ("SELECT uid, COUNT(*) FROM sessions WHERE dur > 3 AND window_end > TIMESTAMP '2024-01-01 00:00:00' "
+     "GROUP BY uid, window_start, window_end", None),
+    # Without a window aggregate (rows, ranking), Flink builds sessions from all rows too.
+    (f"SELECT uid, window_start FROM {SESSION} WHERE dur > 3", None),
+    (f"SELECT uid, COUNT(*) FROM {SESSION} WHERE dur > 3 GROUP BY uid", None),
+    # Other windows give the same rows either way.
+    ("SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE)) WHERE dur > 3 "
+     "GROUP BY window_start, window_end", None),
+]
+
+
+@pytest.mark.parametrize("flink, expected", FILTERS)
+def test_filters_before_session_windows(flink, expected):
+    views = {"sessions": sqlglot.parse_one(SESSION_VIEW, read=Flink)}
+    tree = sqlglot.parse_one(flink, read=Flink)
+    assert tree.transform(lambda node: filter_before_window(node, views)).sql(Flink) == (expected or tree.sql(Flink))
+    assert views["sessions"].sql(Flink) == SESSION_VIEW  # views are inlined as copies
+
+
+def _sessions(job, sql):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE clicks AS SELECT * FROM (VALUES ('a', 5, 0), ('a', 1, 50000), ('a', 5, 100000)) "
+                "AS t(uid, dur, ms)")
+    con.execute("CREATE OR REPLACE TABLE clicks AS SELECT *, make_timestamp(ms * 1000) AS rowtime FROM clicks")
+    return sorted(con.execute(translate(job, sql)).fetchall())
+
+
+def test_a_filter_picks_the_rows_sessions_are_built_from(job):
+    # Rows at 0 s, 50 s and 100 s with a 1-minute gap: one session, or two without the short view at 50 s.
+    assert _sessions(job, f"SELECT COUNT(*) FROM {SESSION} GROUP BY uid, window_start, window_end") == [(3,)]
+    assert _sessions(job, f"SELECT COUNT(*) FROM {SESSION} WHERE dur > 3 GROUP BY uid, window_start, window_end") \
+        == [(1,), (1,)]
+    assert _sessions(job, "SELECT COUNT(*) FROM clicks WHERE dur > 3 GROUP BY uid, SESSION(rowtime, INTERVAL '1' "
+                          "MINUTE)") == [(1,), (1,)]
+
+
+@pytest.mark.parametrize("zone, size, refused", [
+    ("Asia/Kolkata", "INTERVAL '1' HOUR", True), ("Asia/Kolkata", "INTERVAL '15' MINUTE", False),
+    ("America/New_York", "INTERVAL '1' HOUR", False), ("UTC", "INTERVAL '7' MINUTE", False)])
+def test_ltz_windows_the_zone_offset_does_not_divide_are_refused(tmp_path, zone, size, refused):
+    path = tmp_path / "job.sql"
+    path.write_text(f"SET 'table.local-time-zone' = '{zone}';\n{TABLES}")
+    sql = f"SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(rowtime), {size})) GROUP BY window_start, window_end"
+    if refused:
+        with pytest.raises(TranslationError, match="offset does not divide"):
+            translate(parse_job(path), sql)
+    else:
+        translate(parse_job(path), sql)
