@@ -36,6 +36,9 @@ def resolve_inputs(project, job: Job, given: dict[str, Path], tables: list | Non
                               "or bind it in connectors/replay.toml")
         if path is not None:
             inputs[source.name] = Path(path)
+    for name, path in inputs.items() if tables is None else ():  # before a job runs (or is checked by Flink)
+        if not path.exists():
+            raise ConfigError(f"input file for `{name}` does not exist: {path}")
     return inputs
 
 

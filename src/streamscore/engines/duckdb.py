@@ -158,17 +158,15 @@ class DuckDBEngine:
         return Path(path)
 
     def _guarded_input(self, con, source: TableDef, path: Path) -> str:
-        """The source's good records as an Arrow table registered in ``con`` (its dead letters kept for the
-        replay's output): the same records become rows as when `run` reads them from Kafka."""
-        from streamscore.engines.flink import arrow_type
+        """The source's good records as a table in ``con`` (its dead letters kept for the replay's output),
+        decoded by the JVM decoder `run` uses: the same records become rows as when `run` reads them."""
+        import tempfile
 
-        parser, rows, _, dead = dl.split_json_lines(source, path)
-        self.dead_letters.extend(dead)
-        columns = list(zip(*rows)) if rows else [[] for _ in parser.fields]
-        table = pa.table({f.name: pa.array(list(values), type=arrow_type(f.type))
-                          for f, values in zip(parser.fields, columns)})
         name = f"__records_{source.name}"
-        con.register(name, table)
+        with tempfile.TemporaryDirectory(prefix="streamscore-decode-") as folder:
+            rows, _, dead = dl.decode_json_lines(source, path, folder)
+            self.dead_letters.extend(dead)
+            con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {_ident(name)} AS {dl.decoded_rows_sql(source, rows)}")
         return name
 
     @staticmethod

@@ -418,7 +418,7 @@ class FlinkEngine:
                               "or bind it in connectors/replay.toml")
         if dl.replay_guard_applies(table, Path(path)):
             # The records `run` would take as rows, as written; the rest are this replay's dead letters.
-            _, _, good_lines, dead = dl.split_json_lines(table, Path(path))
+            good_lines, dead = dl.split_json_lines(table, Path(path), output_dir / "decoded")
             self.dead_letters.extend(dead)
             target = output_dir / "inputs" / f"{table.name}.jsonl"
             target.parent.mkdir(parents=True, exist_ok=True)
