@@ -84,3 +84,70 @@ TYPEOF(m2)
 TYPEOF(ts)
 i = 42 AND s LIKE 'H%'
 (i > 1) = (d > 1)
+-- Issue 19: NULLs, empty strings, types mixed in CASE and COALESCE.
+CASE WHEN bnul IS NULL THEN 'n' ELSE 'v' END
+CASE sn WHEN e THEN 1 ELSE 0 END
+CASE e WHEN '' THEN 'empty' ELSE 'x' END
+CASE WHEN iz = 0 THEN NULL ELSE 1 END
+CASE WHEN i > 0 THEN d ELSE i END
+CASE WHEN i > 0 THEN m2 ELSE 1 END
+CASE WHEN i > 0 THEN 'a' ELSE 'bcd' END
+CASE WHEN i < 0 THEN 'a' ELSE 'bcd' END
+CASE i WHEN inul THEN 'null' ELSE 'other' END
+COALESCE(sn, sn)
+COALESCE(e, 'x')
+COALESCE(inul, d)
+COALESCE(inul, m2)
+COALESCE(dnul, dnul, 0)
+NULLIF(inul, 1)
+NULLIF(sn, 'a')
+NULLIF(d, 3.75)
+NULLIF(m2, 12.35)
+IF(bnul, 1, 2)
+IF(i = 42, sn, 'x')
+IF(iz = 0, d, i)
+IFNULL(dnul, i)
+IFNULL(sn, e)
+IFNULL(e, 'x')
+e IS NULL
+sn IS NOT NULL
+e = ''
+sn = ''
+e <> sn
+s IN (sn, 'x')
+s NOT IN (sn, 'x')
+sn IN ('a', 'b')
+i IN (42)
+i NOT IN (42)
+d IN (3.75, 1)
+dt IN (DATE '2024-02-29')
+bnul IS NOT UNKNOWN
+NOT (bnul IS NULL)
+bnul AND TRUE
+bnul OR FALSE
+bnul = bnul
+bnul IS DISTINCT FROM bnul
+bo IS DISTINCT FROM bnul
+s IS DISTINCT FROM sn
+sn IS NOT DISTINCT FROM sn
+d IS DISTINCT FROM 3.75
+inul BETWEEN inul AND 5
+i BETWEEN inul AND 50
+i BETWEEN 42 AND 42
+s BETWEEN 'A' AND 'Z'
+e BETWEEN '' AND 'a'
+u > s
+'é' > 'z'
+'Z' < 'a'
+'' < ' '
+'a' = 'a '
+TRUE > FALSE
+m2 = 12.350
+m2n > -0.06
+d = 3.7500
+i = 42.0000001
+f = 1.1
+CAST(f AS DOUBLE) = 1.1
+ts = ts6
+ts0 < ts
+dt > DATE '2024-02-28'

@@ -138,3 +138,148 @@ CAST(iz AS DOUBLE) / iz
 -ineg * 2
 UNIX_TIMESTAMP('1970-01-01 00:00:10')
 -- Not here: MOD(<DOUBLE>, ...) and DATE_FORMAT(<DATE>, ...), which Flink rejects when it plans the job.
+-- Issue 19: ROUND with a column for the digits, decimals that overflow, boundaries, NULL, zero and negatives.
+ROUND(d, i)
+ROUND(d, ineg)
+ROUND(m2, ineg)
+ROUND(d, inul)
+ROUND(m2, iz)
+ROUND(d, iz)
+ROUND(dneg, iz)
+ROUND(i, ineg)
+ROUND(b, ineg)
+ROUND(m18, i)
+ROUND(dnul, 2)
+ROUND(m2, 5)
+ROUND(d, 400)
+ROUND(1234.5678, -5)
+ROUND(-0.5)
+ROUND(CAST(-0.5 AS DOUBLE))
+ROUND(CAST(2.5 AS DOUBLE))
+ROUND(CAST(1e300 AS DOUBLE), 2)
+ROUND(CAST('NaN' AS DOUBLE), 1)
+ROUND(f, 1)
+ROUND(ti, -1)
+ROUND(si, -2)
+TRUNCATE(d, i)
+TRUNCATE(dnul, 1)
+TRUNCATE(m2n, 0)
+TRUNCATE(ineg, -1)
+TRUNCATE(CAST(-0.99 AS DOUBLE), 1)
+TRUNCATE(m18, 10)
+m18 * m18
+m18 + m18
+m18 - 1
+m18 * 1000
+m18 / m2
+m2 / m18
+m2 / 0
+m2 % 5
+MOD(m2, 5)
+MOD(d, 2)
+MOD(dneg, 2)
+MOD(i, 0)
+MOD(ineg, -5)
+i % ineg
+b * b
+b + b
+b - -1
+-b
+9223372036854775807 + 1
+-2147483648 - 1
+ti * ti
+si * 2
+CAST(99999999999999999999999999999999999999 AS DECIMAL(38, 0)) + 1
+CAST(9999999999999999999999999999.99 AS DECIMAL(30, 2)) * 1000000000
+CAST(1 AS DECIMAL(38, 37)) + CAST(9 AS DECIMAL(38, 37))
+CAST(m18 AS DECIMAL(38, 37)) * 10
+m2 * m18
+m2 + 0.001
+m2n * 100
+i / iz
+i % iz
+iz / ineg
+ineg / 7
+ineg % 7
+d / 0
+dneg / 0.0
+CAST(0 AS DOUBLE) / 0
+d % 2
+ABS(b)
+ABS(-9223372036854775807 - 1)
+ABS(CAST(-2147483648 AS INT))
+ABS(inul)
+ABS(CAST(-128 AS TINYINT))
+-si
+-ti
+SIGN(i)
+SIGN(inul)
+SIGN(CAST(-0.0 AS DOUBLE))
+SIGN(m2)
+POWER(0, 0)
+POWER(d, inul)
+POWER(-8, 0.5)
+POWER(10, 400)
+POWER(2, 0.5)
+POWER(iz, -1)
+SQRT(0)
+SQRT(inul)
+SQRT(m2)
+LN(m2)
+LOG10(0)
+LOG10(-1)
+LOG2(0)
+LOG(1, 10)
+LOG(0, 10)
+LOG(inul)
+LOG(d, inul)
+EXP(inul)
+EXP(1000)
+EXP(-1000)
+CEIL(dnul)
+CEIL(CAST(-0.5 AS DOUBLE))
+CEIL(f)
+CEIL(m18)
+FLOOR(m18)
+FLOOR(f)
+FLOOR(CAST(-0.5 AS DOUBLE))
+CEIL(ineg)
+FLOOR(b)
+SIN(inul)
+COS(0)
+TAN(0)
+COT(0)
+ASIN(2)
+ACOS(-2)
+ATAN(inul)
+ATAN2(0, 0)
+ATAN2(0, -1)
+SINH(0)
+COSH(inul)
+TANH(100)
+DEGREES(inul)
+RADIANS(d)
+GREATEST(d, i, m2)
+GREATEST(s, u)
+GREATEST(dt, DATE '2024-03-01')
+GREATEST(ts, ts6)
+LEAST(e, s)
+LEAST(ti, si)
+LEAST(inul, inul)
+GREATEST(m2, m2n)
+i + d
+i + m2
+i * m2
+ti + si
+f * d
+f + m2
+b + d
+1e308 * 10
+-1e308 * 10
+0.1 * 3
+1 / 3.0
+1.000 / 3
+CAST(1 AS DECIMAL(38, 0)) / 3
+CAST(2 AS DECIMAL(5, 2)) / CAST(3 AS DECIMAL(5, 2))
++i
+- -i

@@ -66,16 +66,22 @@ def _strftime_literal(node: exp.Expr, function: str) -> str:
 
 def _date_format(args: list[exp.Expr]) -> str:
     value, fmt = _sqls(args[:1])[0], _strftime_literal(args[1], "DATE_FORMAT")
-    return f"strftime(CAST({value} AS TIMESTAMP), {fmt})"
+    # Flink takes a TIMESTAMP or text, not a DATE (its planner fails: so does the replay).
+    return (f"CASE WHEN typeof({value}) = 'DATE' THEN error('DATE_FORMAT takes a TIMESTAMP or a STRING, not a DATE') "
+            f"ELSE strftime(CAST({value} AS TIMESTAMP), {fmt}) END")
 
 
 def _parse_timestamp(args: list[exp.Expr], function: str) -> str:
     value = _sqls(args[:1])[0]
     if len(args) > 1:
-        return f"try_strptime({value}, {_strftime_literal(args[1], function)})"
-    # The default pattern takes an optional fraction of a second, or a date alone.
+        fmt = _strftime_literal(args[1], function)
+        parsed = f"try_strptime({value}, {fmt})"
+        # Java's parser counts from 1970-01-01 where the pattern has no year; DuckDB's from 1900-01-01.
+        return parsed if re.search(r"%-?[Yy]", fmt) else f"({parsed} + INTERVAL 70 YEAR)"
+    # The default pattern takes an optional fraction of a second (up to nanoseconds), or a date alone.
     return (f"coalesce(try_strptime({value}, '%Y-%m-%d %H:%M:%S.%g'), try_strptime({value}, '%Y-%m-%d %H:%M:%S'), "
-            f"try_strptime({value}, '%Y-%m-%d %H:%M:%S.%f'), try_strptime({value}, '%Y-%m-%d'))")
+            f"try_strptime({value}, '%Y-%m-%d %H:%M:%S.%f'), try_strptime({value}, '%Y-%m-%d %H:%M:%S.%n'), "
+            f"try_strptime({value}, '%Y-%m-%d'))")
 
 
 def _to_timestamp(args: list[exp.Expr]) -> str:
@@ -103,10 +109,12 @@ def _to_timestamp_ltz(args: list[exp.Expr]) -> str:
     precision = args[1].name if len(args) > 1 else "3"
     if precision not in ("0", "3"):
         raise ValueError("TO_TIMESTAMP_LTZ precision must be 0 or 3")
-    seconds = f"CAST({value} AS DOUBLE)" if precision == "0" else f"({value} / 1000.0)"
+    exact = f"CAST({value} AS DECIMAL(38, 6))"  # exact: a double would lose microseconds near year 9999
+    seconds = exact if precision == "0" else f"({exact} / 1000)"
+    micros = f"({exact} * {1000000 if precision == '0' else 1000})"
     # Flink's TIMESTAMP_LTZ holds years 0000-9999: an epoch beyond them is NULL.
     return (f"CASE WHEN abs({seconds}) < 253402300800 THEN "
-            f"CAST(make_timestamptz(CAST(round({seconds} * 1000000) AS BIGINT)) AS TIMESTAMPTZ) END")
+            f"CAST(make_timestamptz(CAST(round({micros}) AS BIGINT)) AS TIMESTAMPTZ) END")
 
 
 TIME_UNITS = {"SECOND": "second", "MINUTE": "minute", "HOUR": "hour", "DAY": "day", "WEEK": "week",
@@ -123,6 +131,9 @@ def _unit(node: exp.Expr) -> str:
 def _timestampadd(args: list[exp.Expr]) -> str:
     unit = _unit(args[0])
     amount, value = _sqls(args[1:])
+    if unit in ("second", "minute", "hour"):
+        # Flink: a DATE plus hours, minutes or seconds is a TIMESTAMP (the typed rewrite reads the marker).
+        return f"(__flink_date_as_timestamp({value}) + CAST({amount} AS BIGINT) * INTERVAL 1 {unit})"
     # An Add node either way: the typed rewrite keeps a DATE a DATE, as Flink does.
     return f"({value} + CAST({amount} AS BIGINT) * INTERVAL 1 {unit})" \
         if unit not in ("month", "quarter", "year") else f"({value} + to_months(CAST({amount} AS INTEGER) * " \
@@ -138,10 +149,29 @@ def _timestampdiff(args: list[exp.Expr]) -> str:
 def _split_index(args: list[exp.Expr]) -> str:
     value, sep, index = _sqls(args)
     # Flink: an empty string has no fields; a negative or too large index is NULL.
-    return f"CASE WHEN {index} >= 0 AND {value} <> '' THEN string_split({value}, {sep})[{index} + 1] END"
+    # An empty delimiter splits at each whitespace character (Java's split with no separator).
+    fields = f"CASE WHEN {sep} = '' THEN string_split_regex({value}, '\\s') ELSE string_split({value}, {sep}) END"
+    return (f"CASE WHEN {index} >= 0 AND {value} <> '' AND {sep} IS NOT NULL "
+            f"THEN ({fields})[{index} + 1] END")  # a NULL delimiter: NULL
+
+
+def _java_pattern(node: exp.Expr, function: str) -> bool:
+    """Whether a literal pattern is valid (False: Flink gives NULL); refuses Java-only syntax Python lacks."""
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        return True
+    if re.search(r"\\[pP]\{|\\Q|[*+?}]\+", node.name):
+        raise ValueError(f"{function}: Java's regular expression syntax (\\p{{...}}, \\Q, possessive "
+                         "quantifiers) is not replayed yet")
+    try:
+        re.compile(node.name)
+    except re.error:
+        return False
+    return True
 
 
 def _regexp_extract(args: list[exp.Expr]) -> str:
+    if not _java_pattern(args[1], "REGEXP_EXTRACT"):
+        return "CAST(NULL AS VARCHAR)"  # Flink: an invalid pattern gives NULL
     value, pattern = _sqls(args[:2])
     group = _sqls(args[2:3])[0] if len(args) > 2 else "0"  # Flink: the whole match by default
     return f"__flink_regexp_extract({value}, {pattern}, CAST({group} AS INTEGER))"
@@ -149,7 +179,17 @@ def _regexp_extract(args: list[exp.Expr]) -> str:
 
 def _regexp_replace(args: list[exp.Expr]) -> str:
     # Flink replaces with the text as written ($1 is not a group reference).
+    if not _java_pattern(args[1], "REGEXP_REPLACE"):
+        return "CAST(NULL AS VARCHAR)"  # Flink: an invalid pattern gives NULL
     return "__flink_regexp_replace({0}, {1}, {2})".format(*_sqls(args))
+
+
+def _regexp_function(template: str, function: str) -> Callable[[list[exp.Expr]], str]:
+    def build(args: list[exp.Expr]) -> str:
+        if not _java_pattern(args[1], function):
+            raise ValueError(f"{function} of an invalid pattern is not replayed yet")
+        return expand_template(template, args)
+    return build
 
 
 def _null_if_any_null(function: str) -> Callable[[list[exp.Expr]], str]:
@@ -160,10 +200,34 @@ def _null_if_any_null(function: str) -> Callable[[list[exp.Expr]], str]:
     return build
 
 
+def _constant(node: exp.Expr) -> bool:
+    """A literal number, or its negation."""
+    while isinstance(node, (exp.Neg, exp.Paren)):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string
+
+
+ROUND_DIGITS = 18  # DuckDB's round takes constant digits: a column's digits are spelled out up to this many
+
+
 def _round(args: list[exp.Expr]) -> str:
+    # By the value's type (typed.py): integers wrap as Java's do, NaN fails, a DECIMAL to a column's digits
+    # is refused.
     value = _sqls(args[:1])[0]
     digits = _sqls(args[1:2])[0] if len(args) > 1 else "0"
-    return f"__flink_round({value}, {digits})"
+    return f"__flink_round_of({value}, {digits}, {'true' if len(args) < 2 or _constant(args[1]) else 'false'})"
+
+
+def round_sql(value: str, digits: str, constant: bool) -> str:
+    """Flink's ROUND as DuckDB SQL (the __flink_round macro needs constant digits)."""
+    if constant:
+        return f"__flink_round({value}, {digits})"
+    cases = " ".join(f"WHEN {digits} = {k} THEN __flink_round({value}, {k})"
+                     for k in range(-ROUND_DIGITS, ROUND_DIGITS + 1))
+    # More digits than a DECIMAL(38, 18) holds leave the value as it is.
+    return (f"CASE WHEN {digits} IS NULL THEN NULL {cases} WHEN {digits} > {ROUND_DIGITS} "
+            f"THEN __flink_round({value}, {ROUND_DIGITS}) ELSE error('ROUND: fewer than -{ROUND_DIGITS} digits "
+            f"are not replayed') END")
 
 
 def _truncate(args: list[exp.Expr]) -> str:
@@ -182,7 +246,10 @@ def _substring(args: list[exp.Expr]) -> str:
     value, start, *length = _sqls(args)
     # Flink reads a start of 0 as 1 (SQL's standard would count the position before the first character).
     start = f"CASE WHEN {start} = 0 THEN 1 ELSE {start} END"
-    return f"substring({value}, {start}{', ' + length[0] if length else ''})"
+    if not length:  # Flink: a negative start before the text's beginning gives ''
+        return f"CASE WHEN {start} < -length({value}) THEN '' ELSE substring({value}, {start}) END"
+    # Flink: a negative length is NULL (DuckDB counts it backwards from the start).
+    return f"CASE WHEN {length[0]} >= 0 THEN substring({value}, {start}, {length[0]}) END"
 
 
 def _pad(side: str) -> Callable[[list[exp.Expr]], str]:
@@ -205,8 +272,26 @@ def _locate(args: list[exp.Expr]) -> str:
     if not start:
         return f"CAST(instr({value}, {needle}) AS INTEGER)"
     found = f"instr(substring({value}, {start[0]}), {needle})"
-    return (f"CAST(CASE WHEN {start[0]} <= 1 THEN instr({value}, {needle}) WHEN {found} = 0 THEN 0 "
+    return (f"CAST(CASE WHEN {start[0]} <= 1 THEN instr({value}, {needle}) WHEN {needle} = '' THEN 1 "
+            f"WHEN {found} = 0 THEN 0 "
             f"ELSE {found} + {start[0]} - 1 END AS INTEGER)")
+
+
+def _instr(args: list[exp.Expr]) -> str:
+    value, needle, *rest = _sqls(args)
+    if not rest:
+        return f"CAST(instr({value}, {needle}) AS INTEGER)"
+    start, nth = rest[0], rest[1] if len(rest) > 1 else "1"
+    # Flink: the nth appearance (overlapping ones count) from the start; a negative start searches backwards
+    # from that position counted from the end (the match must end there or before); 0 is never found.
+    found = f"substring({value}, p, length({needle})) = {needle}"
+    forward = f"list_filter(range({start}, length({value}) - length({needle}) + 2), lambda p: {found})"
+    backward = (f"list_reverse(list_filter(range(1, length({value}) + {start} + 3 - length({needle})), "
+                f"lambda p: {found}))")
+    return (f"CAST(CASE WHEN {value} IS NULL OR {needle} IS NULL OR {start} IS NULL OR {nth} IS NULL THEN NULL "
+            f"WHEN {nth} <= 0 THEN error('INSTR: the occurrence must be positive') WHEN {start} = 0 THEN 0 "
+            f"WHEN {needle} = '' THEN 1 "
+            f"WHEN {start} > 0 THEN coalesce({forward}[{nth}], 0) ELSE coalesce({backward}[{nth}], 0) END AS INTEGER)")
 
 
 def _replace(args: list[exp.Expr]) -> str:
@@ -237,7 +322,9 @@ def _hash(algorithm: str) -> str:
 
 def _sha2(args: list[exp.Expr]) -> str:
     value, bits = _sqls(args)
-    return f"__flink_hash('sha' || CAST({bits} AS VARCHAR), {value})"  # NULL for a length Flink lacks
+    # Flink fails on a bit length other than 224, 256, 384 and 512.
+    return (f"CASE WHEN {bits} IS NULL THEN NULL WHEN {bits} NOT IN (224, 256, 384, 512) THEN "
+            f"error('SHA2: unsupported algorithm') ELSE __flink_hash('sha' || CAST({bits} AS VARCHAR), {value}) END")
 
 
 def _json_path_text(node: exp.Expr, function: str) -> str:
@@ -245,15 +332,58 @@ def _json_path_text(node: exp.Expr, function: str) -> str:
     if not (isinstance(node, exp.Literal) and node.is_string):
         raise ValueError(f"{function} needs a literal path to be replayed")
     path = re.sub(r"^\s*(lax|strict)\s+", "", node.name)
+    if ".." in path or "?" in path:
+        raise ValueError(f"{function} with a recursive or filter path is not replayed yet")
     return exp.Literal.string(path).sql("duckdb")
+
+
+def json_valid(value: str) -> str:
+    """JSON as Flink's parser takes it: DuckDB's also takes trailing commas, NaN, Infinity and comments."""
+    bare = f"regexp_replace({value}, '\"([^\"\\\\]|\\\\.)*\"', '\"\"', 'g')"  # strings emptied
+    lenient = "',\\s*[]}]|[^A-Za-z](NaN|Infinity)|^\\s*-?(NaN|Infinity)|//|/[*]'"
+    return f"(json_valid({value}) AND NOT regexp_matches({bare}, {lenient}))"
 
 
 def _json_exists(args: list[exp.Expr]) -> str:
     value = _sqls(args[:1])[0]
     path = _json_path_text(args[1], "JSON_EXISTS")
+    # Flink (lax): a path with a wildcard exists when the part before the wildcard does, matches or not.
+    wildcard = re.search(r"\[\s*\*\s*\]|\.\*", path)
+    if wildcard:
+        path = path[:wildcard.start()] + "'"
     # Flink: text that is not JSON does not hold the path (FALSE ON ERROR); a JSON null does not either.
-    return (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT json_valid({value}) THEN false "
+    return (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT {json_valid(value)} THEN false "
             f"ELSE coalesce(json_type(json_extract({value}, {path})) <> 'NULL', false) END")
+
+
+URL_PARTS = ("HOST", "PATH", "QUERY", "REF", "PROTOCOL", "FILE", "AUTHORITY", "USERINFO")
+
+
+def _parse_url(args: list[exp.Expr]) -> str:
+    url, part, *key = _sqls(args)
+    # java.net.URL takes spaces (the helper does not: they pass through as \x01) and lower-cases the protocol;
+    # the part's name is case-sensitive.
+    spaced = f"replace({url}, ' ', chr(1))"
+    found = f"__flink_parse_url_query({spaced}, {part}, {key[0]})" if key else f"__flink_parse_url({spaced}, {part})"
+    wanted = "= 'QUERY'" if key else f"IN ({', '.join(repr(p) for p in URL_PARTS)})"
+    return (f"CASE WHEN {part} {wanted} THEN CASE WHEN {part} = 'PROTOCOL' THEN lower({found}) "
+            f"ELSE replace({found}, chr(1), ' ') END END")
+
+
+def _url_decode(args: list[exp.Expr]) -> str:
+    value = _sqls(args)[0]
+    if isinstance(args[0], exp.Literal) and args[0].is_string:  # decoded here, as Java's URLDecoder does
+        import urllib.parse
+
+        text = args[0].name
+        if re.search(r"%(?![0-9A-Fa-f]{2})", text):
+            return "CAST(NULL AS VARCHAR)"
+        return exp.Literal.string(urllib.parse.unquote_plus(text, errors="replace")).sql("duckdb")
+    # Escapes that are not UTF-8 are U+FFFD in Flink; the helper gives NULL for them, so the replay fails there.
+    malformed = f"regexp_matches({value}, '%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)')"
+    return (f"CASE WHEN {value} IS NOT NULL AND __flink_url_decode({value}) IS NULL AND NOT {malformed} THEN "
+            f"error('URL_DECODE: escapes that are not UTF-8 (Flink writes U+FFFD for them) are not replayed') "
+            f"ELSE __flink_url_decode({value}) END")
 
 
 def _btrim(args: list[exp.Expr]) -> str:
@@ -262,11 +392,16 @@ def _btrim(args: list[exp.Expr]) -> str:
 
 def _to_date(args: list[exp.Expr]) -> str:
     value = _sqls(args[:1])[0]
-    fmt = _strftime_literal(args[1], "TO_DATE") if len(args) > 1 else "'%Y-%m-%d'"
-    return f"CAST(try_strptime({value}, {fmt}) AS DATE)"
+    if len(args) > 1:
+        raise ValueError("TO_DATE with a pattern parses leniently in Flink (Java's SimpleDateFormat: text after "
+                         "the date is ignored, 2024-02-30 is March 1st), which is not replayed yet")
+    # Flink's default: the text before the first space (after leading ones) is the date.
+    return f"CAST(try_strptime(split_part(ltrim({value}), ' ', 1), '%Y-%m-%d') AS DATE)"
 
 
 def _elt(args: list[exp.Expr]) -> str:
+    if isinstance(args[0], exp.Neg) and _constant(args[0]):
+        raise ValueError("ELT with a negative index fails Flink's planner")
     index, *values = _sqls(args)
     return f"CASE WHEN {index} >= 1 THEN [{', '.join(values)}][{index}] END"
 
@@ -281,9 +416,32 @@ def _listagg(args: list[exp.Expr]) -> str:
 def _json_query(args: list[exp.Expr]) -> str:
     value, path = _sqls(args[:2])
     extracted = f"json_extract({value}, {path})"
+    # Flink writes numbers back as written (1.50): DuckDB's reader keeps only their doubles.
+    if isinstance(args[0], exp.Literal) and args[0].is_string and re.search(UNFAITHFUL_JSON_NUMBER, args[0].name):
+        raise ValueError("JSON_QUERY of a document with a number DuckDB cannot give back as written (Flink keeps "
+                         "its digits: 1.50, 1E+2) is not replayed")
+    pattern = exp.Literal.string(UNFAITHFUL_JSON_NUMBER).sql("duckdb")
     # Flink writes the value back with its object keys in order, without spaces.
-    return (f"CASE WHEN json_valid({value}) AND json_type({extracted}) IN ('ARRAY', 'OBJECT') "
-            f"THEN __flink_json_text(CAST({extracted} AS VARCHAR)) END")
+    return (f"CASE WHEN {json_valid(value)} AND json_type({extracted}) IN ('ARRAY', 'OBJECT') "
+            f"THEN CASE WHEN regexp_matches({value}, {pattern}) THEN error('JSON_QUERY: the document holds a number "
+            f"DuckDB cannot give back as written (Flink keeps its digits)') "
+            f"ELSE __flink_json_text(CAST({extracted} AS VARCHAR)) END END")
+
+
+def _json_quote(args: list[exp.Expr]) -> str:
+    """Flink's JSON_QUOTE: quotes, backslash and / escaped, control characters and every character past ASCII
+    as \\uXXXX (lower-case hex; UTF-16 surrogate pairs past the BMP)."""
+    value = _sqls(args)[0]
+    u4 = "'\\u' || lpad(lower(hex({0})), 4, '0')"
+    cp = "unicode(c)"
+    escaped = (f"CASE WHEN c = '\"' THEN '\\\"' WHEN c = '\\' THEN '\\\\' WHEN c = '/' THEN '\\/' "
+               f"WHEN c = chr(8) THEN '\\b' WHEN c = chr(12) THEN '\\f' WHEN c = chr(10) THEN '\\n' "
+               f"WHEN c = chr(13) THEN '\\r' WHEN c = chr(9) THEN '\\t' "
+               f"WHEN {cp} < 32 OR ({cp} > 127 AND {cp} < 65536) THEN {u4.format(cp)} "
+               f"WHEN {cp} >= 65536 THEN {u4.format(f'55296 + ({cp} - 65536) // 1024')} || "
+               f"{u4.format(f'56320 + ({cp} - 65536) % 1024')} ELSE c END")
+    return (f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} = '' THEN '\"\"' ELSE '\"' || "
+            f"array_to_string(list_transform(string_split({value}, ''), lambda c: {escaped}), '') || '\"' END")
 
 
 FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
@@ -300,9 +458,10 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "SPLIT_INDEX": _split_index,
     "REGEXP_EXTRACT": _regexp_extract,
     "REGEXP_REPLACE": _regexp_replace,
-    "REGEXP": "regexp_matches({0}, {1})",
+    "REGEXP": lambda args: _regexp_function(  # Flink: the empty pattern matches nothing
+        "CASE WHEN {1} = '' THEN false ELSE regexp_matches({0}, {1}) END", "REGEXP")(args),
     "LOCATE": _locate,
-    "INSTR": "CAST(instr({0}, {1}) AS INTEGER)",
+    "INSTR": _instr,
     "LPAD": _pad("lpad"),
     "RPAD": _pad("rpad"),
     "ROUND": _round,
@@ -344,7 +503,8 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "LEAST": _null_if_any_null("least"),
     "CHAR_LENGTH": "CAST(length({0}) AS INTEGER)",
     "UPPER": _upper,
-    "LOWER": "lower({0})",
+    # Java's final sigma: a capital sigma after a letter and not before one is lower-cased to ς.
+    "LOWER": "regexp_replace(lower({0}), '(\\pL)σ(\\PL|$)', '\\1ς\\2', 'g')",
     "LOG": _log,
     "LOG2": "log2({0})",
     "EXP": "exp({0})",
@@ -357,29 +517,34 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
     "MD5": _hash("md5"), "SHA1": _hash("sha1"), "SHA224": _hash("sha224"), "SHA256": _hash("sha256"),
     "SHA384": _hash("sha384"), "SHA512": _hash("sha512"), "SHA2": _sha2,
     "CHARACTER_LENGTH": "CAST(length({0}) AS INTEGER)",
-    "CHR": "__flink_chr(CAST({0} AS BIGINT))",
+    # Flink: the character of the code mod 256; a negative code is the empty string.
+    "CHR": "CASE WHEN {0} < 0 THEN '' ELSE __flink_chr(CAST({0} AS BIGINT)) END",
     "TO_BASE64": "to_base64(encode({0}))",
-    "FROM_BASE64": "decode(from_base64({0}))",
+    "FROM_BASE64": "decode(from_base64({0} || repeat('=', (4 - length({0}) % 4) % 4)))",  # padding optional
     "STARTSWITH": "starts_with({0}, {1})",
     "ENDSWITH": "suffix({0}, {1})",
     "BTRIM": _btrim,
     "TRANSLATE": "translate({0}, {1}, {2})",
     "ELT": _elt,
-    "IS_ALPHA": "regexp_full_match({0}, '[[:alpha:]]+')",
-    "IS_DIGIT": "regexp_full_match({0}, '[0-9]+')",
-    "IS_DECIMAL": "regexp_full_match({0}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')",
-    "REGEXP_COUNT": "CAST(__flink_regexp_count({0}, {1}) AS INTEGER)",
-    "REGEXP_INSTR": "CAST(__flink_regexp_instr({0}, {1}) AS INTEGER)",
-    "REGEXP_SUBSTR": "__flink_regexp_extract({0}, {1}, 0)",
-    "PARSE_URL": lambda args: ("__flink_parse_url({0}, {1})" if len(args) == 2
-                               else "__flink_parse_url_query({0}, {1}, {2})").format(*_sqls(args)),
+    # Flink: FALSE (not NULL) for NULL.
+    # Java's Character.isLetter / isDigit (any script); IS_DECIMAL: Java's Double.parseDouble (spaces around,
+    # NaN, Infinity) or BigDecimal (digits of any script) reads the text.
+    "IS_ALPHA": "coalesce(regexp_full_match({0}, '\\pL+'), false)",
+    "IS_DIGIT": "coalesce(regexp_full_match({0}, '\\p{{Nd}}+'), false)",
+    "IS_DECIMAL": "coalesce(regexp_full_match({0}, '\\s*[+-]?(NaN|Infinity|([0-9]+[.]?[0-9]*|[.][0-9]+)"
+                  "([eE][+-]?[0-9]+)?[fFdD]?)\\s*') OR regexp_full_match({0}, '[+-]?(\\p{{Nd}}+[.]?\\p{{Nd}}*|"
+                  "[.]\\p{{Nd}}+)([eE][+-]?\\p{{Nd}}+)?'), false)",
+    "REGEXP_COUNT": _regexp_function("CAST(__flink_regexp_count({0}, {1}) AS INTEGER)", "REGEXP_COUNT"),
+    "REGEXP_INSTR": _regexp_function("CAST(__flink_regexp_instr({0}, {1}) AS INTEGER)", "REGEXP_INSTR"),
+    "REGEXP_SUBSTR": _regexp_function("__flink_regexp_extract({0}, {1}, 0)", "REGEXP_SUBSTR"),
+    "PARSE_URL": _parse_url,
     "URL_ENCODE": "__flink_url_encode({0})",
-    "URL_DECODE": "__flink_url_decode({0})",
+    "URL_DECODE": _url_decode,
     "TO_DATE": _to_date,
     "CONVERT_TZ": "strftime(timezone({2}, timezone({1}, CAST({0} AS TIMESTAMP))), '%Y-%m-%d %H:%M:%S')",
     "JSON_EXISTS": _json_exists,
-    "JSON_STRING": "CAST(to_json({0}) AS VARCHAR)",
-    "JSON_QUOTE": "CAST(to_json(CAST({0} AS VARCHAR)) AS VARCHAR)",
+    "JSON_STRING": "__flink_json_string({0})",  # by the argument's type (typed.py)
+    "JSON_QUOTE": _json_quote,
     "JSON_UNQUOTE": "__flink_json_unquote({0})",
     "LTRIM": _trim_chars("ltrim"),
     "RTRIM": _trim_chars("rtrim"),
@@ -418,13 +583,108 @@ def _is_json(node: exp.Is) -> exp.Expr:
     kind = (node.expression.this or "VALUE").upper() if isinstance(node.expression.this, str) \
         else node.expression.name.upper() or "VALUE"
     condition = JSON_TYPES[kind]
-    test = f"json_valid({value})" + (f" AND json_type({value}) {condition}" if condition else "")
+    # json_type is only asked of valid JSON (DuckDB's AND does not spare it the empty text).
+    test = f"CASE WHEN {json_valid(value)} THEN json_type({value}) {condition} ELSE false END" if condition \
+        else json_valid(value)
     return duckdb_node(f"coalesce({test}, false)")
+
+
+def _on_clause(given, clause: str) -> str:
+    """JSON_VALUE's behaviour ON EMPTY / ON ERROR as DuckDB SQL: NULL, an error, or a literal default."""
+    if given is None or isinstance(given, exp.Null) or clause == "empty":
+        # Flink 2.3 gives NULL for a missing lax path whatever ON EMPTY says (DEFAULT, ERROR: seen both).
+        return "NULL"
+    if isinstance(given, str):  # "NULL ON ERROR", "ERROR ON EMPTY", ...
+        behaviour = given.split()[0].upper()
+        if behaviour == "NULL":
+            return "NULL"
+        if behaviour == "ERROR":
+            return f"error('JSON_VALUE: {clause.lower()} (ERROR ON {clause.upper()})')"
+        raise ValueError(f"JSON_VALUE ... {given} is not Flink's")
+    if not isinstance(given, exp.Literal):
+        raise ValueError(f"JSON_VALUE ... DEFAULT {given.sql()} ON {clause.upper()} is not replayed yet")
+    return f"CAST({given.sql('duckdb')} AS VARCHAR)"  # cast with the value to the RETURNING type
+
+
+JSON_PATH_STEP = re.compile(r"""\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*(\d+)\s*\]|\[\s*(?:"([^"]*)"|'([^']*)')\s*\]""")
+MISSING = object()
+
+
+def _json_path_steps(path: str) -> list | None:
+    """A JSON path of keys and indexes as steps; None for any other path (wildcards, filters, ...)."""
+    if not path.startswith("$"):
+        return None
+    steps, at = [], 1
+    while at < len(path):
+        match = JSON_PATH_STEP.match(path, at)
+        if match is None:
+            return None
+        key, index, quoted, single = match.groups()
+        steps.append(int(index) if index is not None else key if key is not None else
+                     quoted if quoted is not None else single)
+        at = match.end()
+    return steps
+
+
+def _java_number_text(number) -> str:
+    """A JSON number as Flink gives it back: Java's BigDecimal / BigInteger text of the number as written."""
+    if isinstance(number, int):
+        return str(number)
+    text = str(number)  # Python's Decimal prints as Java's BigDecimal.toString (the same spec)
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text.partition("E")[0]) else text
+
+
+def _json_value_of_literal(document: str, path: str, mode: str, defaults: dict[str, str]) -> str | None:
+    """JSON_VALUE of a literal document, computed here (exactly, numbers as written); None when the path is
+    not a plain one."""
+    import json
+    from decimal import Decimal
+
+    steps = _json_path_steps(path)
+    if steps is None:
+        return None
+    try:
+        value = json.loads(document, parse_float=Decimal, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    except ValueError:
+        return defaults["error"]
+    for step in steps:
+        if isinstance(step, int) and isinstance(value, list) and step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict) and step in value:
+            value = value[step]
+        else:
+            return defaults["error"] if mode == "strict" else defaults["empty"]
+    if isinstance(value, (list, dict)):
+        return defaults["error"]
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, Decimal)):
+        text = _java_number_text(value)
+    else:
+        text = value
+    return exp.Literal.string(text).sql("duckdb")
+
+
+# JSON_VALUE ... RETURNING: the JSON types (DuckDB's json_type) each type takes; text types take any scalar.
+JSON_RETURNING = {
+    exp.DType.TEXT: None, exp.DType.VARCHAR: None, exp.DType.CHAR: None,
+    exp.DType.BOOLEAN: ("BOOLEAN",),
+    exp.DType.INT: ("BIGINT", "UBIGINT"), exp.DType.BIGINT: ("BIGINT", "UBIGINT"),
+    exp.DType.DOUBLE: ("DOUBLE",), exp.DType.FLOAT: ("DOUBLE",),
+}
+JSON_TEXT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR)
+# A JSON number DuckDB's reader cannot give back as written (Flink keeps its digits): an exponent, a
+# fraction ending in 0, 16 or more digits, or a leading 0.00 (Java writes 1E-7 for 0.0000001).
+UNFAITHFUL_JSON_NUMBER = r"(^|[\[:,])\s*-?([0-9]*\.[0-9]*0([^0-9]|$)|[0-9.]*[eE]|0\.00|[0-9.]{16})"
 
 
 def _json_value(node: exp.JSONValue) -> exp.Expr:
     """JSON_VALUE with Flink's path modes (lax: a missing path is empty; strict: an error) and its ON EMPTY /
-    ON ERROR defaults (NULL unless given); an array or object, or text that is not JSON, is an error."""
+    ON ERROR defaults (NULL unless given); an array or object, or text that is not JSON, is an error.
+    Flink gives a number back as it is written (1.50, 1E+2); DuckDB's reader keeps only its double, so a
+    document holding a number it cannot give back as written fails the replay where such a number is read."""
     value, path = node.this.sql("duckdb"), node.args["path"]
     if not (isinstance(path, exp.Literal) and path.is_string):
         raise ValueError("JSON_VALUE needs a literal path to be replayed")
@@ -432,25 +692,59 @@ def _json_value(node: exp.JSONValue) -> exp.Expr:
     if mode not in ("lax", "strict"):
         raise ValueError(f"JSON path mode {mode!r} is not Flink's (lax or strict)")
     condition = node.args.get("on_condition")
-    defaults = {}
-    for clause in ("empty", "error"):
-        given = condition.args.get(clause) if condition is not None else None
-        # Flink 2.3 was seen to give NULL for a missing lax path whatever DEFAULT ... ON EMPTY says.
-        if given is not None and not isinstance(given, exp.Null) and \
-                (clause == "empty" or not isinstance(given, exp.Literal)):
-            raise ValueError(f"JSON_VALUE ... {given.sql()} ON {clause.upper()} is not replayed yet")
-        defaults[clause] = given.sql("duckdb") if given is not None else "NULL"
-    path_sql = exp.Literal.string(bare.strip()).sql("duckdb")
-    extracted = f"json_extract({value}, {path_sql})"
-    missing = defaults["error"] if mode == "strict" else defaults["empty"]
-    sql = (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT json_valid({value}) THEN {defaults['error']} "
-           f"WHEN {extracted} IS NULL THEN {missing} "
-           f"WHEN json_type({extracted}) IN ('ARRAY', 'OBJECT') THEN {defaults['error']} "
-           f"WHEN json_type({extracted}) = 'NULL' THEN NULL "
-           f"ELSE json_extract_string({value}, {path_sql}) END")
-    if isinstance(node.args.get("returning"), exp.DataType):
-        sql = f"CAST({sql} AS {node.args['returning'].sql('duckdb')})"
+    defaults = {clause: _on_clause(condition.args.get(clause) if condition is not None else None, clause)
+                for clause in ("empty", "error")}
+    returning = node.args.get("returning")
+    returning = returning if isinstance(returning, exp.DataType) else None
+    if returning is not None and not returning.is_type(*JSON_RETURNING):
+        raise ValueError(f"JSON_VALUE ... RETURNING {returning.sql()} fails in Flink (it supports "
+                         "STRING, BOOLEAN, INT, BIGINT, DOUBLE ...)")
+    sql = None
+    if isinstance(node.this, exp.Literal) and node.this.is_string and returning is None:
+        sql = _json_value_of_literal(node.this.name, bare.strip(), mode, defaults)
+    if sql is None:
+        if re.search(r"\*|\.\.|\?", bare):
+            raise ValueError("JSON_VALUE with a wildcard, recursive or filter path is not replayed yet")
+        path_sql = exp.Literal.string(bare.strip()).sql("duckdb")
+        extracted = f"json_extract({value}, {path_sql})"
+        missing = defaults["error"] if mode == "strict" else defaults["empty"]
+        text = f"json_extract_string({value}, {path_sql})"
+        if not isinstance(returning, exp.DataType):
+            pattern = exp.Literal.string(UNFAITHFUL_JSON_NUMBER).sql("duckdb")
+            text = (f"CASE WHEN json_type({extracted}) = 'DOUBLE' AND regexp_matches({value}, {pattern}) THEN "
+                    f"error('JSON_VALUE: the document holds a number DuckDB cannot give back as written "
+                    f"(Flink keeps its digits): replay this job with --engine flink') "
+                    f"WHEN json_type({extracted}) = 'DOUBLE' THEN CAST(CAST({text} AS DOUBLE) AS VARCHAR) "
+                    f"ELSE {text} END")
+        if returning is not None and not returning.is_type(*JSON_TEXT_TYPES):
+            # Flink casts the JSON value's own Java type: a mismatch (1.5 as INT, "1" as DOUBLE) fails.
+            kinds = ", ".join(f"'{k}'" for k in JSON_RETURNING[next(t for t in JSON_RETURNING if returning.is_type(t))])
+            text = (f"CASE WHEN json_type({extracted}) IN ({kinds}) THEN {text} ELSE "
+                    f"error('JSON_VALUE: the value is not a {returning.sql()}') END")
+        sql = (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT {json_valid(value)} THEN {defaults['error']} "
+               f"WHEN {extracted} IS NULL THEN {missing} "
+               f"WHEN json_type({extracted}) IN ('ARRAY', 'OBJECT') THEN {defaults['error']} "
+               f"WHEN json_type({extracted}) = 'NULL' THEN NULL "
+               f"ELSE {text} END")
+    if returning is not None:
+        sql = f"CAST({sql} AS {returning.sql('duckdb')})"
     return duckdb_node(sql)
+
+
+def _interval_micros(text: str, scale: int) -> int:
+    """A field of an interval literal in microseconds, cut to milliseconds (Flink's intervals hold those)."""
+    from decimal import ROUND_DOWN, Decimal
+
+    return int((Decimal(text) * scale / 1000).to_integral_value(ROUND_DOWN)) * 1000
+
+
+def _interval_seconds(node: exp.Interval) -> exp.Expr:
+    """``INTERVAL '0.0015' SECOND``: Flink keeps milliseconds (cut), DuckDB microseconds."""
+    text = node.this.name.strip() if isinstance(node.this, exp.Literal) else None
+    if text is None or len(text.partition(".")[2]) <= 3:
+        return node
+    sign = -1 if text.startswith("-") else 1
+    return duckdb_node(f"to_microseconds({sign * _interval_micros(text.lstrip('+-'), 1_000_000)})")
 
 
 def _interval_span(node: exp.Interval) -> exp.Expr:
@@ -472,7 +766,7 @@ def _interval_span(node: exp.Interval) -> exp.Expr:
     if len(fields) != len(wanted):
         raise ValueError(f"interval text {text!r} does not fit {first} TO {last}")
     scale = {"DAY": 86_400_000_000, "HOUR": 3_600_000_000, "MINUTE": 60_000_000, "SECOND": 1_000_000}
-    micros = sum(round(float(f) * scale[u]) for f, u in zip(fields, wanted))
+    micros = sum(_interval_micros(f, scale[u]) for f, u in zip(fields, wanted))
     return duckdb_node(f"to_microseconds({sign * micros})")
 
 
@@ -485,14 +779,45 @@ def _similar_to(node: exp.SimilarTo) -> exp.Expr:
     return duckdb_node(f"regexp_full_match({node.this.sql('duckdb')}, {exp.Literal.string(regex).sql('duckdb')})")
 
 
+def _sub_microseconds(text: str) -> bool:
+    """Timestamp text with a non-zero digit past the sixth of its fraction."""
+    fraction = re.search(r"\.(\d+)\s*$", text)
+    return fraction is not None and fraction.group(1)[6:].strip("0") != ""
+
+
+def _timestamp_text(node: exp.Cast) -> None:
+    """A timestamp literal (or text cast to TIMESTAMP(7..9)) with nanoseconds: DuckDB holds microseconds."""
+    if not (isinstance(node.this, exp.Literal) and node.this.is_string and node.to.is_type(exp.DType.TIMESTAMP)):
+        return
+    precision = int(node.to.expressions[0].name) if node.to.expressions else 9
+    if precision > 6 and _sub_microseconds(node.this.name):
+        raise ValueError(f"timestamp '{node.this.name}' has nanoseconds: DuckDB's timestamps hold microseconds, "
+                         "so its value cannot be replayed")
+
+
 def node_semantics(node: exp.Expr) -> exp.Expr:
     """Nodes sqlglot knows whose DuckDB rendering would mean something else than in Flink."""
+    if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+", node.name) \
+            and int(node.name) > 2 ** 63 - 1:
+        raise ValueError(f"integer literal {node.name} is out of range: Flink's largest integer is a BIGINT")
+    if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d*\.\d*", node.name) \
+            and len(node.name.replace(".", "").lstrip("0")) > 19:
+        raise ValueError(f"numeric literal {node.name} is out of range for Flink's planner")
+    if isinstance(node, exp.Cast):
+        _timestamp_text(node)
+        if node.to.is_type(exp.DType.FLOAT) and isinstance(node.this, exp.Literal) and node.this.is_string \
+                and node.this.name.strip().lstrip("+-").lower() in ("infinity", "inf"):
+            raise ValueError("an infinite FLOAT constant fails Flink's planner (it folds constants as decimals)")
+    if isinstance(node, exp.ILike):
+        raise ValueError("ILIKE fails Flink's planner (use LOWER(x) LIKE ...)")
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.JSON):
         return _is_json(node)
     if isinstance(node, exp.JSONValue):
         return _json_value(node)
     if isinstance(node, exp.Interval) and isinstance(node.args.get("unit"), exp.IntervalSpan):
         return _interval_span(node)
+    if isinstance(node, exp.Interval) and node.args.get("unit") is not None and node.unit.name.upper() == "SECOND":
+        return _interval_seconds(node)
     if isinstance(node, exp.SimilarTo):
         return _similar_to(node)
     if isinstance(node, exp.Substring):
@@ -502,7 +827,12 @@ def node_semantics(node: exp.Expr) -> exp.Expr:
         unit, value = node.this.name.upper(), node.expression.sql("duckdb")
         if unit in ("DOW", "DAYOFWEEK"):
             return duckdb_node(f"CAST(dayofweek({value}) + 1 AS BIGINT)")
+        if unit == "NANOSECOND":  # Flink's planner fails on a DATE
+            return duckdb_node(f"CASE WHEN typeof({value}) = 'DATE' THEN error('EXTRACT(NANOSECOND) of a DATE') "
+                               f"ELSE CAST({EXTRACT_WITHIN_SECOND[unit].format(value)} AS BIGINT) END")
         if unit in EXTRACT_WITHIN_SECOND:
             return duckdb_node(f"CAST({EXTRACT_WITHIN_SECOND[unit].format(value)} AS BIGINT)")
+        if unit == "EPOCH":  # whole seconds, toward zero (DuckDB's cast would round)
+            return duckdb_node(f"CAST(trunc(epoch({value})) AS BIGINT)")
         return exp.cast(node, exp.DType.BIGINT)
     return node

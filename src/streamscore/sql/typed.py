@@ -9,6 +9,7 @@ from typing import Callable
 
 from sqlglot import exp
 
+from streamscore.errors import TranslationError
 from streamscore.sql.dialect import decimal_precision
 from streamscore.sql.functions import duckdb_node
 
@@ -28,11 +29,71 @@ def typed_rewrite(node: exp.Expr) -> exp.Expr:
     return rule(node) if rule else node
 
 
+def _modulo(node: exp.Mod) -> exp.Expr:
+    if _is(node.this, exp.DType.DOUBLE, exp.DType.FLOAT) or _is(node.expression, exp.DType.DOUBLE, exp.DType.FLOAT):
+        raise TranslationError(f"{node.sql('duckdb')}: Flink's MOD and % take exact numbers only")
+    return node
+
+
 def _integer_division(node: exp.Div) -> exp.Expr:
     # Flink: INT / INT is an INT, truncated toward zero (DuckDB's // truncates too).
     if _is(node.this, *INTEGER_BITS) and _is(node.expression, *INTEGER_BITS):
         return exp.IntDiv(this=node.this, expression=node.expression)
+    if node.find(exp.Column) is None and isinstance(node.expression, exp.Literal) \
+            and node.expression.name in ("0", "0.0"):
+        raise TranslationError(f"{node.sql('duckdb')}: Flink's planner fails on a constant divided by zero")
+    left, right = _exact(node.this), _exact(node.expression)
+    if left and right:
+        return _decimal_division(node, left, right)
     return node
+
+
+def _exact(node: exp.Expr) -> tuple[int, int] | None:
+    """(precision, scale) of an exact number as Flink types it (a literal 1.50 is a DECIMAL(3, 2))."""
+    if _integer_type(node):
+        return {8: (3, 0), 16: (5, 0), 32: (10, 0), 64: (19, 0)}[INTEGER_BITS[_integer_type(node)]]
+    if _decimal_literal(node):
+        literal = node
+        while isinstance(literal, (exp.Neg, exp.Paren)):
+            literal = literal.this
+        whole, _, fraction = literal.name.partition(".")
+        return max(len((whole + fraction).lstrip("0")), len(fraction), 1), len(fraction)
+    if _is(node, exp.DType.DECIMAL):
+        return decimal_precision(node.type)
+    return None
+
+
+def _unscaled(sql: str) -> str:
+    """A DECIMAL(p, s) (or an integer) as its unscaled HUGEINT: its text without the point."""
+    return f"CAST(replace(CAST({sql} AS VARCHAR), '.', '') AS HUGEINT)"
+
+
+def _decimal_division(node: exp.Div, left: tuple[int, int], right: tuple[int, int]) -> exp.Expr:
+    """Flink's exact DECIMAL division: scale max(6, s1 + p2 + 1) (fewer past 38 digits), rounded half up.
+    DuckDB would divide as doubles. Computed on unscaled HUGEINTs; a zero divisor fails, as in Flink."""
+    (p1, s1), (p2, s2) = left, right
+    scale = max(6, s1 + p2 + 1)
+    precision = p1 - s1 + s2 + scale
+    if precision > MAX_DECIMAL_PRECISION:
+        scale = max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
+        precision = MAX_DECIMAL_PRECISION
+    shift = scale - s1 + s2
+    def operand(side: exp.Expr, precision: int, scale: int) -> str:  # a literal 1.50 read as DECIMAL(3, 2)
+        sql = side.sql("duckdb")
+        return f"CAST({sql} AS DECIMAL({precision}, {scale}))" if _decimal_literal(side) else sql
+
+    a, b = operand(node.this, p1, s1), operand(node.expression, p2, s2)
+    numerator = f"({_unscaled(a)} * CAST({10 ** max(shift, 0)} AS HUGEINT))"
+    denominator = f"({_unscaled(b)} * CAST({10 ** max(-shift, 0)} AS HUGEINT))"
+    quotient = (f"({numerator} // {denominator} + CASE WHEN 2 * abs({numerator} % {denominator}) >= abs({denominator}) "
+                f"THEN sign({numerator}) * sign({denominator}) ELSE 0 END)")
+    whole = f"CAST(abs({quotient}) AS VARCHAR)"
+    digits = f"(repeat('0', greatest(0, {scale + 1} - length({whole}))) || {whole})"  # lpad would cut it
+    text = (f"CASE WHEN {quotient} < 0 THEN '-' ELSE '' END || left({digits}, length({digits}) - {scale}) || '.' || "
+            f"right({digits}, {scale})") if scale else f"CAST({quotient} AS VARCHAR)"
+    new = duckdb_node(f"CAST({text} AS DECIMAL({precision}, {scale}))")
+    new.type = exp.DataType.build(f"DECIMAL({precision}, {scale})")
+    return new
 
 
 # An aggregate call is the function with its FILTER and OVER around it: a rewrite that wraps the
@@ -100,9 +161,24 @@ def _arithmetic(node: exp.Expr) -> exp.Expr:
     """+, - and * with Flink's result types: a DATE plus an interval stays a DATE, integers wrap around on
     overflow, decimals past 38 digits lose scale."""
     left, right = node.this, node.expression
+    if _unknown(node) and not isinstance(node, exp.Mul):  # a timestamp the typed rules made (see _anonymous)
+        for side in (left, right):
+            if _is(side, *TIMESTAMPS):
+                node.type = side.type.copy()
     dates = [side for side in (left, right) if _is(side, exp.DType.DATE)]
     if len(dates) == 1 and not isinstance(node, exp.Mul):
         other = right if dates[0] is left else left
+        months = any(f.name.lower() == "to_months" for f in other.find_all(exp.Anonymous)) or any(
+            i.args.get("unit") is not None and i.unit.name.upper() in ("MONTH", "YEAR", "QUARTER")
+            for i in other.find_all(exp.Interval))
+        if not months and other is right and (_is(other, exp.DType.INTERVAL) or other.find(exp.Interval) is not None
+                                              or other.find(exp.Anonymous) is not None):
+            # Flink adds a day-time interval's whole days (toward zero) to a DATE: DATE - 1 second is the DATE.
+            operator = "+" if isinstance(node, exp.Add) else "-"
+            new = duckdb_node(f"CAST({left.sql('duckdb')} {operator} to_days(CAST(trunc(epoch({right.sql('duckdb')}) "
+                              f"/ 86400) AS INTEGER)) AS DATE)")
+            new.type = exp.DataType.build("DATE")
+            return new
         if _is(other, exp.DType.INTERVAL) or other.find(exp.Interval) is not None \
                 or any(f.name.lower() == "to_months" for f in other.find_all(exp.Anonymous)):
             new = exp.cast(node.copy(), exp.DType.DATE)
@@ -114,14 +190,45 @@ def _arithmetic(node: exp.Expr) -> exp.Expr:
         operator = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*"}[type(node)]
         return _wrapped(f"CAST({left.sql('duckdb')} AS HUGEINT) {operator} CAST({right.sql('duckdb')} AS HUGEINT)",
                         kind)
-    if not isinstance(node, exp.Mul) and _is(left, exp.DType.DECIMAL, *INTEGER_BITS) \
-            and _is(right, exp.DType.DECIMAL, *INTEGER_BITS) and exp.DType.DECIMAL in (left.type.this, right.type.this):
-        flink = _flink_decimal(left.type, right.type)
+    floats = [side for side in (left, right) if _is(side, exp.DType.FLOAT)]
+    if len(floats) == 1:
+        other = right if floats[0] is left else left
+        if _is(other, exp.DType.DOUBLE):
+            raise TranslationError(f"{node.sql('duckdb')}: Flink widens a FLOAT to DOUBLE by its decimal text here "
+                                   "(1.1f * 3.75 is 4.125), which is not replayed (cast the FLOAT first)")
+        if _is(other, exp.DType.DECIMAL) or _decimal_literal(other):  # the FLOAT widened to DOUBLE exactly
+            widened = exp.cast(floats[0].copy(), exp.DType.DOUBLE)
+            widened.type = exp.DataType.build("DOUBLE")
+            node.set("this" if floats[0] is left else "expression", widened)
+            return node
+    if _is(left, exp.DType.DECIMAL, *INTEGER_BITS) and _is(right, exp.DType.DECIMAL, *INTEGER_BITS) \
+            and exp.DType.DECIMAL in (left.type.this, right.type.this):
+        flink = _flink_product(left.type, right.type) if isinstance(node, exp.Mul) else \
+            _flink_decimal(left.type, right.type)
         if flink:
-            new = exp.cast(node.copy(), exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})"))
-            new.type = exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})")
+            kind = exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})")
+            if not isinstance(node, exp.Mul):  # each side in the result's type first: DuckDB would overflow
+                for key, side in (("this", left), ("expression", right)):
+                    node.set(key, exp.Cast(this=side.copy(), to=kind.copy()))
+            new = exp.cast(node.copy(), kind)
+            new.type = kind.copy()
             return new
     return node
+
+
+def _flink_product(left: exp.DataType, right: exp.DataType) -> tuple[int, int] | None:
+    """Flink's DECIMAL(p, s) of a product past 38 digits: p1 + p2 + 1 digits, s1 + s2 of scale, then the scale
+    given up down to 6 to keep the integer digits."""
+    def precision_scale(t: exp.DataType) -> tuple[int, int]:
+        if t.this in INTEGER_BITS:
+            return {8: (3, 0), 16: (5, 0), 32: (10, 0), 64: (19, 0)}[INTEGER_BITS[t.this]]
+        return decimal_precision(t)
+
+    (p1, s1), (p2, s2) = precision_scale(left), precision_scale(right)
+    precision, scale = p1 + p2 + 1, s1 + s2
+    if precision <= MAX_DECIMAL_PRECISION:
+        return None
+    return MAX_DECIMAL_PRECISION, max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
 
 
 def _absolute(node: exp.Abs) -> exp.Expr:
@@ -135,6 +242,7 @@ TIME_FLOORS = {
     "CENTURY": "make_timestamp((year({0}) - 1) // 100 * 100 + 1, 1, 1, 0, 0, 0)",  # 2001-01-01 starts the 21st
     "MILLENNIUM": "make_timestamp((year({0}) - 1) // 1000 * 1000 + 1, 1, 1, 0, 0, 0)",
 }
+ALWAYS_STEPS = ("DECADE", "CENTURY", "MILLENNIUM")  # CEIL(... TO these) is the next bound even on a bound
 TIME_STEPS = {"WEEK": "INTERVAL 7 DAY", "QUARTER": "INTERVAL 3 MONTH", "DECADE": "INTERVAL 10 YEAR",
               "CENTURY": "INTERVAL 100 YEAR", "MILLENNIUM": "INTERVAL 1000 YEAR"}
 
@@ -144,10 +252,17 @@ def _floor_ceil_to(node: exp.Expr) -> exp.Expr:
         return node
     unit = node.args["to"].name.upper()
     date = _is(node.this, exp.DType.DATE)
+    if unit in ("MICROSECOND", "NANOSECOND"):
+        raise TranslationError(f"{type(node).__name__.upper()}(... TO {unit}) fails in Flink (a division by zero)")
     value = f"CAST({node.this.sql('duckdb')} AS TIMESTAMP)" if date else node.this.sql("duckdb")
     floor = TIME_FLOORS.get(unit, f"date_trunc('{unit.lower()}', {{0}})").format(value)
-    sql = floor if isinstance(node, exp.Floor) else \
-        f"CASE WHEN {floor} = {value} THEN {value} ELSE {floor} + {TIME_STEPS.get(unit, f'INTERVAL 1 {unit}')} END"
+    step = TIME_STEPS.get(unit, f"INTERVAL 1 {unit}")
+    if isinstance(node, exp.Floor):
+        sql = floor
+    elif unit in ALWAYS_STEPS or (date and unit == "DAY"):  # Flink steps past a value already on the bound
+        sql = f"{floor} + {step}"
+    else:
+        sql = f"CASE WHEN {floor} = {value} THEN {value} ELSE {floor} + {step} END"
     if date:
         sql = f"CAST({sql} AS DATE)"
     new = duckdb_node(sql)
@@ -184,7 +299,7 @@ def _truncated_timestamp(sql: str, precision: int) -> str:
 
 
 # Text Flink's CAST reads as a timestamp: a date, optionally a time, optionally a fraction (no 'T').
-FLINK_TIMESTAMP_TEXT = r"^\s*\d{4}-\d{1,2}-\d{1,2}( \d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,9})?)?)?\s*$"
+FLINK_TIMESTAMP_TEXT = r"^\s*\d{4}-\d{1,2}-\d{1,2}( \d{1,2}:\d{1,2}:\d{1,2}(\.\d{1,9})?)?\s*$"  # seconds required
 
 
 def _cast(node: exp.Cast) -> exp.Expr:
@@ -200,13 +315,41 @@ def _cast(node: exp.Cast) -> exp.Expr:
 
     if target.is_type(*INTEGER_BITS):
         target_sql = target.sql("duckdb")
-        if _is(source, *FRACTIONAL):
-            return typed(f"{cast}(trunc({value}) AS {target_sql})")  # Flink truncates, DuckDB rounds
-        if _is(source, *STRINGS):  # '1.5' is 1 in Flink, 2 in DuckDB
-            return typed(f"{cast}(trunc({cast}(trim({value}) AS DECIMAL(38, 9))) AS {target_sql})")
+        if _is(source, exp.DType.DECIMAL) or _decimal_literal(source):
+            # Java's narrowing of the whole part: 3000000000.5 as INT is -1294967296
+            return _wrapped(f"CAST(trunc({value}) AS HUGEINT)", target.this)
+        if _is(source, exp.DType.DOUBLE, exp.DType.FLOAT):
+            # Java's (int) / (long) of a double: NaN is 0, beyond the range the nearest bound; smaller
+            # integers narrow that int further (1e10 as TINYINT is -1).
+            bits = 64 if INTEGER_BITS[target.this] == 64 else 32
+            low, high = -2 ** (bits - 1), 2 ** (bits - 1) - 1
+            whole = (f"CASE WHEN isnan({value}) THEN 0 WHEN {value} >= {float(2 ** (bits - 1))!r} THEN {high} "
+                     f"WHEN {value} <= {float(low)!r} THEN {low} ELSE CAST(trunc({value}) AS BIGINT) END")
+            if INTEGER_BITS[target.this] == bits:
+                return typed(f"CAST({whole} AS {target_sql})")
+            return _wrapped(f"CAST({whole} AS HUGEINT)", target.this)
+        if _is(source, *STRINGS):  # '1.5' is 1 in Flink, 2 in DuckDB; '1e3' is no integer
+            text = (f"CASE WHEN {value} IS NULL THEN NULL "
+                    f"WHEN regexp_full_match(trim({value}), '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') "
+                    f"THEN trim({value}) ELSE 'x' END")
+            return typed(f"{cast}(trunc({cast}({text} AS DECIMAL(38, 9))) AS {target_sql})")
         kind = _integer_type(source)
         if kind and INTEGER_BITS[kind] > INTEGER_BITS[target.this]:
-            return _wrapped(value, target.this)  # Java's narrowing: 300 as TINYINT is 44
+            return _wrapped(f"CAST({value} AS HUGEINT)", target.this)  # Java's narrowing: 300 as TINYINT is 44
+    if target.is_type(exp.DType.DECIMAL) and (_is(source, *FRACTIONAL, *INTEGER_BITS) or attempt):
+        # A value that does not fit is NULL in Flink, at run time; a constant that does not fit fails
+        # Flink's planner (TRY_CAST too).
+        target_sql = target.sql("duckdb")
+        if source.find(exp.Column) is not None:
+            return typed(f"TRY_CAST({value} AS {target_sql})")
+        if attempt:
+            scale = decimal_precision(target)[1]
+            return typed(f"coalesce(TRY_CAST({value} AS {target_sql}), CASE WHEN TRY_CAST({value} AS "
+                         f"DECIMAL(38, {scale})) IS NOT NULL THEN CAST({value} AS {target_sql}) END)")
+    if target.is_type(exp.DType.TIME):
+        return _time_cast(node)
+    if target.is_type(*BINARIES):
+        return typed(_binary_cast(value, source, target))
     if target.is_type(*STRINGS):
         if _is(source, exp.DType.BOOLEAN):
             text = f"upper(CAST({value} AS VARCHAR))"  # TRUE / FALSE
@@ -216,6 +359,8 @@ def _cast(node: exp.Cast) -> exp.Expr:
             text = f"__flink_float_to_string({value})"  # Java's Float.toString
         elif _is(source, *TIMESTAMPS, exp.DType.TIMESTAMPTZ):
             text = _timestamp_text(value, _precision(source))
+        elif _is(source, exp.DType.TIME):
+            text = _time_text(value, _time_precision(source))
         else:
             text = f"{cast}({value} AS VARCHAR)"
         length = int(target.expressions[0].name) if target.expressions else None
@@ -226,6 +371,9 @@ def _cast(node: exp.Cast) -> exp.Expr:
         return typed(text)
     if target.is_type(*TIMESTAMPS):
         precision = int(target.expressions[0].name) if target.expressions else 6
+        if precision > 6 and _is(source, *STRINGS) and not (isinstance(source, exp.Literal) and source.is_string):
+            raise TranslationError(f"CAST({source.sql('duckdb')} AS TIMESTAMP({precision})): DuckDB's timestamps hold "
+                                   "microseconds, so text with nanoseconds cannot be replayed (cast to TIMESTAMP(6))")
         if _is(source, exp.DType.TIMESTAMPTZ):
             # TIMESTAMP_LTZ -> TIMESTAMP reads the instant in the local time zone.
             sql = f"CAST(strftime({value}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)"
@@ -233,19 +381,82 @@ def _cast(node: exp.Cast) -> exp.Expr:
             if not re.match(FLINK_TIMESTAMP_TEXT, source.name):
                 return typed("NULL" if attempt else f"error('cannot cast ' || {value} || ' to TIMESTAMP')")
             text = source.name.strip()
-            sql = f"CAST({exp.Literal.string(text).sql('duckdb')} AS TIMESTAMP)"
+            # Flink cuts digits past the precision; DuckDB would round the seventh onwards.
+            cut = exp.Literal.string(re.sub(r"(\.\d{6})\d+", r"\1", text)).sql("duckdb")
+            sql = f"CAST({cut} AS TIMESTAMP)"
             if len(text.partition(".")[2]) <= precision:
                 return typed(sql)
         elif _is(source, *STRINGS):
             bad = "NULL" if attempt else f"error('cannot cast ' || {value} || ' to TIMESTAMP')"
             pattern = exp.Literal.string(FLINK_TIMESTAMP_TEXT).sql("duckdb")
-            sql = f"CASE WHEN regexp_matches({value}, {pattern}) THEN {cast}(trim({value}) AS TIMESTAMP) ELSE {bad} END"
+            cut = f"regexp_replace(trim({value}), '(\\.\\d{{6}})\\d+', '\\1')"  # Flink cuts past microseconds
+            sql = f"CASE WHEN regexp_matches({value}, {pattern}) THEN {cast}({cut} AS TIMESTAMP) ELSE {bad} END"
         elif _is(source, *TIMESTAMPS, exp.DType.DATE) and (_is(source, exp.DType.DATE) or _precision(source) > precision):
             sql = f"CAST({value} AS TIMESTAMP)"
         else:
             return node
         return typed(_truncated_timestamp(sql, precision))
     return node
+
+
+def _decimal_literal(node: exp.Expr) -> bool:
+    """A number written with a point and no exponent: a DECIMAL in Flink (sqlglot types it DOUBLE)."""
+    while isinstance(node, (exp.Neg, exp.Paren)):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string and "." in node.name and "e" not in node.name.lower()
+
+
+MAX_TIME_PRECISION = 3  # Flink's TIME values hold milliseconds, whatever precision the type says
+
+
+def _time_precision(node: exp.Expr) -> int:
+    kind = node.type
+    return int(kind.expressions[0].name) if kind is not None and kind.expressions else 0
+
+
+def _time_cast(node: exp.Cast) -> exp.Expr:
+    """CAST to TIME(p): p digits of the second's fraction kept (at most milliseconds, cut); TIME alone is
+    TIME(0). A literal TIME '10:00:00.5' has as many digits as it is written with."""
+    source, target = node.this, node.to
+    if target.expressions:
+        precision = int(target.expressions[0].name)
+    elif isinstance(source, exp.Literal) and source.is_string and "safe" not in node.args:  # TIME '...'
+        precision = len(source.name.strip().partition(".")[2])
+    else:
+        precision = 0
+    kept = min(precision, MAX_TIME_PRECISION)
+    value = f"{'TRY_CAST' if isinstance(node, exp.TryCast) else 'CAST'}({source.sql('duckdb')} AS TIME)"
+    sql = f"({value} - to_microseconds(microsecond({value}) % {10 ** (6 - kept)}))"
+    new = duckdb_node(sql)
+    new.type = exp.DataType.build(f"TIME({precision})")
+    return new
+
+
+def _time_text(sql: str, precision: int) -> str:
+    """Flink's text of a TIME(p): HH:mm:ss, and for p > 0 the milliseconds without trailing zeros (at least one
+    digit: 00:00:00.0)."""
+    whole = f"left(CAST({sql} AS VARCHAR), 8)"
+    if precision == 0:
+        return whole
+    millis = f"lpad(CAST((microsecond({sql}) % 1000000) // 1000 AS VARCHAR), 3, '0')"
+    return f"{whole} || '.' || coalesce(nullif(rtrim({millis}, '0'), ''), '0')"
+
+
+BINARIES = (exp.DType.BINARY, exp.DType.VARBINARY)
+
+
+def _binary_cast(value: str, source: exp.Expr, target: exp.DataType) -> str:
+    """CAST to BYTES / BINARY(n) / VARBINARY(n): a string's UTF-8 bytes (DuckDB's cast would read escapes
+    such as \\x41), cut to n bytes, and for BINARY(n) padded with zero bytes to n."""
+    blob = f"encode({value})" if _is(source, *STRINGS) else f"CAST({value} AS BLOB)"
+    if target.is_type(exp.DType.VARBINARY) and not target.expressions:
+        return blob  # BYTES
+    length = int(target.expressions[0].name) if target.expressions else 1  # BINARY alone is BINARY(1)
+    cut = f"unhex(left(hex({blob}), {2 * length}))"
+    if target.is_type(exp.DType.BINARY):
+        padding = f"unhex(repeat('00', {length} - octet_length({blob})))"
+        return f"(CASE WHEN octet_length({blob}) >= {length} THEN {cut} ELSE {blob} || {padding} END)"
+    return f"(CASE WHEN octet_length({blob}) > {length} THEN {cut} ELSE {blob} END)"
 
 
 def timestamp_literal(node: exp.Expr) -> exp.Expr:
@@ -257,8 +468,113 @@ def timestamp_literal(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _anonymous(node: exp.Anonymous) -> exp.Expr:
+    """Markers the function templates leave for rules that need types."""
+    if node.name.lower() == "__flink_date_as_timestamp":  # TIMESTAMPADD(HOUR, n, <date>) is a TIMESTAMP
+        value = node.expressions[0]
+        if _is(value, exp.DType.DATE):
+            new = duckdb_node(f"CAST({value.sql('duckdb')} AS TIMESTAMP)")
+            new.type = exp.DataType.build("TIMESTAMP(6)")  # as Flink types it
+            return new
+        return value
+    if node.name.lower() == "__flink_round_of":
+        return _round(*node.expressions)
+    if node.name.lower() == "__flink_json_string":
+        return _json_string(node.expressions[0])
+    return node
+
+
+def _round(value: exp.Expr, digits: exp.Expr, constant: exp.Expr) -> exp.Expr:
+    """ROUND by the value's type: an integer is rounded and wrapped into its type (ROUND(127 TINYINT, -1) is
+    -126), a DOUBLE that is NaN or infinite fails (Java's BigDecimal cannot hold it)."""
+    from streamscore.sql.functions import round_sql
+
+    fixed = constant.sql("duckdb").upper() == "TRUE"
+    sql, digits_sql = value.sql("duckdb"), digits.sql("duckdb")
+    kind = _integer_type(value)
+    if kind:
+        return _wrapped(f"CAST({round_sql(f'CAST({sql} AS BIGINT)', digits_sql, fixed)} AS HUGEINT)", kind)
+    if _is(value, exp.DType.DECIMAL) and not fixed:
+        raise TranslationError("ROUND of a DECIMAL to a column's digits: Flink gives the result at the wrong scale "
+                               "(ROUND(12.35, 0) is 0.12), so it is not replayed")
+    rounded = round_sql(sql, digits_sql, fixed)
+    if _is(value, exp.DType.DOUBLE, exp.DType.FLOAT):
+        rounded = (f"CASE WHEN isnan({sql}) OR isinf({sql}) THEN error('ROUND of NaN or an infinity fails in Flink') "
+                   f"ELSE {rounded} END")
+    return duckdb_node(rounded)
+
+
+def _json_string(value: exp.Expr) -> exp.Expr:
+    """JSON_STRING by the argument's type: text quoted, numbers and booleans as JSON (a DOUBLE as Java writes it,
+    a FLOAT widened to DOUBLE)."""
+    sql = value.sql("duckdb")
+    if _is(value, exp.DType.DOUBLE, exp.DType.FLOAT):
+        text = f"__flink_double_to_string(CAST({sql} AS DOUBLE))"
+    elif _is(value, *STRINGS, *INTEGER_BITS, exp.DType.DECIMAL, exp.DType.BOOLEAN) or _unknown(value):
+        text = f"CAST(to_json({sql}) AS VARCHAR)"
+    else:
+        raise TranslationError(f"JSON_STRING of a {value.type.sql()} is not replayed yet (Flink writes dates and "
+                               "times in its own forms, or fails)")
+    new = duckdb_node(text)
+    new.type = exp.DataType.build("VARCHAR")
+    return new
+
+
+def _unknown(node: exp.Expr) -> bool:
+    return node.type is None or node.type.is_type(exp.DType.UNKNOWN)
+
+
+def _paren(node: exp.Paren) -> exp.Expr:
+    if not _unknown(node.this):  # the type of what it holds, as the typed rules left it
+        node.type = node.this.type.copy()
+    return node
+
+
+def _negative(node: exp.Neg) -> exp.Expr:
+    if _is(node.this, exp.DType.BIGINT):
+        node.type = node.this.type.copy()
+    if isinstance(node.this, exp.Literal) and re.fullmatch(r"\d+", node.this.name):
+        # -2147483648 is an INT literal in Flink, -9223372036854775808 a BIGINT
+        node.type = exp.DataType.build("INT" if int(node.this.name) <= 2 ** 31 else "BIGINT")
+        return node
+    kind = _integer_type(node.this)
+    if kind and not isinstance(node.this, exp.Literal):  # Java's negation: -(-32768) is -32768 in a SMALLINT
+        return _wrapped(f"-CAST({node.this.sql('duckdb')} AS HUGEINT)", kind)
+    return node
+
+
+def _literal(node: exp.Literal) -> exp.Expr:
+    """An integer literal beyond INT is a BIGINT in Flink (sqlglot types every integer literal INT)."""
+    if not node.is_string and re.fullmatch(r"\d+", node.name) and int(node.name) > 2 ** 31 - 1:
+        node.type = exp.DataType.build("BIGINT")
+    return node
+
+
+def _comparison(node: exp.Expr) -> exp.Expr:
+    """A FLOAT compared with another number is widened to DOUBLE in Flink (1.1f = 1.1 is FALSE); DuckDB
+    would narrow the other side to FLOAT."""
+    sides = (node.this, node.expression)
+    if any(_is(side, exp.DType.DATE) for side in sides) and any(_is(side, *TIMESTAMPS, exp.DType.TIMESTAMPTZ)
+                                                                  for side in sides):
+        raise TranslationError(f"{node.sql('duckdb')}: Flink cannot compare a DATE with a TIMESTAMP (cast one of them)")
+    if sum(_is(side, exp.DType.FLOAT) for side in sides) == 1 and any(_is(side, exp.DType.DOUBLE, exp.DType.DECIMAL,
+                                                                           *INTEGER_BITS) for side in sides):
+        for key, side in (("this", node.this), ("expression", node.expression)):
+            if _is(side, exp.DType.FLOAT):
+                widened = exp.cast(side.copy(), exp.DType.DOUBLE)
+                widened.type = exp.DataType.build("DOUBLE")
+                node.set(key, widened)
+    return node
+
+
 TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
+    **{kind: _comparison for kind in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)},
+    exp.Anonymous: _anonymous,
+    exp.Literal: _literal,
+    exp.Paren: _paren,
+    exp.Neg: _negative,
     exp.Div: _integer_division,
+    exp.Mod: _modulo,
     exp.Avg: _average,
     exp.Filter: _average,
     exp.Window: _average,
