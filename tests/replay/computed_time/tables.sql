@@ -41,3 +41,13 @@ CREATE TABLE readings (
   rowtime AS TO_TIMESTAMP(read_at),
   WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND
 ) WITH ('connector' = 'filesystem', 'path' = 'inputs/readings.jsonl', 'format' = 'json');
+
+-- A versioned table of alert thresholds per sensor, changed at text times.
+CREATE TABLE thresholds (
+  sensor_id  STRING,
+  max_temp   DOUBLE,
+  changed_at STRING,
+  rowtime AS TO_TIMESTAMP(changed_at),
+  WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND,
+  PRIMARY KEY (sensor_id) NOT ENFORCED
+) WITH ('connector' = 'filesystem', 'path' = 'inputs/thresholds.jsonl', 'format' = 'json');
