@@ -332,10 +332,21 @@ def _cast(node: exp.Cast) -> exp.Expr:
             text = (f"CASE WHEN {value} IS NULL THEN NULL "
                     f"WHEN regexp_full_match(trim({value}), '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') "
                     f"THEN trim({value}) ELSE 'x' END")
-            return typed(f"{cast}(trunc({cast}({text} AS DECIMAL(38, 9))) AS {target_sql})")
+            if source.find(exp.Column) is None:  # a constant out of range fails Flink's planner
+                return typed(f"{cast}(trunc({cast}({text} AS DECIMAL(38, 9))) AS {target_sql})")
+            # At run time Flink reads a long and narrows it as Java does: '9007199254740993' as INT is 1.
+            whole = f"CAST(trunc({cast}({text} AS DECIMAL(38, 9))) AS HUGEINT)"
+            beyond = "NULL" if attempt else f"error('cannot cast ' || {value} || ' to {target_sql}')"
+            return _wrapped(f"CASE WHEN abs({whole}) > 9223372036854775807 THEN {beyond} ELSE {whole} END", target.this)
         kind = _integer_type(source)
         if kind and INTEGER_BITS[kind] > INTEGER_BITS[target.this]:
             return _wrapped(f"CAST({value} AS HUGEINT)", target.this)  # Java's narrowing: 300 as TINYINT is 44
+    if target.is_type(exp.DType.DECIMAL) and _is(source, *STRINGS) and source.find(exp.Column) is not None:
+        # Text that is a number too large for the type is NULL at run time; text that is no number fails.
+        scale = decimal_precision(target)[1]
+        target_sql = target.sql("duckdb")
+        return typed(f"CASE WHEN TRY_CAST({value} AS DECIMAL(38, {scale})) IS NOT NULL THEN TRY_CAST({value} AS "
+                     f"{target_sql}) ELSE {cast}({value} AS {target_sql}) END")
     if target.is_type(exp.DType.DECIMAL) and (_is(source, *FRACTIONAL, *INTEGER_BITS) or attempt):
         # A value that does not fit is NULL in Flink, at run time; a constant that does not fit fails
         # Flink's planner (TRY_CAST too).
