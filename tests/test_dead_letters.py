@@ -225,3 +225,29 @@ def test_replay_of_dirty_history_dead_letters_what_run_would(project, flink_engi
         assert diff.equal, sink
     scored = pd.read_parquet(duck.sinks["flight_scores"])
     assert len(scored) == sum(1 for _ in open(small_files["flights"]))  # every good flight scored
+
+
+def test_a_large_file_is_decoded_in_parts_and_joined_in_order(flights_job, tmp_path):
+    """Past DecodeFile.PARALLEL_FROM_BYTES the file is cut at line ends and decoded on every core: the rows keep
+    the file's order and each dead letter its line number in the whole file."""
+    import duckdb
+
+    table = flights_job.tables["flights"]
+    good = {"carrier": "UA", "flight": 1545, "tailnum": "N14228", "origin": "EWR", "dest": "IAH",
+            "distance": 1400.0, "sched_dep_time": "2013-01-01 05:15:00", "dep_delay": 2.0, "arr_delay": 11.0}
+    lines, bad, ids = [], set(), []
+    for i in range(60_000):  # ~10 MB
+        if i % 997 == 0:
+            lines.append(b'{"flight_id": "not a number", "sched_dep_time": "2013-01-01 05:15:00"}')
+            bad.add(len(lines))
+        elif i % 1499 == 0:
+            lines.append(b"   ")  # blank: not a record, but a line
+        else:
+            lines.append(json.dumps({"flight_id": i, **good}).encode())
+            ids.append(i)
+    path = tmp_path / "large.jsonl"
+    path.write_bytes(b"\n".join(lines))  # no LF after the last line
+    assert path.stat().st_size > 8 << 20
+    rows_file, count, dead = decode_json_lines(table, path, tmp_path / "decoded")
+    assert [d.line for d in dead] == sorted(bad) and count == len(ids)
+    assert [r[0] for r in duckdb.sql(f"SELECT flight_id FROM ({decoded_rows_sql(table, rows_file)})").fetchall()] == ids

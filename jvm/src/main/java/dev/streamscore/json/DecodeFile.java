@@ -2,21 +2,34 @@ package dev.streamscore.json;
 
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.ByteArrayOutputStream;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonEncoding;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonGenerator;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.table.data.DecimalData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.TimestampData;
@@ -35,6 +48,9 @@ import org.apache.flink.util.jackson.JacksonMapperFactory;
  * With {@code --serve} it decodes one file per request line (see {@link #serve}): the JVM starts once.
  */
 public final class DecodeFile {
+    /** Below this size one thread decodes the file (a thread pool costs more than it saves). */
+    static final long PARALLEL_FROM_BYTES = 4L << 20;
+
     private DecodeFile() { }
 
     public static void main(String[] args) throws IOException {
@@ -66,22 +82,100 @@ public final class DecodeFile {
         }
     }
 
-    /** Decodes {@code input} into {@code rowsPath} and {@code deadPath}; returns {rows, dead letters}. */
+    /**
+     * Decodes {@code input} into {@code rowsPath} and {@code deadPath}; returns {rows, dead letters}. A large file
+     * is cut at line ends into one part per core, decoded in parallel (a decoder each) and joined in order.
+     */
     static long[] decode(String spec, String input, String rowsPath, String deadPath) throws IOException {
+        long size = new File(input).length();
+        int parts = size < PARALLEL_FROM_BYTES ? 1 : Runtime.getRuntime().availableProcessors();
+        long[] bounds = lineBounds(input, size, parts);
+        parts = bounds.length - 1;
+        if (parts == 1) {
+            long[] counts = decodeRange(spec, input, 0, size, rowsPath, deadPath, 0);
+            return new long[] {counts[0], counts[1]};
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(parts);
+        try {
+            List<Future<long[]>> done = new ArrayList<>();
+            for (int k = 0; k < parts; k++) {
+                final int part = k;
+                done.add(pool.submit(() -> decodeRange(spec, input, bounds[part], bounds[part + 1],
+                        rowsPath + ".part" + part, deadPath + ".part" + part, 0)));
+            }
+            long rows = 0;
+            long dead = 0;
+            long linesBefore = 0;
+            ObjectMapper json = JacksonMapperFactory.createObjectMapper();
+            try (OutputStream rowsOut = new FileOutputStream(rowsPath);
+                 OutputStream deadOut = new BufferedOutputStream(new FileOutputStream(deadPath))) {
+                for (int k = 0; k < parts; k++) {
+                    long[] counts = done.get(k).get();
+                    Path rowsPart = Paths.get(rowsPath + ".part" + k);
+                    Path deadPart = Paths.get(deadPath + ".part" + k);
+                    Files.copy(rowsPart, rowsOut);
+                    for (String line : Files.readAllLines(deadPart, StandardCharsets.UTF_8)) {
+                        ObjectNode letter = (ObjectNode) json.readTree(line);
+                        letter.put("line", letter.get("line").asLong() + linesBefore); // the file's numbering
+                        deadOut.write(json.writeValueAsBytes(letter));
+                        deadOut.write('\n');
+                    }
+                    Files.delete(rowsPart);
+                    Files.delete(deadPart);
+                    rows += counts[0];
+                    dead += counts[1];
+                    linesBefore += counts[2];
+                }
+            }
+            return new long[] {rows, dead};
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IOException("decoding " + input + " failed: " + e.getCause(), e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** {@code parts + 1} offsets: 0, a line start near each k/parts of the file, then its size (no empty part). */
+    private static long[] lineBounds(String input, long size, int parts) throws IOException {
+        List<Long> bounds = new ArrayList<>();
+        bounds.add(0L);
+        try (RandomAccessFile file = new RandomAccessFile(input, "r")) {
+            for (int k = 1; k < parts; k++) {
+                long at = Math.max(size * k / parts, bounds.get(bounds.size() - 1));
+                file.seek(at);
+                int b;
+                while ((b = file.read()) != -1 && b != '\n') {
+                    at++;
+                }
+                long next = at + 1; // just past the LF
+                if (b != -1 && next < size && next > bounds.get(bounds.size() - 1)) {
+                    bounds.add(next);
+                }
+            }
+        }
+        bounds.add(size);
+        return bounds.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** Decodes the lines in bytes [start, end) of {@code input}; returns {rows, dead letters, lines}. */
+    private static long[] decodeRange(String spec, String input, long start, long end, String rowsPath,
+                                      String deadPath, long firstLine) throws IOException {
         RecordDecoder decoder = RecordDecoder.fromSpec(spec);
         JsonFactory factory = new JsonFactory();
         long rows = 0;
         long dead = 0;
-        try (InputStream in = new FileInputStream(input);
+        long number = firstLine;
+        try (FileChannel channel = FileChannel.open(Paths.get(input));
              OutputStream rowsOut = new BufferedOutputStream(new FileOutputStream(rowsPath), 1 << 20);
              OutputStream deadOut = new BufferedOutputStream(new FileOutputStream(deadPath), 1 << 16);
              JsonGenerator rowsJson = factory.createGenerator(rowsOut, JsonEncoding.UTF8);
              JsonGenerator deadJson = factory.createGenerator(deadOut, JsonEncoding.UTF8)) {
+            channel.position(start);
+            InputStream in = Channels.newInputStream(channel);
             rowsJson.setRootValueSeparator(null);
             deadJson.setRootValueSeparator(null);
-            Lines lines = new Lines(in);
+            Lines lines = new Lines(in, end - start);
             String[] names = null; // c0, c1, ...
-            long number = 0;
             for (byte[] line = lines.next(); line != null; line = lines.next()) {
                 number++;
                 byte[] raw = trimmedEnd(line);
@@ -116,19 +210,21 @@ public final class DecodeFile {
                 }
             }
         }
-        return new long[] {rows, dead};
+        return new long[] {rows, dead, number - firstLine};
     }
 
     /** The lines of a stream split on LF (a last line without one included), read through one buffer. */
     private static final class Lines {
         private final InputStream in;
         private final byte[] buffer = new byte[1 << 20];
+        private long left; // bytes still to read
         private int start;
         private int end;
         private boolean eof;
 
-        Lines(InputStream in) {
+        Lines(InputStream in, long length) {
             this.in = in;
+            this.left = length;
         }
 
         byte[] next() throws IOException {
@@ -157,11 +253,12 @@ public final class DecodeFile {
                 }
                 start = 0;
                 end = 0;
-                int read = in.read(buffer, 0, buffer.length);
+                int read = left <= 0 ? -1 : in.read(buffer, 0, (int) Math.min(buffer.length, left));
                 if (read < 0) {
                     eof = true;
                 } else {
                     end = read;
+                    left -= read;
                 }
             }
         }
