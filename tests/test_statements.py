@@ -84,3 +84,25 @@ def test_unsupported_statement(tmp_path):
 def test_java_function_is_refused(tmp_path):
     with pytest.raises(ParseError, match="LANGUAGE PYTHON"):
         parse_job(_job(tmp_path, "CREATE TEMPORARY FUNCTION f AS 'com.x.F' LANGUAGE JAVA;\n"))
+
+
+def test_create_table_like_merges_as_flink_does(tmp_path):
+    from streamscore.sql.statements import parse_job
+
+    path = tmp_path / "job.sql"
+    path.write_text("""
+CREATE TABLE base (id BIGINT, ts TIMESTAMP(3), day AS CAST(ts AS DATE), PRIMARY KEY (id) NOT ENFORCED,
+  WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'a', 'format' = 'json');
+CREATE TEMPORARY TABLE copy (note STRING) WITH ('topic' = 'b') LIKE base;
+CREATE TABLE bare WITH ('connector' = 'blackhole') LIKE base (INCLUDING ALL EXCLUDING WATERMARKS EXCLUDING GENERATED
+  EXCLUDING OPTIONS);
+INSERT INTO bare SELECT id, ts FROM copy;
+""")
+    job = parse_job(path)
+    copy, bare = job.tables["copy"], job.tables["bare"]
+    assert [c.name for c in copy.columns] == ["id", "ts", "day", "note"] and copy.rowtime == "ts"
+    assert copy.options == {"connector": "kafka", "topic": "b", "format": "json"} and copy.primary_key == ["id"]
+    assert [c.name for c in bare.columns] == ["id", "ts"] and bare.rowtime is None
+    assert bare.options == {"connector": "blackhole"}
+    assert bare.like.for_flink() == "LIKE base (INCLUDING ALL EXCLUDING WATERMARKS EXCLUDING GENERATED EXCLUDING OPTIONS)"
+    assert [t.name for t in job.sources] == ["copy"]

@@ -80,10 +80,12 @@ def with_options(table: TableDef, options: dict[str, str], replay: bool = False)
 
     ``replay``: METADATA columns become physical ones, read from the replay's input file."""
     stmt = table.statement
-    head = stmt.text[: stmt.with_clause_at] if stmt.with_clause_at is not None else stmt.text
+    head_end = stmt.with_clause_at if stmt.with_clause_at is not None else stmt.like_at
+    head = stmt.text[:head_end] if head_end is not None else stmt.text
     if replay and stmt.replay_head is not None:
         head = stmt.replay_head
-    return f"{head.rstrip()} {with_clause(options)}"
+    like = f" {table.like.for_flink()}" if table.like else ""  # ``options`` are the merged ones
+    return f"{head.rstrip()} {with_clause(options)}{like}"
 
 
 def arrow_type(dtype: exp.DataType) -> pa.DataType:
@@ -252,6 +254,9 @@ class FlinkEngine:
         check_job_models(job)  # before Flink plans anything: clearer errors than a failing worker
         self.fresh_database(t_env)
         needed = {t.name for t in job.sources} | {s.name for s in job.sinks}
+        for table in reversed(job.tables.values()):  # a table declared LIKE another needs that one in Flink too
+            if table.name in needed and table.like:
+                needed.add(table.like.base)
         guarded = []
         for table in job.tables.values():
             if table.name in needed:

@@ -35,6 +35,7 @@ class Statement:
     # the text as written, and only a replay that needs the statement refuses it with this reason.
     unparsed: str | None = None
     names: tuple[str, ...] = ()  # the identifiers of an unparsed statement (the tables it may read)
+    like_at: int | None = None  # offset in ``text`` of a CREATE TABLE's ``LIKE base [(options)]``
 
     def error(self, cls, message: str, node: exp.Expr | None = None, hint: str | None = None):
         """An error of class ``cls`` located at ``node`` (or at the statement's start)."""
@@ -80,6 +81,7 @@ class TableDef:
     primary_key: list[str]
     options: dict[str, str]
     statement: Statement
+    like: "Like | None" = None  # CREATE TABLE ... LIKE base: columns, watermark, options merged in above
 
     @property
     def unparsed(self) -> bool:
@@ -92,6 +94,30 @@ class TableDef:
 
     def column(self, name: str) -> ColumnDef:
         return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Like:
+    """``LIKE base (INCLUDING ALL EXCLUDING OPTIONS ...)``: the base table and its like options as written."""
+
+    base: str
+    options: tuple[tuple[str, str], ...]  # (INCLUDING | EXCLUDING | OVERWRITING, ALL | OPTIONS | ...)
+
+    def includes(self, feature: str) -> bool:
+        """Flink's rule: the last option naming the feature (or ALL) decides; the default includes all."""
+        verdict = "INCLUDING"
+        for verb, named in self.options:
+            if named in (feature, "ALL"):
+                verdict = verb
+        return verdict != "EXCLUDING"
+
+    def for_flink(self) -> str:
+        """The clause as Flink is given it: the table's WITH clause already holds the merged options."""
+        kept = " ".join(f"{verb} {named}" for verb, named in self.options if named != "OPTIONS")
+        return f"LIKE {self.base} ({kept + ' ' if kept else ''}EXCLUDING OPTIONS)"
+
+
+LIKE_VERBS = {"INCLUDING", "EXCLUDING", "OVERWRITING"}
 
 
 @dataclass(frozen=True)
@@ -340,7 +366,7 @@ def parse_job(job_path: Path, table_files: list[Path] = ()) -> Job:
             raise ParseError(f"cannot read: {error.strerror}", path) from None
         for line, column, stmt_text, tokens in split_statements(text, path):
             try:
-                tree = _parse(stmt_text, path, line, column)
+                tree = _parse(_without_like_options(stmt_text, tokens), path, line, column)
             except ParseError as error:
                 _add_unparsed(job, Statement(path, line, column, stmt_text, exp.Command(this="UNPARSED")),
                               tokens, error)
@@ -348,6 +374,43 @@ def parse_job(job_path: Path, table_files: list[Path] = ()) -> Job:
             stmt = Statement(path, line, column, stmt_text, tree)
             _add(job, stmt, tokens)
     return job
+
+
+def _like_clause(tokens: list[Token]) -> tuple[int, Like, int] | None:
+    """A CREATE TABLE's top-level ``LIKE base [(options)]``: (its token index, the clause, the index after it)."""
+    if [t.text.upper() for t in tokens[:1]] != ["CREATE"] or not any(t.text.upper() == "TABLE" for t in tokens[:4]):
+        return None
+    depth = 0
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if depth == 0 and tok.token_type == TokenType.LIKE and i + 1 < len(tokens):
+            end = i + 2
+            while end + 1 < len(tokens) and tokens[end].token_type == TokenType.DOT:
+                end += 2
+            base = tokens[end - 1].text
+            options = []
+            if end < len(tokens) and tokens[end].token_type == TokenType.L_PAREN:
+                words = []
+                end += 1
+                while end < len(tokens) and tokens[end].token_type != TokenType.R_PAREN:
+                    words.append(tokens[end].text.upper())
+                    end += 1
+                end += 1
+                options = [(words[k], words[k + 1]) for k in range(0, len(words) - 1, 2) if words[k] in LIKE_VERBS]
+            return i, Like(base, tuple(options)), end
+    return None
+
+
+def _without_like_options(text: str, tokens: list[Token]) -> str:
+    """The statement for the replay's parser: a LIKE clause's options cut (read from the tokens instead)."""
+    found = _like_clause(tokens)
+    if found is None:
+        return text
+    at, like, end = found
+    base = tokens[0].start
+    cut_from = tokens[at].start - base
+    cut_to = tokens[end - 1].end + 1 - base if end - 1 < len(tokens) else len(text)
+    return f"{text[:cut_from]}LIKE {like.base}{text[cut_to:]}"
 
 
 def _add_unparsed(job: Job, stmt: Statement, tokens: list[Token], error: ParseError) -> None:
@@ -415,9 +478,15 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
     tree = stmt.tree
     if isinstance(tree, exp.Create) and tree.kind == "TABLE":
         with_at = _with_clause_offset(tokens)
-        replay_head = _without_metadata(stmt.text[:with_at] if with_at is not None else stmt.text, tokens)
-        stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, with_at, replay_head=replay_head)
+        like = _like_clause(tokens)
+        like_at = tokens[like[0]].start - tokens[0].start if like else None
+        head_end = with_at if with_at is not None else like_at
+        replay_head = _without_metadata(stmt.text[:head_end] if head_end is not None else stmt.text, tokens)
+        stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, with_at, replay_head=replay_head,
+                         like_at=like_at)
         table = _table_def(tree, stmt)
+        if like:
+            table = _merged_like(job, table, like[1])
         _check_new(job, table.name, stmt)
         job.tables[table.name] = table
     elif isinstance(tree, CreateModel):
@@ -460,6 +529,23 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
         raise stmt.error(ParseError, f"unsupported statement: {tree.key.upper()}", tree,
                          hint="a job holds CREATE TABLE/VIEW/FUNCTION/MODEL, SET and INSERT INTO statements")
     job.statements.append(stmt)
+
+
+def _merged_like(job: Job, table: TableDef, like: Like) -> TableDef:
+    """``CREATE TABLE t (...) WITH (...) LIKE base (...)`` as Flink merges it: the base's physical columns
+    first, its computed and metadata columns, watermark, primary key and options unless excluded; the new
+    table's own columns after them, and its own watermark and options over the base's."""
+    stmt = table.statement
+    base = job.tables.get(like.base)
+    if base is None:
+        raise stmt.error(ParseError, f"LIKE unknown table `{like.base}`", hint="declare the base table first")
+    kept = [c for c in base.columns if c.is_physical
+            or (c.computed is not None and like.includes("GENERATED"))
+            or (c.metadata is not None and like.includes("METADATA"))]
+    watermark = table.watermark or (base.watermark if like.includes("WATERMARKS") else None)
+    primary_key = table.primary_key or (base.primary_key if like.includes("CONSTRAINTS") else [])
+    options = {**(base.options if like.includes("OPTIONS") else {}), **table.options}
+    return TableDef(table.name, [*kept, *table.columns], watermark, primary_key, options, stmt, like)
 
 
 def _check_new(job: Job, name: str, stmt: Statement) -> None:
