@@ -50,6 +50,8 @@ def java_to_strftime(pattern: str) -> str:
 # A template is DuckDB SQL with {0}, {1}, ... for the arguments (as DuckDB SQL); a callable gets the
 # argument nodes and returns DuckDB SQL. Result types are cast to Flink's where DuckDB's differ.
 def _date_part(part: str) -> str:
+    if part in ("hour", "minute", "second"):  # refused for a DATE (typed.py)
+        return f"__flink_time_of_day({{0}}, CAST({part}({{0}}) AS BIGINT))"
     return f"CAST({part}({{0}}) AS BIGINT)"
 
 
@@ -827,11 +829,10 @@ def node_semantics(node: exp.Expr) -> exp.Expr:
         unit, value = node.this.name.upper(), node.expression.sql("duckdb")
         if unit in ("DOW", "DAYOFWEEK"):
             return duckdb_node(f"CAST(dayofweek({value}) + 1 AS BIGINT)")
-        if unit == "NANOSECOND":  # Flink's planner fails on a DATE
-            return duckdb_node(f"CASE WHEN typeof({value}) = 'DATE' THEN error('EXTRACT(NANOSECOND) of a DATE') "
-                               f"ELSE CAST({EXTRACT_WITHIN_SECOND[unit].format(value)} AS BIGINT) END")
-        if unit in EXTRACT_WITHIN_SECOND:
-            return duckdb_node(f"CAST({EXTRACT_WITHIN_SECOND[unit].format(value)} AS BIGINT)")
+        if unit in EXTRACT_WITHIN_SECOND:  # refused for a DATE (typed.py)
+            return duckdb_node(f"__flink_time_of_day({value}, CAST({EXTRACT_WITHIN_SECOND[unit].format(value)} AS BIGINT))")
+        if unit in ("HOUR", "MINUTE", "SECOND"):
+            return duckdb_node(f"__flink_time_of_day({value}, {exp.cast(node, exp.DType.BIGINT).sql('duckdb')})")
         if unit == "EPOCH":  # whole seconds, toward zero (DuckDB's cast would round)
             return duckdb_node(f"CAST(trunc(epoch({value})) AS BIGINT)")
         return exp.cast(node, exp.DType.BIGINT)

@@ -488,6 +488,12 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
             new.type = exp.DataType.build("TIMESTAMP(6)")  # as Flink types it
             return new
         return value
+    if node.name.lower() == "__flink_time_of_day":  # EXTRACT(HOUR ... NANOSECOND), HOUR(), MINUTE(), SECOND()
+        value, part = node.expressions
+        if _is(value, exp.DType.DATE):
+            raise TranslationError(f"a time of day of the DATE {value.sql('duckdb')}: Flink reads the DATE's days as "
+                                   "milliseconds here (or fails), so it is not replayed")
+        return part
     if node.name.lower() == "__flink_round_of":
         return _round(*node.expressions)
     if node.name.lower() == "__flink_json_string":
