@@ -339,20 +339,40 @@ def _json_path_text(node: exp.Expr, function: str) -> str:
     return exp.Literal.string(path).sql("duckdb")
 
 
-def json_valid(value: str) -> str:
-    """JSON as Flink's parser takes it: DuckDB's also takes trailing commas, NaN, Infinity and comments."""
-    bare = f"regexp_replace({value}, '\"([^\"\\\\]|\\\\.)*\"', '\"\"', 'g')"  # strings emptied
-    lenient = "',\\s*[]}]|[^A-Za-z](NaN|Infinity)|^\\s*-?(NaN|Infinity)|//|/[*]'"
-    return f"(json_valid({value}) AND NOT regexp_matches({bare}, {lenient}))"
+JSON_STRING_TEXT = '"(?:[^"\\\\]|\\\\.)*"'  # a JSON string literal, as RE2 reads it inside SQL quotes
+
+
+def json_valid(value: str, comments: bool = False) -> str:
+    """JSON as Flink's parser takes it: DuckDB's also takes trailing commas, NaN and Infinity, and does not take
+    comments, which Flink's does. With ``comments`` a document with comments is valid (IS JSON); without, the
+    replay fails on it (the other functions read the document with DuckDB's parser)."""
+    bare = f"regexp_replace({value}, '{JSON_STRING_TEXT}', '\"\"', 'g')"  # strings emptied
+    lenient = "',\\s*[]}]|[^A-Za-z](NaN|Infinity)|^\\s*-?(NaN|Infinity)'"
+    if comments:
+        plain = f"regexp_replace({value}, '({JSON_STRING_TEXT})|//[^\\n]*|(?s:/[*].*?[*]/)', '\\1', 'g')"
+        return f"(json_valid({plain}) AND NOT regexp_matches({bare}, {lenient}))"
+    commented = (f"CASE WHEN regexp_matches({bare}, '//|/[*]') THEN error('a JSON document with comments is not "
+                 f"replayed (Flink reads it, DuckDB does not)') ELSE true END")
+    return f"(json_valid({value}) AND NOT regexp_matches({bare}, {lenient}) OR NOT json_valid({value}) AND {commented} AND false)"
+
+
+def duplicate_keys(value: str, function: str) -> str:
+    """A condition naming a document whose top-level object repeats a key: Flink reads the last, DuckDB the
+    first, so the replay fails there (nested repeats are not seen)."""
+    keys = f"json_keys(CASE WHEN json_valid({value}) THEN {value} END)"  # a constant is folded: never invalid
+    return (f"WHEN len({keys}) <> len(list_distinct({keys})) THEN error('{function}: the "
+            f"document repeats a key (Flink reads the last, DuckDB the first): replay this job with --engine flink') ")
 
 
 def _json_exists(args: list[exp.Expr]) -> str:
     value = _sqls(args[:1])[0]
     path = _json_path_text(args[1], "JSON_EXISTS")
-    # Flink (lax): a path with a wildcard exists when the part before the wildcard does, matches or not.
+    # Flink (lax): a path with a wildcard exists when the part before the wildcard does (even a JSON null),
+    # matches or not.
     wildcard = re.search(r"\[\s*\*\s*\]|\.\*", path)
     if wildcard:
-        path = path[:wildcard.start()] + "'"
+        return (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT {json_valid(value)} THEN false "
+                f"ELSE json_extract({value}, {path[:wildcard.start()]}') IS NOT NULL END")
     # Flink: text that is not JSON does not hold the path (FALSE ON ERROR); a JSON null does not either.
     return (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT {json_valid(value)} THEN false "
             f"ELSE coalesce(json_type(json_extract({value}, {path})) <> 'NULL', false) END")
@@ -425,7 +445,7 @@ def _json_query(args: list[exp.Expr]) -> str:
     pattern = exp.Literal.string(UNFAITHFUL_JSON_NUMBER).sql("duckdb")
     # Flink writes the value back with its object keys in order, without spaces.
     return (f"CASE WHEN {json_valid(value)} AND json_type({extracted}) IN ('ARRAY', 'OBJECT') "
-            f"THEN CASE WHEN regexp_matches({value}, {pattern}) THEN error('JSON_QUERY: the document holds a number "
+            f"THEN CASE {duplicate_keys(value, 'JSON_QUERY')}WHEN regexp_matches({value}, {pattern}) THEN error('JSON_QUERY: the document holds a number "
             f"DuckDB cannot give back as written (Flink keeps its digits)') "
             f"ELSE __flink_json_text(CAST({extracted} AS VARCHAR)) END END")
 
@@ -440,7 +460,8 @@ def _json_quote(args: list[exp.Expr]) -> str:
                f"WHEN c = chr(8) THEN '\\b' WHEN c = chr(12) THEN '\\f' WHEN c = chr(10) THEN '\\n' "
                f"WHEN c = chr(13) THEN '\\r' WHEN c = chr(9) THEN '\\t' "
                f"WHEN {cp} < 32 OR ({cp} > 127 AND {cp} < 65536) THEN {u4.format(cp)} "
-               f"WHEN {cp} >= 65536 THEN {u4.format(f'55296 + ({cp} - 65536) // 1024')} || "
+               # past the BMP Flink writes the code point's hex, then the low surrogate (😀: \\u1f600\\ude00)
+               f"WHEN {cp} >= 65536 THEN '\\u' || lower(hex({cp})) || "
                f"{u4.format(f'56320 + ({cp} - 65536) % 1024')} ELSE c END")
     return (f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} = '' THEN '\"\"' ELSE '\"' || "
             f"array_to_string(list_transform(string_split({value}, ''), lambda c: {escaped}), '') || '\"' END")
@@ -586,8 +607,8 @@ def _is_json(node: exp.Is) -> exp.Expr:
         else node.expression.name.upper() or "VALUE"
     condition = JSON_TYPES[kind]
     # json_type is only asked of valid JSON (DuckDB's AND does not spare it the empty text).
-    test = f"CASE WHEN {json_valid(value)} THEN json_type({value}) {condition} ELSE false END" if condition \
-        else json_valid(value)
+    test = f"CASE WHEN {json_valid(value, comments=True)} THEN json_type({value}) {condition} ELSE false END" \
+        if condition else json_valid(value, comments=True)
     return duckdb_node(f"coalesce({test}, false)")
 
 
@@ -673,7 +694,7 @@ def _json_value_of_literal(document: str, path: str, mode: str, defaults: dict[s
 JSON_RETURNING = {
     exp.DType.TEXT: None, exp.DType.VARCHAR: None, exp.DType.CHAR: None,
     exp.DType.BOOLEAN: ("BOOLEAN",),
-    exp.DType.INT: ("BIGINT", "UBIGINT"), exp.DType.BIGINT: ("BIGINT", "UBIGINT"),
+    exp.DType.INT: ("BIGINT", "UBIGINT"),
     exp.DType.DOUBLE: ("DOUBLE",), exp.DType.FLOAT: ("DOUBLE",),
 }
 JSON_TEXT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR)
@@ -724,6 +745,7 @@ def _json_value(node: exp.JSONValue) -> exp.Expr:
             text = (f"CASE WHEN json_type({extracted}) IN ({kinds}) THEN {text} ELSE "
                     f"error('JSON_VALUE: the value is not a {returning.sql()}') END")
         sql = (f"CASE WHEN {value} IS NULL THEN NULL WHEN NOT {json_valid(value)} THEN {defaults['error']} "
+               f"{duplicate_keys(value, 'JSON_VALUE')}"
                f"WHEN {extracted} IS NULL THEN {missing} "
                f"WHEN json_type({extracted}) IN ('ARRAY', 'OBJECT') THEN {defaults['error']} "
                f"WHEN json_type({extracted}) = 'NULL' THEN NULL "
