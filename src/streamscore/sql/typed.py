@@ -78,9 +78,11 @@ def _decimal_division(node: exp.Div, left: tuple[int, int], right: tuple[int, in
         scale = max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
         precision = MAX_DECIMAL_PRECISION
     shift = scale - s1 + s2
-    def operand(side: exp.Expr, precision: int, scale: int) -> str:  # a literal 1.50 read as DECIMAL(3, 2)
+
+    def operand(side: exp.Expr, precision: int, scale: int) -> str:
+        # In the type Flink gives it (a literal 1.50 is a DECIMAL(3, 2)), so that its text has `scale` digits.
         sql = side.sql("duckdb")
-        return f"CAST({sql} AS DECIMAL({precision}, {scale}))" if _decimal_literal(side) else sql
+        return sql if _integer_type(side) else f"CAST({sql} AS DECIMAL({precision}, {scale}))"
 
     a, b = operand(node.this, p1, s1), operand(node.expression, p2, s2)
     numerator = f"({_unscaled(a)} * CAST({10 ** max(shift, 0)} AS HUGEINT))"
