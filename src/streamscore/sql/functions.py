@@ -624,7 +624,7 @@ def _on_clause(given, clause: str) -> str:
         if behaviour == "ERROR":
             return f"error('JSON_VALUE: {clause.lower()} (ERROR ON {clause.upper()})')"
         raise ValueError(f"JSON_VALUE ... {given} is not Flink's")
-    if not isinstance(given, exp.Literal):
+    if not (isinstance(given, exp.Literal) or _constant(given)):
         raise ValueError(f"JSON_VALUE ... DEFAULT {given.sql()} ON {clause.upper()} is not replayed yet")
     return f"CAST({given.sql('duckdb')} AS VARCHAR)"  # cast with the value to the RETURNING type
 
@@ -690,14 +690,16 @@ def _json_value_of_literal(document: str, path: str, mode: str, defaults: dict[s
     return exp.Literal.string(text).sql("duckdb")
 
 
-# JSON_VALUE ... RETURNING: the JSON types (DuckDB's json_type) each type takes; text types take any scalar.
+# JSON_VALUE ... RETURNING: the types Flink 2.x takes (VARCHAR, BOOLEAN, INTEGER, DOUBLE), and the JSON types
+# (DuckDB's json_type) each reads: Flink casts the parsed Java value, so an integer RETURNING DOUBLE fails, as
+# does a fraction RETURNING INT; text takes any scalar.
 JSON_RETURNING = {
-    exp.DType.TEXT: None, exp.DType.VARCHAR: None, exp.DType.CHAR: None,
+    exp.DType.TEXT: None, exp.DType.VARCHAR: None,
     exp.DType.BOOLEAN: ("BOOLEAN",),
     exp.DType.INT: ("BIGINT", "UBIGINT"),
-    exp.DType.DOUBLE: ("DOUBLE",), exp.DType.FLOAT: ("DOUBLE",),
+    exp.DType.DOUBLE: ("DOUBLE",),
 }
-JSON_TEXT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR)
+JSON_TEXT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR)
 # A JSON number DuckDB's reader cannot give back as written (Flink keeps its digits): an exponent, a
 # fraction ending in 0, 16 or more digits, or a leading 0.00 (Java writes 1E-7 for 0.0000001).
 UNFAITHFUL_JSON_NUMBER = r"(^|[\[:,])\s*-?([0-9]*\.[0-9]*0([^0-9]|$)|[0-9.]*[eE]|0\.00|[0-9.]{16})"
@@ -720,8 +722,8 @@ def _json_value(node: exp.JSONValue) -> exp.Expr:
     returning = node.args.get("returning")
     returning = returning if isinstance(returning, exp.DataType) else None
     if returning is not None and not returning.is_type(*JSON_RETURNING):
-        raise ValueError(f"JSON_VALUE ... RETURNING {returning.sql()} fails in Flink (it supports "
-                         "STRING, BOOLEAN, INT, BIGINT, DOUBLE ...)")
+        raise ValueError(f"JSON_VALUE ... RETURNING {returning.sql()} is not replayed (Flink fails on it; "
+                         "STRING, BOOLEAN, INT and DOUBLE are)")
     sql = None
     if isinstance(node.this, exp.Literal) and node.this.is_string and returning is None:
         sql = _json_value_of_literal(node.this.name, bare.strip(), mode, defaults)
