@@ -64,26 +64,39 @@ TRANSLATED_NODES = frozenset({
 
 # -- windows -----------------------------------------------------------------------------------------
 EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
-# {src}: the input relation, {ts}: its time column, {size}/{slide}/{step}/{gap}: intervals,
-# {origin}: the epoch plus the offset, {keys}: PARTITION BY list ('' for none).
+# {src}: the input relation, {ts}: its time column, {local}: its local wall-clock (a TIMESTAMP_LTZ in the
+# session time zone, as Flink assigns windows, sessions too; a TIMESTAMP as it is), {size}/{slide}/{step}/
+# {gap}: intervals, {origin}: the epoch plus the offset, {keys}: PARTITION BY list ('' for none),
+# {window_time}: ``WINDOW_TIMES`` in the time column's type. window_start and window_end are local
+# TIMESTAMPs, as in Flink.
+WINDOW_TIME = "{window_time} AS window_time"
 WINDOW_TEMPLATES = {
-    "TUMBLE": "SELECT *, window_start + {size} AS window_end, window_start + {size} - INTERVAL 1 MILLISECOND "
-              "AS window_time FROM (SELECT *, time_bucket({size}, {ts}, {origin}) AS window_start FROM {src})",
-    "HOP": "SELECT *, window_start + {size} AS window_end, window_start + {size} - INTERVAL 1 MILLISECOND "
-           "AS window_time FROM (SELECT *, unnest(generate_series(time_bucket({slide}, {ts}, {origin}) - {size} "
-           "+ {slide}, time_bucket({slide}, {ts}, {origin}), {slide})) AS window_start FROM {src})",
-    "CUMULATE": "SELECT *, window_end - INTERVAL 1 MILLISECOND AS window_time FROM (SELECT *, "
-                "unnest(generate_series(time_bucket({step}, {ts}, {origin}) + {step}, window_start + {size}, "
-                "{step})) AS window_end FROM (SELECT *, time_bucket({size}, {ts}, {origin}) AS window_start "
+    "TUMBLE": "SELECT *, " + WINDOW_TIME + " FROM (SELECT *, window_start + {size} AS window_end FROM (SELECT *, "
+              "time_bucket({size}, {local}, {origin}) AS window_start FROM {src}))",
+    "HOP": "SELECT *, " + WINDOW_TIME + " FROM (SELECT *, window_start + {size} AS window_end FROM (SELECT *, "
+           "unnest(generate_series(time_bucket({slide}, {local}, {origin}) - {size} + {slide}, "
+           "time_bucket({slide}, {local}, {origin}), {slide})) AS window_start FROM {src}))",
+    "CUMULATE": "SELECT *, " + WINDOW_TIME + " FROM (SELECT *, "
+                "unnest(generate_series(time_bucket({step}, {local}, {origin}) + {step}, window_start + {size}, "
+                "{step})) AS window_end FROM (SELECT *, time_bucket({size}, {local}, {origin}) AS window_start "
                 "FROM {src}))",
     # Rows of one key closer than the gap share a session (touching sessions merge, as in Flink).
-    "SESSION": "SELECT * EXCLUDE (__new_session, __session), min({ts}) OVER (PARTITION BY {keys_comma}__session) "
-               "AS window_start, max({ts}) OVER (PARTITION BY {keys_comma}__session) + {gap} AS window_end, "
-               "max({ts}) OVER (PARTITION BY {keys_comma}__session) + {gap} - INTERVAL 1 MILLISECOND AS window_time "
-               "FROM (SELECT *, sum(__new_session) OVER ({partition} ORDER BY {ts} ROWS UNBOUNDED PRECEDING) "
-               "AS __session FROM (SELECT *, CASE WHEN {ts} - lag({ts}) OVER ({partition} ORDER BY {ts}) <= {gap} "
-               "THEN 0 ELSE 1 END AS __new_session FROM {src}))",
+    "SESSION": "SELECT * EXCLUDE (__new_session, __session), min({local}) OVER (PARTITION BY {keys_comma}__session) "
+               "AS window_start, max({local}) OVER (PARTITION BY {keys_comma}__session) + {gap} AS window_end, "
+               + WINDOW_TIME + " FROM (SELECT *, sum(__new_session) OVER ({partition} ORDER BY {local} ROWS "
+               "UNBOUNDED PRECEDING) AS __session FROM (SELECT *, CASE WHEN {local} - lag({local}) OVER ({partition} "
+               "ORDER BY {local}) <= {gap} THEN 0 ELSE 1 END AS __new_session FROM {src}))",
 }
+# A window's last millisecond (local), and how it becomes a value of the time column's type: a TIMESTAMP_LTZ
+# is the local time's instant (as Flink converts it), a TIMESTAMP is itself; of a type not known here, the
+# time column plus the interval (exact but across a change of the zone's offset).
+WINDOW_TIMES = {
+    "TUMBLE": "window_end - INTERVAL 1 MILLISECOND",
+    "HOP": "window_end - INTERVAL 1 MILLISECOND",
+    "CUMULATE": "window_end - INTERVAL 1 MILLISECOND",
+    "SESSION": "max({local}) OVER (PARTITION BY {keys_comma}__session) + {gap} - INTERVAL 1 MILLISECOND",
+}
+TIME_OF = {True: "CAST({last} AS TIMESTAMPTZ)", False: "{last}", None: "{ts} + ({last} - {local})"}
 WINDOW_ARGUMENTS = {
     "TUMBLE": ("DATA", "TIMECOL", "SIZE", "OFFSET"),
     "HOP": ("DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"),
@@ -111,16 +124,18 @@ SOURCE_PLACEHOLDER = "__window_source__"
 
 
 def window_relation(kind: str, source: exp.Expr, time_column: str, intervals: dict[str, exp.Expr],
-                    keys: list[str], alias: str) -> exp.Subquery:
-    """The window TVF ``kind`` over ``source`` (a table or subquery node) as a DuckDB subquery."""
-    tree = sqlglot.parse_one(window_sql(kind, SOURCE_PLACEHOLDER, time_column, intervals, keys), read="duckdb")
+                    keys: list[str], alias: str, ltz: bool | None = None) -> exp.Subquery:
+    """The window TVF ``kind`` over ``source`` (a table or subquery node) as a DuckDB subquery; ``ltz``: whether
+    the time column is a TIMESTAMP_LTZ (None: not known)."""
+    tree = sqlglot.parse_one(window_sql(kind, SOURCE_PLACEHOLDER, time_column, intervals, keys, ltz), read="duckdb")
     for table in list(tree.find_all(exp.Table)):
         if table.name == SOURCE_PLACEHOLDER:
             table.replace(source.copy())
     return tree.subquery(alias)
 
 
-def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, exp.Expr], keys: list[str]) -> str:
+def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, exp.Expr], keys: list[str],
+               ltz: bool | None = None) -> str:
     def interval(name):
         node = intervals[name]
         return f"({node.sql('duckdb')})"
@@ -128,10 +143,11 @@ def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, ex
     origin = EPOCH + (f" + {interval('OFFSET')}" if intervals.get("OFFSET") is not None else "")
     values = {name.lower(): interval(name) for name in intervals if intervals[name] is not None}
     quoted = [exp.to_identifier(k).sql("duckdb") for k in keys]
-    return WINDOW_TEMPLATES[kind].format(
-        src=source, ts=exp.to_identifier(time_column).sql("duckdb"), origin=origin,
-        keys_comma="".join(f"{k}, " for k in quoted), partition=f"PARTITION BY {', '.join(quoted)}" if quoted else "",
-        **values)
+    ts = exp.to_identifier(time_column).sql("duckdb")
+    values.update(ts=ts, local=f"CAST({ts} AS TIMESTAMP)", origin=origin, keys_comma="".join(f"{k}, " for k in quoted),
+                  partition=f"PARTITION BY {', '.join(quoted)}" if quoted else "")
+    last = WINDOW_TIMES[kind].format(**values)
+    return WINDOW_TEMPLATES[kind].format(src=source, window_time=TIME_OF[ltz].format(last=last, **values), **values)
 
 
 class Translator:
@@ -246,26 +262,38 @@ class Translator:
         table, time_col = args.pop("DATA", None), args.pop("TIMECOL", None)
         if not isinstance(table, TableArgument) or not isinstance(time_col, Descriptor):
             raise stmt.error(TranslationError, f"{node.this} needs TABLE t and DESCRIPTOR(time column)", node)
-        self._check_local_alignment(node, table.this, time_col.expressions[0].name, args, stmt)
+        time_column = time_col.expressions[0].name
+        relation = table.this.this.args["from_"].this if isinstance(table.this, exp.Subquery) else table.this
+        ltz = self._is_ltz(relation, time_column)
+        if ltz:
+            self._check_local_alignment(node, time_column, args, stmt)
         keys = [c.name for c in table.args.get("partition_by") or []]
         source = table.this if isinstance(table.this, exp.Subquery) else exp.to_table(table.this.name)
-        return window_relation(node.this, source, time_col.expressions[0].name, args, keys,
-                               node.alias or table.this.alias_or_name)
+        return window_relation(node.this, source, time_column, args, keys, node.alias or table.this.alias_or_name, ltz)
 
-    def _check_local_alignment(self, node: WindowTableFunction, table: exp.Expr, time_column: str,
-                               intervals: dict[str, exp.Expr], stmt: Statement) -> None:
-        """Refuses a clock-aligned window TVF over a TIMESTAMP_LTZ time attribute whose slices the session
-        time zone's offsets do not divide (see ``ALIGNED_WINDOWS``)."""
-        if node.this not in ALIGNED_WINDOWS or not isinstance(table, exp.Table):
-            return
+    def _is_ltz(self, relation: exp.Expr, column: str) -> bool | None:
+        """Whether ``column`` of a table or view is a TIMESTAMP_LTZ (None: not known here)."""
+        if not isinstance(relation, exp.Table):
+            return None
         try:
-            kind = self.schema.get_column_type(exp.to_table(table.name), exp.column(time_column))
+            kind = self.schema.get_column_type(exp.to_table(relation.name), exp.column(column))
         except Exception:  # an unknown relation: qualify reports it
-            return
-        if not kind.is_type(exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMPLTZ):
+            return None
+        if kind.is_type(exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMPLTZ):
+            return True
+        return False if kind.is_type(*exp.DataType.TEMPORAL_TYPES) else None
+
+    def _check_local_alignment(self, node: WindowTableFunction, time_column: str, intervals: dict[str, exp.Expr],
+                               stmt: Statement) -> None:
+        """Refuses a clock-aligned window TVF over a TIMESTAMP_LTZ time attribute whose slices the session
+        time zone's UTC offset does not divide, in a zone without daylight saving time (Flink's window
+        operator handles zones with daylight saving time apart, and aligns those right)."""
+        if node.this not in ALIGNED_WINDOWS:
             return
         zone = self.job.settings.get("table.local-time-zone", "UTC")
         offsets = _zone_offsets(zone)
+        if offsets is not None and len(offsets) > 1:
+            return
         slices = [_interval_milliseconds(intervals.get(name)) for name in ALIGNED_WINDOWS[node.this]]
         if offsets is None or None in slices:
             raise stmt.error(TranslationError, f"{node.this} over the TIMESTAMP_LTZ column `{time_column}` in time "
@@ -299,6 +327,7 @@ class Translator:
         if node.args.get("joins") or not isinstance(source, (exp.Table, exp.Subquery)):
             raise stmt.error(TranslationError, f"GROUP BY {kind}(...) over joins cannot be replayed yet",
                              window, "join in a view, then group the view")
+        ltz = self._is_ltz(source, time_col.name)
         if node.args.get("where") is not None:  # WHERE picks the rows windows are built from (sessions!)
             source = exp.select("*").from_(source.copy()).where(node.args["where"].this.copy()) \
                 .subquery(source.alias_or_name)
@@ -306,7 +335,7 @@ class Translator:
         keys = [g.name for g in group.expressions if g is not window and isinstance(g, exp.Column)] \
             if kind == "SESSION" else []
         relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
-                                   source.alias_or_name)
+                                   source.alias_or_name, ltz)
         node.set("from_", exp.From(this=relation))
         group.set("expressions", [g for g in group.expressions if g is not window]
                   + [exp.column("window_start"), exp.column("window_end"), exp.column("window_time")])
