@@ -358,6 +358,80 @@ def cmd_broker(args) -> int:
     return 0
 
 
+def cmd_topics(args) -> int:
+    """The project's Kafka tables and their topics: list them with record counts, show a topic's last records
+    decoded as its table declares them, or empty topics (a clean rerun)."""
+    from streamscore.kafka.client import end_offsets, last_messages, list_topics, offset_ranges, reset_topics, use_profile
+    from streamscore.replay import kafka_topic
+
+    project = _project(args)
+    profile = project.profile(args.profile)
+    if args.bootstrap_servers:
+        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    use_profile(profile)
+    tables = project.tables_job().tables
+    topics = {name: kafka_topic(profile, table) for name, table in tables.items() if kafka_topic(profile, table)}
+    unknown = [t for t in args.tables if t not in topics]
+    if unknown:
+        raise ConfigError(f"not a Kafka table under profile {profile.name!r}: {', '.join(unknown)} "
+                          f"(Kafka tables: {', '.join(sorted(topics)) or 'none'})")
+    bootstrap = profile.bootstrap_servers
+    if args.action == "list":
+        existing = set(list_topics(bootstrap))
+        by_topic = {}
+        for name, topic in topics.items():
+            by_topic.setdefault(topic, []).append(name)
+        print(f"{'topic':32} {'records':>10}  end offsets      tables")
+        for topic in sorted(existing | set(by_topic)):
+            if topic not in existing:
+                print(f"{topic:32} {'(missing)':>10}  {'':16} {', '.join(by_topic[topic])}")
+                continue
+            ranges = offset_ranges(bootstrap, topic)
+            records = sum(end - low for low, end in ranges.values())
+            ends = ",".join(f"{p}:{end}" for p, (_, end) in sorted(ranges.items()))
+            print(f"{topic:32} {records:>10,}  {ends:16} {', '.join(by_topic.get(topic, []))}")
+    elif args.action == "tail":
+        if len(args.tables) != 1:
+            raise ConfigError("topics tail takes one TABLE")
+        _tail(tables[args.tables[0]], topics[args.tables[0]], bootstrap, args.n, last_messages)
+    else:
+        if not args.tables:
+            raise ConfigError("topics reset takes the tables whose topics to empty")
+        chosen = list(dict.fromkeys(topics[t] for t in args.tables))
+        held = {t: sum(end_offsets(bootstrap, t).values()) for t in chosen if t in set(list_topics(bootstrap))}
+        reset_topics(bootstrap, chosen, profile.partitions)
+        for topic in chosen:
+            print(f"{topic}: emptied ({held.get(topic, 0):,} records dropped)")
+    return 0
+
+
+def _tail(table, topic: str, bootstrap: str, count: int, last_messages) -> None:
+    """The last records of a table's topic, decoded by the decoder `run` uses (dead letters shown as such)."""
+    import tempfile
+
+    import duckdb
+
+    from streamscore.kafka import dead_letters as dl
+
+    messages = last_messages(bootstrap, topic, count)
+    if not messages:
+        print(f"{topic}: no records")
+        return
+    guarded = dl.unguarded_reason(table) is None
+    with tempfile.TemporaryDirectory(prefix="streamscore-tail-") as folder:
+        raw = Path(folder) / "records.jsonl"
+        raw.write_bytes(b"".join((m.value() or b"").replace(b"\n", b" ") + b"\n" for m in messages))
+        if not guarded:  # not a table streamscore decodes (a sink, another format): the records as they are
+            for message in messages:
+                print(f"{message.partition()}:{message.offset()}  {(message.value() or b'').decode('utf-8', 'replace')}")
+            return
+        rows_file, _, dead = dl.decode_json_lines(table, raw, Path(folder) / "decoded")
+        print(duckdb.sql(dl.decoded_rows_sql(table, rows_file)).df().to_string(index=False))
+        for letter in dead:
+            where = messages[letter.line - 1]
+            print(f"dead letter at {where.partition()}:{where.offset()}: {letter.error}")
+
+
 def cmd_classpath(args) -> int:
     from streamscore.vendor import flink_jars
 
@@ -787,6 +861,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("start", "stop", "status"))
     p.add_argument("--port", type=int, default=9092)
     p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("topics", help="the project's Kafka topics: list (records, end offsets, tables), "
+                                      "tail TABLE (last records decoded as declared), reset TABLE... (empty them)")
+    p.add_argument("action", nargs="?", choices=("list", "tail", "reset"), default="list")
+    p.add_argument("tables", nargs="*", metavar="TABLE")
+    p.add_argument("-n", type=int, default=10, help="tail: how many of the last records (default 10)")
+    p.add_argument("--profile", default="local")
+    p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
+    p.set_defaults(func=cmd_topics)
 
     p = sub.add_parser("classpath", help="the jars a plain Flink needs to run this project's SQL, one per line "
                        "(for `sql-client.sh -j` or `flink run -C`)")

@@ -161,6 +161,28 @@ def read_committed(bootstrap: str, topic: str, ends: dict[int, int] | None = Non
     return sorted(messages, key=lambda m: (m.timestamp()[1], m.partition(), m.offset()))
 
 
+def list_topics(bootstrap: str, timeout: float = 15.0) -> list[str]:
+    """The broker's topics (internal ones, starting with '__', left out), sorted."""
+    try:
+        topics = admin(bootstrap).list_topics(timeout=timeout).topics
+    except KafkaException as error:
+        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {error}") from None
+    return sorted(t for t in topics if not t.startswith("__"))
+
+
+def last_messages(bootstrap: str, topic: str, count: int) -> list:
+    """The last ``count`` committed records of each partition of ``topic``, in append order."""
+    ranges = offset_ranges(bootstrap, topic)
+    consumer = _consumer(bootstrap, **{"isolation.level": "read_committed"})
+    try:
+        wanted = {p for p, (low, end) in ranges.items() if end > low}
+        consumer.assign([TopicPartition(topic, p, max(ranges[p][0], ranges[p][1] - count)) for p in wanted])
+        messages = list(_drain(consumer, wanted))
+    finally:
+        consumer.close()
+    return sorted(messages, key=lambda m: (m.timestamp()[1], m.partition(), m.offset()))[-count:]
+
+
 def reset_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeout: float = 30.0) -> None:
     """Delete ``topics`` (those that exist) and create them empty: a rerun's sinks start from nothing."""
     client = admin(bootstrap)

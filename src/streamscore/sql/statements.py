@@ -431,7 +431,10 @@ def _add_unparsed(job: Job, stmt: Statement, tokens: list[Token], error: ParseEr
         if name not in job.tables:
             raise stmt.error(ParseError, f"INSERT INTO unknown table `{name}`",
                              hint="declare it with CREATE TABLE in sql/*.sql or in the job file")
-        stmt = dataclasses.replace(stmt, query_at=_insert_query_offset(tokens))
+        query_at = _insert_query_offset(tokens)
+        read = tuple(t.text for t in tokens if t.start - tokens[0].start >= query_at
+                     and t.token_type in (TokenType.VAR, TokenType.IDENTIFIER))  # not the sink itself
+        stmt = dataclasses.replace(stmt, query_at=query_at, names=read)
         job.inserts.append(InsertDef(name, None, None, stmt))
     elif kind == "VIEW":
         _check_new(job, name, stmt)
