@@ -431,13 +431,16 @@ def filter_before_window(node: exp.Expr, views: dict[str, exp.Query]) -> exp.Exp
     reads the TVF (its rows selected, ranked, joined), the filter runs on windowed rows, sessions built
     from all rows: plain SQL. ``views``: the job's (untranslated) views by name.
     """
-    if not isinstance(node, exp.Select) or not node.args.get("group") or node.args.get("joins") \
-            or not {"window_start", "window_end"} <= {g.name for g in node.args["group"].expressions
-                                                      if isinstance(g, exp.Column)}:
+    if not isinstance(node, exp.Select) or not node.args.get("group") or node.args.get("joins"):
         return node
     chain = _projection_chain(node, views)
     if chain is None:
         return node
+    grouped = {g.name for g in node.args["group"].expressions if isinstance(g, exp.Column)}
+    for _, source in chain[:-1]:  # the grouping keys, named as the TVF names them
+        grouped = _names_through(grouped, views[source.name] if isinstance(source, exp.Table) else source.this)
+    if not {"window_start", "window_end"} <= grouped:
+        return node  # not a window aggregate
     condition = None  # the filters merged, over the TVF's columns
     for select, source in chain:
         if select.args.get("where") is not None:
@@ -520,6 +523,15 @@ def _plain_projection(query: exp.Expr | None) -> bool:
     return isinstance(query, exp.Select) and query.args.get("from_") is not None \
         and not any(query.args.get(k) for k in NOT_A_PROJECTION) \
         and not any(p.find(exp.AggFunc, exp.Window) for p in query.expressions)
+
+
+def _names_through(names: set[str], inner: exp.Select) -> set[str]:
+    """The input columns a projection passes on as ``names`` (computed ones left out)."""
+    star = any(p.is_star for p in inner.expressions)
+    columns = {p.alias_or_name: (p.this if isinstance(p, exp.Alias) else p) for p in inner.expressions
+               if not p.is_star}
+    return {columns[n].name for n in names if isinstance(columns.get(n), exp.Column)} \
+        | {n for n in names if n not in columns and star}
 
 
 def _through_projection(condition: exp.Expr, inner: exp.Select, alias: str) -> exp.Expr | None:
