@@ -85,3 +85,21 @@ def test_check_command_plans_the_demo_jobs(capsys):
     assert main(["--project", str(ROOT), "check", *jobs]) == 0
     out = capsys.readouterr().out
     assert out.count("ok   ") == len(jobs)
+
+
+@pytest.mark.flink
+def test_late_rows_the_replay_would_decide_unlike_flink_are_refused(project, flink_engine, tmp_path):
+    """A row behind the watermark whose window has fired: Flink (a watermark after every record) drops it;
+    keeping every row would count it; the DuckDB replay refuses by default, as it cannot yet say per operator."""
+    from streamscore.engines.duckdb import DuckDBEngine
+
+    case = ROOT / "tests" / "replay" / "late_window_fired"
+    job = project.job(case / "job.sql")
+    inputs = {"orders": case / "inputs" / "orders.jsonl"}
+    flink = pd.read_parquet(flink_engine.replay(job, inputs, tmp_path / "flink").sinks["minute_counts"])
+    assert sorted(flink["orders"]) == [1, 2, 2]  # 09:00 counts orders 1 and 2 only
+    kept = pd.read_parquet(DuckDBEngine(project, keep_late=True).replay(job, inputs, tmp_path / "kept")
+                           .sinks["minute_counts"])
+    assert sorted(kept["orders"]) == [1, 2, 3]
+    with pytest.raises(StreamscoreError, match="behind their source's watermark"):
+        DuckDBEngine(project).replay(job, inputs, tmp_path / "default")

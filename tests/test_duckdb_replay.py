@@ -5,7 +5,7 @@ import pytest
 
 from streamscore.cli import main
 from streamscore.engines.duckdb import DuckDBEngine
-from streamscore.errors import ConfigError
+from streamscore.errors import ConfigError, EngineError
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,9 @@ def test_late_rows_are_counted_and_dropped_on_request(project, tmp_path):
     (tmp_path / "job.sql").write_text(LATE_JOB)
     job = parse_job(tmp_path / "job.sql")
     inputs = {"readings": tmp_path / "readings.jsonl"}
-    kept = DuckDBEngine(project).replay(job, inputs, tmp_path / "all")
+    with pytest.raises(EngineError, match=r"rows arrive behind their source's watermark \(2 of `readings`\).*OVER"):
+        DuckDBEngine(project).replay(job, inputs, tmp_path / "refused")  # Flink decides per operator
+    kept = DuckDBEngine(project, keep_late=True).replay(job, inputs, tmp_path / "all")
     dropped = DuckDBEngine(project, drop_late=True).replay(job, inputs, tmp_path / "dropped")
     assert kept.late_rows == dropped.late_rows == {"readings": len(late)}
     assert kept.rows["results"] == len(seconds)

@@ -151,11 +151,13 @@ def cmd_replay(args) -> int:
     if args.engine == "duckdb":  # a Flink replay is planned by Flink anyway
         _checked(project, job, args)
     output = Path(args.output or project.build_dir / "replay" / job.name / args.engine)
-    result = replay(project, job, inputs, output, args.engine, drop_late=args.drop_late)
+    if args.drop_late and args.keep_late:
+        raise ConfigError("--drop-late or --keep-late, not both")
+    result = replay(project, job, inputs, output, args.engine, drop_late=args.drop_late, keep_late=args.keep_late)
     for source, late in result.late_rows.items():
         if late:
-            print(f"{source}: {late:,} late rows (at or behind the watermark on arrival)"
-                  + (", dropped" if args.drop_late else "; --drop-late drops them"))
+            print(f"{source}: {late:,} late rows (at or behind the watermark on arrival), "
+                  + ("dropped" if args.drop_late else "kept" if args.keep_late else "which no operator here drops"))
     for source, count in result.dead_letters.items():
         print(f"{source}: {count:,} records are not rows (as `run` would dead-letter them) -> "
               f"{result.dead_letters_file}")
@@ -758,7 +760,11 @@ def build_parser() -> argparse.ArgumentParser:
     check_options(p)
     p.add_argument("--output", help="folder for <sink>.parquet (default build/replay/<job>/<engine>)")
     p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
-    p.add_argument("--drop-late", action="store_true", help="drop rows a watermark makes late (DuckDB)")
+    p.add_argument("--drop-late", action="store_true",
+                   help="DuckDB: drop every row behind its source's watermark at the source")
+    p.add_argument("--keep-late", action="store_true",
+                   help="DuckDB: keep every row behind its source's watermark (without either flag, a job whose "
+                        "windows, OVER, joins or sorts would drop some of them is refused: Flink decides per operator)")
 
     p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink; --kafka: "
                                            "compare what a run wrote to the sink topics with the replay")

@@ -53,8 +53,8 @@ def parse_inputs(pairs: list[str]) -> dict[str, Path]:
 
 
 def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine: str = "duckdb",
-           drop_late: bool = False) -> ReplayResult:
-    return get_engine(engine, project, drop_late=drop_late).replay(job, inputs, output_dir)
+           drop_late: bool = False, keep_late: bool = False) -> ReplayResult:
+    return get_engine(engine, project, drop_late=drop_late, keep_late=keep_late).replay(job, inputs, output_dir)
 
 
 class FlinkCheck:

@@ -25,14 +25,14 @@ class ReplayResult:
     dead_letters_file: Path | None = None
 
 
-def get_engine(name: str, project, drop_late: bool = False):
+def get_engine(name: str, project, drop_late: bool = False, keep_late: bool = False):
     from streamscore.errors import ConfigError
 
     if name == "duckdb":
         from streamscore.engines.duckdb import DuckDBEngine
-        return DuckDBEngine(project, drop_late=drop_late)
-    if drop_late:
-        raise ConfigError("--drop-late is for DuckDB replays: Flink drops late rows itself")
+        return DuckDBEngine(project, drop_late=drop_late, keep_late=keep_late)
+    if drop_late or keep_late:
+        raise ConfigError("--drop-late and --keep-late are for DuckDB replays: Flink drops late rows itself")
     if name == "flink":
         from streamscore.engines.flink import FlinkEngine
         return FlinkEngine(project)

@@ -46,9 +46,13 @@ def _literal(value: str) -> str:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, project, drop_late: bool = False):
+    def __init__(self, project, drop_late: bool = False, keep_late: bool = False):
+        """Rows behind their source's watermark on arrival: Flink drops them per operator, which the replay
+        does not model yet, so a replay of a job where that matters refuses them unless told to drop them
+        all at the source (``drop_late``) or keep them all (``keep_late``)."""
         self.project = project
         self.drop_late = drop_late
+        self.keep_late = keep_late
 
     # -- the interface ---------------------------------------------------------------------------
     def translate(self, job: Job, inputs: dict[str, Path] | None = None) -> list[str]:
@@ -104,6 +108,7 @@ class DuckDBEngine:
         output_dir.mkdir(parents=True, exist_ok=True)
         translator = Translator(job)  # translates every view once, for the connection and the sinks
         con = self.connect(job, inputs, translator=translator)
+        self._refuse_late_rows(job)
         result = ReplayResult(self.name, late_rows=dict(self.late_rows))
         dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
@@ -194,6 +199,19 @@ class DuckDBEngine:
                   f"AS {_ident(source.name)}")
         # Materialized once: every view and sink reads the same rows.
         return f"CREATE OR REPLACE TEMPORARY TABLE {_ident(source.name)} AS {select}"
+
+    def _refuse_late_rows(self, job: Job) -> None:
+        late = {source: n for source, n in self.late_rows.items() if n}
+        operators = job.late_sensitive_operators() if late else []
+        if not operators or self.drop_late or self.keep_late:
+            return
+        counts = ", ".join(f"{n:,} of `{source}`" for source, n in late.items())
+        raise EngineError(
+            f"{job.path}: rows arrive behind their source's watermark ({counts}); Flink drops such rows per "
+            f"operator ({', '.join(operators)}: a window that has fired, OVER, interval and temporal joins, a "
+            "temporal sort), which the replay does not model yet, so its result could differ from Flink's "
+            "(--keep-late replays every row, --drop-late drops them all at the source; `replay --engine "
+            "flink` gives Flink's result)")
 
     def _late_rows(self, con, source: TableDef, translator: Translator) -> int:
         """Count (and with ``drop_late``, delete) rows at or behind the watermark when they arrive.

@@ -18,7 +18,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from streamscore.errors import ParseError, SqlError
-from streamscore.sql.dialect import CreateModel, Flink, MetadataColumn, MLPredict
+from streamscore.sql.dialect import CreateModel, Flink, MetadataColumn, MLPredict, WindowTableFunction
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,29 @@ class Job:
             else:
                 read.update(t.name for t in query.find_all(exp.Table))
         return [t for name, t in self.tables.items() if name in read]
+
+    def late_sensitive_operators(self) -> list[str]:
+        """The kinds of operator in the job whose result depends on which rows arrive behind the watermark
+        (Flink drops such rows per operator: a window that has fired, OVER, interval and temporal joins,
+        a temporal sort, MATCH_RECOGNIZE). Conservative: any join counts, and any unparsed statement."""
+        kinds = set()
+        for query in [*(v.query for v in self.views.values()), *(i.query for i in self.inserts)]:
+            if query is None:
+                kinds.add("SQL only Flink reads")
+                continue
+            for node in query.walk():
+                if isinstance(node, WindowTableFunction) or (
+                        isinstance(node, exp.Anonymous) and node.name.upper() in ("TUMBLE", "HOP", "SESSION")):
+                    kinds.add("window")
+                elif isinstance(node, exp.Window) and node.args.get("order") is not None:
+                    kinds.add("OVER")
+                elif isinstance(node, exp.Join):
+                    kinds.add("join")
+                elif isinstance(node, exp.Order) and node.parent is query:  # the query's own: a temporal sort
+                    kinds.add("ORDER BY")
+                elif isinstance(node, exp.MatchRecognize):
+                    kinds.add("MATCH_RECOGNIZE")
+        return sorted(kinds)
 
     @property
     def unparsed(self) -> list[Statement]:
