@@ -163,6 +163,9 @@ FILTERS = [
     # ... unless the merged filter reads a window column: then it filters windowed rows.
     ("SELECT uid, COUNT(*) FROM sessions WHERE dur > 3 AND window_end > TIMESTAMP '2024-01-01 00:00:00' "
      "GROUP BY uid, window_start, window_end", None),
+    # ... or a projection on the way computes on window columns.
+    ("SELECT uid, COUNT(*), MAX(secs) FROM (SELECT uid, dur, window_start, window_end, TIMESTAMPDIFF(SECOND, "
+     f"window_start, window_end) AS secs FROM {SESSION}) WHERE dur > 3 GROUP BY uid, window_start, window_end", None),
     # Without a window aggregate (rows, ranking), Flink builds sessions from all rows too.
     (f"SELECT uid, window_start FROM {SESSION} WHERE dur > 3", None),
     (f"SELECT uid, COUNT(*) FROM {SESSION} WHERE dur > 3 GROUP BY uid", None),

@@ -439,8 +439,8 @@ def filter_before_window(node: exp.Expr, views: dict[str, exp.Query]) -> exp.Exp
     grouped = {g.name for g in node.args["group"].expressions if isinstance(g, exp.Column)}
     for _, source in chain[:-1]:  # the grouping keys, named as the TVF names them
         grouped = _names_through(grouped, views[source.name] if isinstance(source, exp.Table) else source.this)
-    if not {"window_start", "window_end"} <= grouped:
-        return node  # not a window aggregate
+    if not {"window_start", "window_end"} <= grouped or _computes_on_windows(node, [s for s, _ in chain[1:]]):
+        return node  # not a window aggregate reading the TVF's rows as they are
     condition = None  # the filters merged, over the TVF's columns
     for select, source in chain:
         if select.args.get("where") is not None:
@@ -523,6 +523,25 @@ def _plain_projection(query: exp.Expr | None) -> bool:
     return isinstance(query, exp.Select) and query.args.get("from_") is not None \
         and not any(query.args.get(k) for k in NOT_A_PROJECTION) \
         and not any(p.find(exp.AggFunc, exp.Window) for p in query.expressions)
+
+
+def _computes_on_windows(aggregate: exp.Select, projections: list[exp.Select]) -> bool:
+    """Whether the projections between a window TVF and its aggregate (``projections``, top down) or the
+    aggregate's arguments compute on window columns (Flink then windows all rows before the filter)."""
+    names = set(WINDOW_COLUMNS)
+
+    def reads_windows(node: exp.Expr) -> bool:
+        return any(c.name in names for c in node.find_all(exp.Column))
+
+    for select in reversed(projections):
+        values = [p.this if isinstance(p, exp.Alias) else p for p in select.expressions]
+        if any(not isinstance(v, (exp.Column, exp.Star)) and reads_windows(v) for v in values):
+            return True
+        names = {p.alias_or_name for p, v in zip(select.expressions, values)
+                 if isinstance(v, exp.Column) and v.name in names} | (names if any(p.is_star for p in values) else set())
+    arguments = [a for f in aggregate.find_all(exp.AggFunc) for a in f.iter_expressions()]
+    groups = [g for g in aggregate.args["group"].expressions if not isinstance(g, exp.Column)]
+    return any(reads_windows(a) for a in arguments + groups)
 
 
 def _names_through(names: set[str], inner: exp.Select) -> set[str]:
