@@ -160,6 +160,10 @@ FILTERS = [
      "SELECT who, COUNT(*) FROM (SELECT uid AS who, window_start, window_end FROM (SELECT * FROM TABLE(SESSION("
      "TABLE (SELECT * FROM clicks WHERE uid <> 'x' AND dur > 3) AS clicks PARTITION BY uid, DESCRIPTOR(rowtime), "
      "INTERVAL '1' MINUTE))) AS sessions) AS s GROUP BY who, window_start, window_end"),
+    ("SELECT uid, COUNT(*) FROM long_sessions WHERE uid <> 'x' GROUP BY uid, window_start, window_end",
+     "SELECT uid, COUNT(*) FROM (SELECT * FROM (SELECT * FROM TABLE(SESSION(TABLE (SELECT * FROM clicks WHERE "
+     "uid <> 'x' AND dur > 3) AS clicks PARTITION BY uid, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))) AS sessions) "
+     "AS long_sessions GROUP BY uid, window_start, window_end"),
     # ... unless the merged filter reads a window column: then it filters windowed rows.
     ("SELECT uid, COUNT(*) FROM sessions WHERE dur > 3 AND window_end > TIMESTAMP '2024-01-01 00:00:00' "
      "GROUP BY uid, window_start, window_end", None),
@@ -175,12 +179,15 @@ FILTERS = [
 ]
 
 
+VIEWS = {"sessions": SESSION_VIEW, "long_sessions": "SELECT * FROM sessions WHERE dur > 3"}
+
+
 @pytest.mark.parametrize("flink, expected", FILTERS)
 def test_filters_before_session_windows(flink, expected):
-    views = {"sessions": sqlglot.parse_one(SESSION_VIEW, read=Flink)}
+    views = {name: sqlglot.parse_one(sql, read=Flink) for name, sql in VIEWS.items()}
     tree = sqlglot.parse_one(flink, read=Flink)
     assert tree.transform(lambda node: filter_before_window(node, views)).sql(Flink) == (expected or tree.sql(Flink))
-    assert views["sessions"].sql(Flink) == SESSION_VIEW  # views are inlined as copies
+    assert {name: view.sql(Flink) for name, view in views.items()} == VIEWS  # views are inlined as copies
 
 
 def _sessions(job, sql):

@@ -458,11 +458,13 @@ def filter_before_window(node: exp.Expr, views: dict[str, exp.Query]) -> exp.Exp
     if condition.find(exp.Query) is not None:  # a semi-join in Flink's plan: where it runs is not known here
         raise ValueError(f"a subquery in the filter of {window.this} window rows before their window aggregate "
                          "cannot be replayed yet (Flink may filter before or after building the windows)")
-    for select, source in chain[:-1]:  # views inlined (Flink's plan reads through them)
-        if isinstance(source, exp.Table):
-            source.replace(exp.Subquery(this=views[source.name].copy(), alias=exp.TableAlias(
-                this=exp.to_identifier(source.alias_or_name))))
-    chain = _projection_chain(node, views)
+    while True:  # views inlined as copies, outermost first (Flink's plan reads through them)
+        chain = _projection_chain(node, views)
+        source = next((s for _, s in chain[:-1] if isinstance(s, exp.Table)), None)
+        if source is None:
+            break
+        source.replace(exp.Subquery(this=views[source.name].copy(), alias=exp.TableAlias(
+            this=exp.to_identifier(source.alias_or_name))))
     for select, _ in chain:
         select.set("where", None)
     argument = _table_argument(chain[-1][1])
