@@ -25,8 +25,17 @@ INTEGER_BITS = {exp.DType.TINYINT: 8, exp.DType.SMALLINT: 16, exp.DType.INT: 32,
 
 
 def typed_rewrite(node: exp.Expr) -> exp.Expr:
+    """A refusal found here (a TranslationError) has no statement to be placed in: the node it was found at
+    rides along as ``error.node``, for the caller to place it (Statement.error)."""
     rule = TYPED_REWRITES.get(type(node))
-    return rule(node) if rule else node
+    if rule is None:
+        return node
+    try:
+        return rule(node)
+    except TranslationError as error:
+        if getattr(error, "node", None) is None:
+            error.node = node
+        raise
 
 
 def _modulo(node: exp.Mod) -> exp.Expr:
