@@ -281,12 +281,9 @@ class Translator:
 
     def _is_ltz(self, relation: exp.Expr, column: str) -> bool | None:
         """Whether ``column`` of a table or view is a TIMESTAMP_LTZ (None: not known here)."""
-        if not isinstance(relation, exp.Table):
+        if not isinstance(relation, exp.Table):  # a subquery, before its columns are typed
             return None
-        try:
-            kind = self.schema.get_column_type(exp.to_table(relation.name), exp.column(column))
-        except Exception:  # an unknown relation: qualify reports it
-            return None
+        kind = self.schema.get_column_type(exp.to_table(relation.name), exp.column(column))  # UNKNOWN: a CTE
         if kind.is_type(exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMPLTZ):
             return True
         return False if kind.is_type(*exp.DataType.TEMPORAL_TYPES) else None
