@@ -3,7 +3,8 @@
 The pipeline for one query (each step returns nodes unchanged when it does not apply):
 
 1. refuse what cannot replay faithfully (processing time, MATCH_RECOGNIZE, ...), with its place;
-2. structural rewrites: window TVFs, legacy group windows and temporal joins become plain SQL;
+2. structural rewrites: filters move before session windows where Flink's plan runs them there, then
+   window TVFs, legacy group windows and temporal joins become plain SQL;
 3. Flink functions (``FUNCTIONS``, DuckDB templates with Flink's meaning, result types spelled out);
 4. qualify and annotate types against the job's tables and views (names case-sensitive, as in Flink);
 5. typed rewrites (``TYPED_REWRITES``): integer division and overflow, AVG of integers, casts, timestamp
@@ -114,8 +115,9 @@ WINDOW_COLUMNS = frozenset({"window_start", "window_end", "window_time"})
 FILTER_BEFORE_WINDOW = frozenset({"SESSION"})
 # Window TVFs whose windows align to the clock, and the intervals that set their slices. Over a
 # TIMESTAMP_LTZ time attribute Flink aligns them in the session time zone, but its window operators were
-# seen to drop in-order rows (whole windows) when the zone's UTC offset is not a multiple of the slice
-# (Asia/Kolkata, +05:30, with hourly windows): such windows are refused (``_check_local_alignment``).
+# seen to drop in-order rows (whole windows) when a zone without daylight saving time has a UTC offset that
+# is not a multiple of the slice (Asia/Kolkata, +05:30, with hourly or daily windows; legacy GROUP BY
+# windows are right there): such windows are refused (``_check_local_alignment``).
 ALIGNED_WINDOWS = {"TUMBLE": ("SIZE",), "HOP": ("SLIDE", "SIZE"), "CUMULATE": ("STEP", "SIZE")}
 INTERVAL_MILLISECONDS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
 
