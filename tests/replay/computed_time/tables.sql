@@ -51,3 +51,21 @@ CREATE TABLE thresholds (
   WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND,
   PRIMARY KEY (sensor_id) NOT ENFORCED
 ) WITH ('connector' = 'filesystem', 'path' = 'inputs/thresholds.jsonl', 'format' = 'json');
+
+-- Deliveries with day-first text timestamps, parsed with a format.
+CREATE TABLE deliveries (
+  order_id     BIGINT,
+  courier      STRING,
+  delivered_at STRING,
+  rowtime AS TO_TIMESTAMP(delivered_at, 'dd/MM/yyyy HH:mm:ss'),
+  WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND
+) WITH ('connector' = 'filesystem', 'path' = 'inputs/deliveries.jsonl', 'format' = 'json');
+
+-- Card taps at transit gates, timestamped in epoch seconds.
+CREATE TABLE taps (
+  gate   STRING,
+  card   STRING,
+  tap_s  BIGINT,
+  rowtime AS TO_TIMESTAMP_LTZ(tap_s, 0),
+  WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND
+) WITH ('connector' = 'filesystem', 'path' = 'inputs/taps.jsonl', 'format' = 'json');
