@@ -108,7 +108,6 @@ class DuckDBEngine:
         output_dir.mkdir(parents=True, exist_ok=True)
         translator = Translator(job)  # translates every view once, for the connection and the sinks
         con = self.connect(job, inputs, translator=translator)
-        self._refuse_late_rows(job)
         result = ReplayResult(self.name, late_rows=dict(self.late_rows))
         dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
@@ -119,6 +118,12 @@ class DuckDBEngine:
             result.sinks[sink.name] = path
             result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchone()[0]
         con.close()
+        try:  # after the queries: a refusal they raise (ties, ...) names the data's problem first
+            self._refuse_late_rows(job)
+        except EngineError:
+            for path in result.sinks.values():
+                path.unlink(missing_ok=True)  # no result file of a refused replay
+            raise
         result.seconds = time.perf_counter() - started
         return result
 

@@ -192,7 +192,12 @@ class Translator:
         except OptimizeError as error:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
-        query = bottom_up(query, typed_rewrite)
+        try:
+            query = bottom_up(query, typed_rewrite)
+        except TranslationError as error:  # a typed rule's refusal, placed at its statement (translated
+            if error.path is not None:     # nodes no longer carry their own positions reliably)
+                raise
+            raise stmt.error(TranslationError, error.message, hint=error.hint) from None
         query = query.transform(lambda node: self._arrival_order(node, stmt), copy=False)
         return query.transform(duckdb_types, copy=False)
 
