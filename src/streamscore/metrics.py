@@ -220,15 +220,6 @@ class Reporter:
                 self.log("metrics: " + self.line(printed, snap, self.latency.take() if self.latency else None))
                 printed = snap
 
-    def progress(self) -> tuple | None:
-        """Flink's counters as last read (records in and out, dead letters, late rows, model rows): a job is
-        idle only while they stay put, so its last records are counted before an idle job is cancelled."""
-        last = self.last
-        if last is None:
-            return None
-        return (sorted(last.records_in.items()), sorted(last.records_out.items()), last.dead_letters,
-                sorted(last.late.items()), last.late_routed, last.model_rows)
-
     def line(self, before: Snapshot, now: Snapshot, latencies: list[float] | None) -> str:
         seconds = max(now.at - before.at, 1e-9)
         taken = sum(now.records_in.values())

@@ -498,7 +498,7 @@ class FlinkEngine:
             reporter = Reporter(metrics, tracker,
                                 metrics_interval, log).start() if metrics_interval else None
             try:
-                status, savepoint = self._wait(table_result, client, job, profile, idle_timeout, reporter,
+                status, savepoint = self._wait(table_result, client, job, profile, idle_timeout,
                                                state / "savepoints", log)
             finally:
                 totals = reporter.stop() if reporter else {}
@@ -593,9 +593,8 @@ class FlinkEngine:
         return self.project.root / ".streamscore" / "state" / job.name
 
     def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None,
-              reporter: Reporter | None, savepoints: Path, log) -> tuple[str, str | None]:
-        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds (and
-        Flink's counters, as ``reporter`` reads them, do not move: late rows being dropped write nothing);
+              savepoints: Path, log) -> tuple[str, str | None]:
+        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds;
         on KeyboardInterrupt stop it with a savepoint. Returns (status, savepoint path or None).
 
         Polls the job's status from this thread only. A second Python thread blocked in a Java call
@@ -608,7 +607,6 @@ class FlinkEngine:
         # Idle means no new output since the last: the clock starts at the job's first output (its sources
         # and Python workers take seconds to start), or after STARTUP_GRACE_SECONDS with none at all.
         started, first_size, last_size, last_change, cancelled = time.monotonic(), None, None, None, False
-        last_progress = None
         try:
             while not _ended(client):
                 time.sleep(0.5)
@@ -617,10 +615,6 @@ class FlinkEngine:
                     first_size = size if first_size is None else first_size
                     if size != last_size:
                         last_size, last_change = size, (time.monotonic() if size != first_size else None)
-                    progress = reporter.progress() if reporter else None
-                    if progress != last_progress and last_change is not None:
-                        last_change = time.monotonic()  # no output, but records still move through the job
-                    last_progress = progress
                     waited = time.monotonic() - (last_change or started)
                     if waited > (idle_timeout if last_change else max(idle_timeout, STARTUP_GRACE_SECONDS)):
                         log(f"flink: no new output for {waited:.0f}s, cancelling")
