@@ -23,6 +23,8 @@ def shop(tmp_path_factory, broker):
     """A project from `init` whose orders are in the broker's `orders` topic."""
     root = tmp_path_factory.mktemp("verify") / "shop"
     assert main(["init", str(root)]) == 0
+    # The broker is the session's: another test's project may have used the same topic names.
+    reset_topics(broker.bootstrap_servers, ["orders", "customer_minutes", "rising_orders"])
     with pytest.MonkeyPatch.context() as env:
         env.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
         assert cli(root, "produce", "orders", "--from", "data/orders.jsonl") == 0
