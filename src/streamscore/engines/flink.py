@@ -52,6 +52,9 @@ DEFAULT_CONFIG = {
     "table.optimizer.reuse-optimize-block-with-digest-enabled": "true",
     # Results must not depend on the machine's zone; a job's own SET overrides it.
     "table.local-time-zone": "UTC",
+    # Flink's default, stated: a replay sets 0 (a watermark per record) for its own job, and a job applies its
+    # settings to the shared execution environment for good, so the next job must find this restored.
+    "pipeline.auto-watermark-interval": "200 ms",
 }
 
 # Declared Flink type -> Arrow type for the Parquet files a replay writes.
