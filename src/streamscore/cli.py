@@ -169,8 +169,6 @@ def cmd_replay(args) -> int:
 
 def _verify_kafka(args) -> int:
     """What a `run` wrote to the job's sink topics against the replay over what it read (or --input files)."""
-    import json
-
     from streamscore.engines.flink import FlinkEngine
     from streamscore.replay import (format_diff, parse_inputs, resolve_inputs, source_files_from_topics,
                                     verify_written)
@@ -235,8 +233,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_refit(args) -> int:
-    import json
-
     from streamscore.models.train import RefitSpec, refit
 
     project, job, inputs = _job_and_inputs(args)
@@ -249,8 +245,6 @@ def cmd_refit(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    import json
-
     from streamscore.models.evaluate import evaluate
     from streamscore.replay import replay
 

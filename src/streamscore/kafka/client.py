@@ -143,19 +143,19 @@ def read_messages(bootstrap: str, topic: str, **consumer_settings) -> list:
         consumer.close()
 
 
-def read_committed(bootstrap: str, topic: str, ends: dict[int, int] | None = None) -> list:
+def read_committed(bootstrap: str, topic: str, ends: dict[int, int] | None = None,
+                   starts: dict[int, int] | None = None) -> list:
     """The committed messages of ``topic`` (what a read_committed reader sees, aborted transactions left
-    out), each partition up to ``ends`` (offset after the last one wanted; default: its end now), in the
-    order they were appended across partitions (broker timestamp, then partition and offset)."""
+    out), each partition from ``starts`` (default: its first offset) up to ``ends`` (offset after the last one
+    wanted; default: its end now), in the order they were appended across partitions (broker timestamp, then
+    partition and offset)."""
     ends = ends if ends is not None else end_offsets(bootstrap, topic)
+    starts = starts or {}
     consumer = _consumer(bootstrap, **{"isolation.level": "read_committed"})
     try:
-        wanted = {p for p, end in ends.items() if end > 0}
-        consumer.assign([TopicPartition(topic, p, 0) for p in wanted])
-        messages = []
-        for message in _drain(consumer, set(wanted)):
-            if message.offset() < ends[message.partition()]:
-                messages.append(message)
+        wanted = {p for p, end in ends.items() if end > starts.get(p, 0)}
+        consumer.assign([TopicPartition(topic, p, starts.get(p, 0)) for p in wanted])
+        messages = [m for m in _drain(consumer, set(wanted)) if m.offset() < ends[m.partition()]]
     finally:
         consumer.close()
     return sorted(messages, key=lambda m: (m.timestamp()[1], m.partition(), m.offset()))
@@ -171,16 +171,11 @@ def list_topics(bootstrap: str, timeout: float = 15.0) -> list[str]:
 
 
 def last_messages(bootstrap: str, topic: str, count: int) -> list:
-    """The last ``count`` committed records of each partition of ``topic``, in append order."""
+    """The last ``count`` committed records of ``topic`` (the last ``count`` of each partition read), in append
+    order."""
     ranges = offset_ranges(bootstrap, topic)
-    consumer = _consumer(bootstrap, **{"isolation.level": "read_committed"})
-    try:
-        wanted = {p for p, (low, end) in ranges.items() if end > low}
-        consumer.assign([TopicPartition(topic, p, max(ranges[p][0], ranges[p][1] - count)) for p in wanted])
-        messages = list(_drain(consumer, wanted))
-    finally:
-        consumer.close()
-    return sorted(messages, key=lambda m: (m.timestamp()[1], m.partition(), m.offset()))[-count:]
+    starts = {p: max(low, end - count) for p, (low, end) in ranges.items()}
+    return read_committed(bootstrap, topic, {p: end for p, (_, end) in ranges.items()}, starts)[-count:]
 
 
 def reset_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeout: float = 30.0) -> None:
