@@ -58,10 +58,17 @@ def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 1, timeou
                 if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise BrokerError(f"cannot create topic {topic}: {error}") from None
     deadline = time.monotonic() + timeout
-    while not set(topics) <= set(client.list_topics(timeout=timeout).topics):
+    while not _led(client.list_topics(timeout=timeout).topics, topics):
         if time.monotonic() > deadline:
-            raise BrokerError(f"topics {missing} did not appear on {bootstrap}")
+            raise BrokerError(f"topics {missing} did not appear on {bootstrap} with a leader for each partition")
         time.sleep(0.1)
+
+
+def _led(listed: dict, topics: list[str]) -> bool:
+    """Every topic listed with a leader for each partition: a new topic is listed before its leader is
+    elected, and reading its offsets then fails with 'Not leader for partition'."""
+    return all(t in listed and listed[t].error is None and listed[t].partitions
+               and all(p.leader >= 0 and p.error is None for p in listed[t].partitions.values()) for t in topics)
 
 
 def _consumer(bootstrap: str, **extra) -> Consumer:
@@ -88,7 +95,7 @@ def offset_ranges(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
     ranges = {}
     try:
         for partition in partitions_of(bootstrap, topic):
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+            low, high = _watermarks(consumer, TopicPartition(topic, partition))
             end = low
             if high > low:
                 # Start just before the reported end: the true end is at or after it on any broker.
@@ -99,6 +106,20 @@ def offset_ranges(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
     finally:
         consumer.close()
     return ranges
+
+
+def _watermarks(consumer: Consumer, partition: TopicPartition, timeout: float = 15.0) -> tuple[int, int]:
+    """The broker's (low, high) offsets, waiting out a leader election (a topic created a moment ago)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return consumer.get_watermark_offsets(partition, timeout=10)
+        except KafkaException as error:
+            retriable = error.args[0].code() in (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                                                 KafkaError.UNKNOWN_TOPIC_OR_PART)
+            if not retriable or time.monotonic() > deadline:
+                raise BrokerError(f"cannot read the offsets of {partition.topic}: {error.args[0].str()}") from None
+            time.sleep(0.2)
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:

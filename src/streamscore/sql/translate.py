@@ -12,7 +12,7 @@ The pipeline for one query (each step returns nodes unchanged when it does not a
 
 Rules are data where they can be: ``FUNCTIONS`` (functions.py) maps a Flink function to a DuckDB
 template, ``TYPED_REWRITES`` (typed.py) a node type to its typed rule, ``WINDOW_TEMPLATES`` spell out
-windows. ``TRANSLATED_NODES`` and ``FUNCTIONS`` are the allow-list: any other function is refused.
+windows. ``TRANSLATED_NODES`` and ``FUNCTIONS`` (functions.py) are the allow-list: any other function is refused.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from sqlglot.schema import MappingSchema
 
 from streamscore.errors import TranslationError
 from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
-from streamscore.sql.functions import FUNCTIONS, expand_template, node_semantics
+from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
+                                       node_semantics)
 from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement
 from streamscore.sql.typed import duckdb_types, schema_type, timestamp_literal, type_name, typed_rewrite
@@ -41,26 +42,6 @@ UNTRANSLATABLE: dict[type, tuple[str, str]] = {
     exp.MatchRecognize: ("MATCH_RECOGNIZE cannot be replayed on DuckDB yet", "replay this job with --engine flink"),
     exp.Overlaps: ("OVERLAPS cannot be replayed on DuckDB yet", "compare the periods' ends instead"),
 }
-# Functions whose result depends on the wall clock, not on the data.
-PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_ROW_TIMESTAMP",
-                             "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME", "TUMBLE_PROCTIME", "HOP_PROCTIME",
-                             "SESSION_PROCTIME", "UUID", "RAND", "RAND_INTEGER"}
-
-# sqlglot parses some functions into typed nodes. These are the ones whose DuckDB rendering (or rewrite
-# in ``node_semantics`` / ``TYPED_REWRITES``) has Flink's meaning, checked by the function corpus
-# (tests/functions) and the replay corpus. Any other function node is refused at translation.
-TRANSLATED_NODES = frozenset({
-    # aggregates and window functions
-    exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg, exp.RowNumber, exp.Rank, exp.DenseRank,
-    # conditionals and logic
-    exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.And, exp.Or, exp.Exists,
-    # casts, with Flink's rounding and printing (TYPED_REWRITES)
-    exp.Cast, exp.TryCast,
-    # rewritten in node_semantics
-    exp.Floor, exp.Ceil, exp.Extract, exp.JSONValue,
-    # standard SQL string syntax
-    exp.Substring, exp.StrPosition, exp.Trim,
-})
 
 
 # -- windows -----------------------------------------------------------------------------------------
