@@ -25,7 +25,16 @@ def _job_and_inputs(args):
 
     project = _project(args)
     job = project.job(args.job)
-    return project, job, resolve_inputs(project, job, parse_inputs(args.input))
+    return project, job, resolve_inputs(project, job, parse_inputs(args.input),
+                                        kafka_profile=getattr(args, "profile", "local"),
+                                        log=lambda m: print(m, file=sys.stderr))
+
+
+def _history_options(args) -> dict:
+    """replay()'s options for reading inputs: --no-cache, --memory-limit, progress on stderr."""
+    from streamscore.history import Progress
+
+    return {"use_cache": not args.no_cache, "memory_limit": args.memory_limit, "progress": Progress()}
 
 
 def _interrupt(signum, frame):
@@ -153,7 +162,8 @@ def cmd_replay(args) -> int:
     output = Path(args.output or project.build_dir / "replay" / job.name / args.engine)
     if args.drop_late and args.keep_late:
         raise ConfigError("--drop-late or --keep-late, not both")
-    result = replay(project, job, inputs, output, args.engine, drop_late=args.drop_late, keep_late=args.keep_late)
+    result = replay(project, job, inputs, output, args.engine, drop_late=args.drop_late, keep_late=args.keep_late,
+                    **_history_options(args))
     for source, late in result.late_rows.items():
         if late:
             print(f"{source}: {late:,} late rows (at or behind the watermark on arrival), "
@@ -203,7 +213,7 @@ def cmd_verify(args) -> int:
     base = Path(args.output or project.build_dir / "verify" / job.name)
     results = {}
     for engine in ("duckdb", "flink"):
-        results[engine] = replay(project, job, inputs, base / engine, engine)
+        results[engine] = replay(project, job, inputs, base / engine, engine, **_history_options(args))
         print(f"{engine}: {results[engine].seconds:.1f}s", file=sys.stderr)
     diffs = compare_results(results["flink"], results["duckdb"], args.tolerance)
     for diff in diffs:
@@ -352,6 +362,20 @@ def cmd_broker(args) -> int:
         print(f"broker running: pid {running[0]}, 127.0.0.1:{running[1]}" if running else "no broker running")
         return 0 if running else 3
     return 0
+
+
+def cmd_sql(args) -> int:
+    """Flink's SQL client with the project loaded (its tables, models and, given a job, the job's views)."""
+    from streamscore import sqlclient
+
+    project = _project(args)
+    profile = project.profile(args.profile)
+    if args.bootstrap_servers:
+        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    job = project.job(args.job) if args.job else project.tables_job()
+    cluster = None if args.cluster is None else _cluster_url(args)
+    return sqlclient.start(project, job, profile, job_views=bool(args.job),
+                           script=Path(args.file).resolve() if args.file else None, cluster_url=cluster)
 
 
 def cmd_topics(args) -> int:
@@ -542,15 +566,13 @@ def cmd_k8s(args) -> int:
 
 
 def cmd_explore(args) -> int:
-    from streamscore.engines.duckdb import DuckDBEngine
-    from streamscore.explore import Explorer, explore_target, prompt, statements
-    from streamscore.replay import parse_inputs, resolve_inputs
+    from streamscore.explore import Explorer, open_tables, prompt, statements
+    from streamscore.replay import parse_inputs
 
     project = _project(args)
-    job, tables = explore_target(project, args.job)
-    files = resolve_inputs(project, job, parse_inputs(args.input), tables)
-    loaded = [t for t in tables if t.name in files] if tables is not None else None
-    explorer = Explorer(DuckDBEngine(project).connect(job, files, sources=loaded), job, files, tables)
+    con, job, files, tables = open_tables(project, args.job, parse_inputs(args.input), not args.no_cache,
+                                          args.memory_limit, args.profile)
+    explorer = Explorer(con, job, files, tables)
     scripts = list(args.sql or []) + [Path(f).read_text() for f in args.file or []]
     if not scripts:
         prompt(explorer)
@@ -562,6 +584,20 @@ def cmd_explore(args) -> int:
             failed |= output.startswith("error:")
             print(output)
     return 1 if failed else 0
+
+
+def cmd_cache(args) -> int:
+    """The decoded-inputs cache (.streamscore/cache): its size, or clear it."""
+    from streamscore import history
+
+    project = _project(args)
+    if args.action == "clear":
+        count, size = history.clear_cache(project.root)
+        print(f"removed {count:,} files ({size / 1e6:,.1f} MB) from {project.root / history.CACHE_FOLDER}")
+    else:
+        count, size = history.cache_size(project.root)
+        print(f"{project.root / history.CACHE_FOLDER}: {count:,} files, {size / 1e6:,.1f} MB")
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -593,6 +629,11 @@ def cmd_test(args) -> int:
     from streamscore.semantics import is_function_corpus
 
     project = _project(args)
+    # The engines here are made by the corpus runner: the options reach DuckDB through the environment.
+    if args.memory_limit:
+        os.environ["STREAMSCORE_MEMORY_LIMIT"] = args.memory_limit
+    if args.no_cache:
+        os.environ["STREAMSCORE_NO_CACHE"] = "1"
     paths = [Path(args.path)] if args.path else \
         [p for p in (project.root / "tests" / "replay", project.root / "tests" / "functions") if p.exists()]
     failed = 0
@@ -709,7 +750,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     def inputs(p):
         p.add_argument("--input", action="append", metavar="TABLE=PATH",
-                       help="read this source table from a file (JSON Lines, CSV, Parquet)")
+                       help="read this table from PATH: a file (JSON Lines, CSV, Parquet; JSON Lines and CSV also "
+                            ".gz or .zst), a quoted glob ('history/*.jsonl'), a folder (Hive partition folders "
+                            "fill the partition columns the table declares), or `kafka` (the table's topic: "
+                            "earliest to the current end; kafka@2013-11-01T00:00:00 from that time)")
+
+    def history_options(p):
+        p.add_argument("--no-cache", action="store_true",
+                       help="decode the inputs again (not from .streamscore/cache, nor into it)")
+        p.add_argument("--memory-limit", metavar="SIZE",
+                       help="DuckDB's memory limit, e.g. 4GB (beyond it, work spills to .streamscore/tmp)")
 
     p = job_command("run", cmd_run, "stream the job on the embedded Flink mini-cluster")
     p.add_argument("--profile", default="local")
@@ -751,6 +801,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = job_command("replay", cmd_replay, "run the job over files and write every sink as Parquet")
     inputs(p)
+    history_options(p)
     check_options(p)
     p.add_argument("--output", help="folder for <sink>.parquet (default build/replay/<job>/<engine>)")
     p.add_argument("--engine", choices=("duckdb", "flink"), default="duckdb")
@@ -763,6 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = job_command("verify", cmd_verify, "replay on DuckDB and Flink and compare every sink; --kafka: "
                                            "compare what a run wrote to the sink topics with the replay")
     inputs(p)
+    history_options(p)
     check_options(p)
     p.add_argument("--kafka", action="store_true",
                    help="read the job's sink topics (committed records, upsert-kafka per key) and compare them with "
@@ -781,6 +833,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("duckdb", "flink", "both"), default="duckdb")
     p.add_argument("--tolerance", type=float, default=1e-9, help="for float columns (default 1e-9)")
     check_options(p)
+    history_options(p)
     p.add_argument("--regenerate", action="store_true", help="rewrite expected rows from Flink (the oracle)")
     p.add_argument("--family", help="function corpus: only this family (file name without .sql)")
     p.add_argument("--verbose", action="store_true", help="function corpus: show refused expressions too")
@@ -871,6 +924,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
     p.set_defaults(func=cmd_topics)
 
+    p = sub.add_parser("sql", help="Flink's SQL client (embedded, or on a cluster) with the project's tables, "
+                                   "models and, given a job, its views created; -f runs a script")
+    p.add_argument("job", nargs="?", help="a job file: its views are created too")
+    p.add_argument("-f", "--file", metavar="SCRIPT", help="run this SQL script and exit (default: a prompt)")
+    p.add_argument("--profile", default="local")
+    p.add_argument("--bootstrap-servers", help="override the profile's Kafka bootstrap servers")
+    p.add_argument("--cluster", nargs="?", const="", metavar="URL",
+                   help="run queries on a Flink cluster (no URL: the one `streamscore cluster up` started)")
+    p.set_defaults(func=cmd_sql)
+
     p = sub.add_parser("classpath", help="the jars a plain Flink needs to run this project's SQL, one per line "
                        "(for `sql-client.sh -j` or `flink run -C`)")
     p.set_defaults(func=cmd_classpath)
@@ -918,9 +981,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job", nargs="?", help="job file, or a file of CREATE TABLEs (default: the project's only "
                                           "job; with none or several, every table)")
     inputs(p)
+    history_options(p)
+    p.add_argument("--profile", default="local", help="profile of the topics `--input TABLE=kafka` reads")
     p.add_argument("--sql", action="append", help="run this SQL (or .command) and exit; repeatable")
     p.add_argument("--file", action="append", help="run this script and exit; repeatable")
     p.set_defaults(func=cmd_explore)
+
+    p = sub.add_parser("cache", help="the decoded inputs kept under .streamscore/cache: show its size, or clear it")
+    p.add_argument("action", nargs="?", choices=("info", "clear"), default="info")
+    p.set_defaults(func=cmd_cache)
 
     p = job_command("report", cmd_report, "replay the job on DuckDB and write an HTML report with plots")
     inputs(p)

@@ -43,17 +43,47 @@ def explore_target(project: Project, job: str | Path | None = None) -> tuple[Job
     return tables_job, list(tables_job.tables.values())
 
 
-def connect(job: str | Path | None = None, inputs: dict[str, str | Path] | None = None,
-            project: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection over a job: sources read files (``inputs``, else connectors/replay.toml), the
-    job's views exist, model functions are callable."""
+def open_tables(project: Project, job: str | Path | None, given: dict[str, Path], use_cache: bool = True,
+                memory_limit: str | None = None, kafka_profile: str = "local"):
+    """(connection, job, inputs, tables listed) for explore and connect(): the job's sources (or, without a
+    job, the tables of sql/*.sql) and every other table of the project that has an input (labels,
+    reference tables), each read from its input (decoded once: streamscore.history)."""
     from streamscore.engines.duckdb import DuckDBEngine
     from streamscore.replay import resolve_inputs
+    from streamscore.sql.translate import Translator
 
+    parsed, tables = explore_target(project, job)
+    extra, extra_translator = [], None
+    if tables is None:
+        try:
+            project_tables = project.tables_job()
+        except StreamscoreError:  # no sql/*.sql: the job's own tables only
+            project_tables = None
+        if project_tables is not None:
+            sources = {t.name for t in parsed.sources}
+            extra = [t for t in project_tables.tables.values() if t.name not in sources]
+            extra_translator = Translator(project_tables)
+    files = resolve_inputs(project, parsed, given, tables, optional=extra, kafka_profile=kafka_profile,
+                           log=lambda m: print(m, file=sys.stderr))
+    engine = DuckDBEngine(project, use_cache=use_cache, memory_limit=memory_limit)
+    if tables is not None:
+        loaded = [t for t in tables if t.name in files]
+        con = engine.connect(parsed, files, sources=loaded)
+        return con, parsed, files, tables
+    extra = [t for t in extra if t.name in files]
+    con = engine.connect(parsed, files, extra=extra, extra_translator=extra_translator)
+    return con, parsed, files, [*parsed.sources, *extra]
+
+
+def connect(job: str | Path | None = None, inputs: dict[str, str | Path] | None = None,
+            project: str | Path | None = None, use_cache: bool = True,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection over a job: sources read their inputs (``inputs``, else connectors/replay.toml:
+    files, globs, folders, compressed files or ``kafka``), the project's other tables with an input too,
+    the job's views exist, model functions are callable. Decoded inputs are cached (``use_cache``)."""
     found = Project.find(project or Path.cwd())
-    parsed, tables = explore_target(found, job)
-    files = resolve_inputs(found, parsed, {k: Path(v) for k, v in (inputs or {}).items()}, tables)
-    return DuckDBEngine(found).connect(parsed, files, sources=[t for t in tables if t.name in files] if tables else None)
+    con, *_ = open_tables(found, job, {k: Path(v) for k, v in (inputs or {}).items()}, use_cache, memory_limit)
+    return con
 
 
 class Explorer:

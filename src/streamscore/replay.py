@@ -11,38 +11,59 @@ import numpy as np
 import pandas as pd
 
 from streamscore.engines import ReplayResult, get_engine
-from streamscore.errors import ConfigError
+from streamscore.errors import ConfigError, StreamscoreError
 from streamscore.sql.statements import Job
 
 DEFAULT_TOLERANCE = 1e-9
 
 
 def resolve_inputs(project, job: Job, given: dict[str, Path], tables: list | None = None,
-                   warn=lambda message: print(f"warning: {message}", file=sys.stderr)) -> dict[str, Path]:
-    """Each source's file: ``--input`` first, then the replay profile. ``tables`` (exploring tables without
-    a job): those tables, each only when it has a file. An input for a table the job does not read is
-    skipped with a warning, so one set of inputs serves several jobs."""
+                   warn=lambda message: print(f"warning: {message}", file=sys.stderr), optional: list | None = None,
+                   kafka_profile: str = "local", log=None) -> dict[str, Path]:
+    """Each source's input: ``--input`` first, then the replay profile. ``tables`` (exploring tables without
+    a job): those tables, each only when it has an input; ``optional``: more tables, loaded when they have
+    one (a project's other tables beside a job's sources). An input for a table not read is skipped with a
+    warning, so one set of inputs serves several jobs.
+
+    An input is a file, a glob, a folder, a compressed file or ``kafka`` (see streamscore.history): every
+    file form is checked here, before a job runs; a topic's records are fetched here (into the cache)."""
+    from streamscore import history
+
     wanted = tables if tables is not None else job.sources
-    unknown = set(given) - {t.name for t in wanted}
+    loaded = [*wanted, *[t for t in optional or [] if t.name not in {w.name for w in wanted}]]
+    unknown = set(given) - {t.name for t in loaded}
     if unknown:
         warn(f"--input for {', '.join(sorted(unknown))}: not read by {job.path.name} "
-             f"(it reads {', '.join(t.name for t in wanted) or 'no table'}); ignored")
+             f"(it reads {', '.join(t.name for t in loaded) or 'no table'}); ignored")
     profile = project.profile("replay")
     inputs = {}
-    for source in wanted:
-        path = given.get(source.name) or profile.file_for(source.name)
-        if path is None and tables is None:
+    for source in loaded:
+        bound = profile.tables.get(source.name, {}).get("path")
+        spec = given.get(source.name) or (bound if bound and history.is_topic(bound) else profile.file_for(source.name))
+        if spec is None and tables is None and source.name in {s.name for s in job.sources}:
             raise ConfigError(f"no file for source `{source.name}`: pass --input {source.name}=PATH "
                               "or bind it in connectors/replay.toml")
-        if path is not None:
-            inputs[source.name] = Path(path)
-    for name, path in inputs.items() if tables is None else ():  # before a job runs (or is checked by Flink)
-        if not path.exists():
-            raise ConfigError(f"input file for `{name}` does not exist: {path}")
+        if spec is None:
+            continue
+        # A job's source, or an input given: its error stops here, before a job runs (or is checked by Flink).
+        required = source.name in given or (tables is None and source.name in {w.name for w in wanted})
+        try:
+            topic = history.is_topic(spec)
+            if topic is not None:
+                inputs[source.name] = history.topic_input(project, source, topic, kafka_profile, log)
+                continue
+            history.files_of(spec)
+        except StreamscoreError as error:
+            if required:
+                raise
+            warn(f"`{source.name}` not loaded: {error}")  # a table the job does not read
+            continue
+        inputs[source.name] = Path(spec)
     return inputs
 
 
 def parse_inputs(pairs: list[str]) -> dict[str, Path]:
+    """``TABLE=PATH`` pairs; PATH may be a glob, a folder, a compressed file or ``kafka``."""
     inputs = {}
     for pair in pairs or []:
         table, sep, path = pair.partition("=")
@@ -52,9 +73,62 @@ def parse_inputs(pairs: list[str]) -> dict[str, Path]:
     return inputs
 
 
+def plain_inputs(project, job: Job, inputs: dict[str, Path], folder: Path, use_cache: bool = True):
+    """Inputs as the Flink engine reads them (one plain file per table): any other form becomes one
+    Parquet file of the rows the DuckDB replay reads (decoded by the JVM decoder, partition columns
+    filled), its dead letters returned to be reported with Flink's result."""
+    from streamscore import history
+    from streamscore.engines.duckdb import DuckDBEngine
+
+    plain, dead = {}, []
+    decoded = history.Decoded(project.root, use_cache)
+    try:
+        for name, spec in inputs.items():
+            if history.is_plain(spec):
+                plain[name] = spec
+                continue
+            table = job.tables[name]
+            files, letters, fmt = decoded.table(table, spec)
+            dead.extend(letters)
+            folder.mkdir(parents=True, exist_ok=True)
+            plain[name] = folder / f"{name}.parquet"
+            import duckdb
+
+            reader = history.parquet_reader(files, hive=fmt == "parquet" and any(history.files_of(spec)[0].partitions))
+            select = DuckDBEngine.physical_columns_sql(table, reader, "sql")
+            con = duckdb.connect()
+            con.execute(f"COPY ({select}) TO '{history._sql_text(plain[name])}' (FORMAT parquet)").fetchall()
+            con.close()
+    finally:
+        decoded.close()
+    return plain, dead
+
+
 def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine: str = "duckdb",
-           drop_late: bool = False, keep_late: bool = False) -> ReplayResult:
-    return get_engine(engine, project, drop_late=drop_late, keep_late=keep_late).replay(job, inputs, output_dir)
+           drop_late: bool = False, keep_late: bool = False, use_cache: bool = True,
+           memory_limit: str | None = None, progress=None) -> ReplayResult:
+    """The job over ``inputs`` on one engine. Flink reads one plain file per table: other inputs are
+    handed to it as the rows the DuckDB replay reads (see plain_inputs), their dead letters reported."""
+    if engine == "duckdb":
+        from streamscore.engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine(project, drop_late=drop_late, keep_late=keep_late, use_cache=use_cache,
+                            memory_limit=memory_limit, progress=progress).replay(job, inputs, output_dir)
+    from streamscore import history
+
+    runner = get_engine(engine, project, drop_late=drop_late, keep_late=keep_late)
+    plain, dead = plain_inputs(project, job, inputs, Path(output_dir) / "inputs", use_cache)
+    result = runner.replay(job, plain, output_dir)
+    if dead:
+        if result.dead_letters_file is not None:  # the plain files' own: kept beside the others
+            import pandas as pd
+
+            for row in pd.read_parquet(result.dead_letters_file).itertuples():
+                dead.append(history.DeadLetter(row.source_table, str(plain.get(row.source_table)), row.line,
+                                               row.raw, row.error))
+            result.dead_letters = {}
+        history.keep_dead_letters(result, dead, output_dir)
+    return result
 
 
 class FlinkCheck:
@@ -161,29 +235,40 @@ def topic_rows(bootstrap: str, table, topic: str) -> list[dict]:
     return [row for row in latest.values() if row is not None]
 
 
+def write_topic_records(bootstrap: str, topic: str, path: Path, ends: dict[int, int] | None = None,
+                        starts: dict[int, int] | None = None) -> list[tuple[int, int]]:
+    """A topic's committed records (read_committed, up to ``ends``, from ``starts``) as a JSON Lines file,
+    raw values in the order they were appended; returns each line's (partition, offset)."""
+    from streamscore.kafka.client import read_committed
+
+    messages = read_committed(bootstrap, topic, ends, starts)
+    written = []
+    with open(path, "wb") as out:
+        for message in messages:
+            if message.value() is None:
+                continue
+            if b"\n" in message.value():  # neither rewriting keeps Flink's verdict on every record
+                raise ConfigError(f"{topic} partition {message.partition()} offset {message.offset()}: a record "
+                                  "holding a line break cannot be replayed from JSON Lines; pass --input files")
+            out.write(message.value() + b"\n")
+            written.append((message.partition(), message.offset()))
+    return written
+
+
 def source_files_from_topics(profile, job: Job, folder: Path, ends: dict[str, dict[int, int]] | None = None,
                              log=print) -> dict[str, Path]:
     """Each Kafka source's committed records (up to ``ends`` per table, e.g. the offsets a bounded run read;
     default: each partition's end now) as a JSON Lines file, raw values in the order they were appended."""
-    from streamscore.kafka.client import read_committed
-
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
     for source in job.sources:
         topic = kafka_topic(profile, source)
         if topic is None:
             continue
-        messages = read_committed(profile.bootstrap_servers, topic, (ends or {}).get(source.name))
         files[source.name] = folder / f"{source.name}.jsonl"
-        with open(files[source.name], "wb") as out:
-            for message in messages:
-                if message.value() is None:
-                    continue
-                if b"\n" in message.value():  # neither rewriting keeps Flink's verdict on every record
-                    raise ConfigError(f"{topic} partition {message.partition()} offset {message.offset()}: a record "
-                                      "holding a line break cannot be replayed from JSON Lines; pass --input files")
-                out.write(message.value() + b"\n")
-        log(f"{source.name}: {len(messages):,} records from topic {topic}")
+        written = write_topic_records(profile.bootstrap_servers, topic, files[source.name],
+                                      (ends or {}).get(source.name))
+        log(f"{source.name}: {len(written):,} records from topic {topic}")
     return files
 
 

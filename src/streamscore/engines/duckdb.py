@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import urllib.parse
 import sys
@@ -15,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from streamscore import monitoring
+from streamscore import history, monitoring
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.javatext import java_double_to_string, java_float_to_string
@@ -46,13 +47,21 @@ def _literal(value: str) -> str:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, project, drop_late: bool = False, keep_late: bool = False):
+    def __init__(self, project, drop_late: bool = False, keep_late: bool = False, use_cache: bool = True,
+                 memory_limit: str | None = None, progress: "history.Progress | None" = None):
         """Rows behind their source's watermark on arrival: Flink drops them per operator, which the replay
         does not model yet, so a replay of a job where that matters refuses them unless told to drop them
-        all at the source (``drop_late``) or keep them all (``keep_late``)."""
+        all at the source (``drop_late``) or keep them all (``keep_late``).
+
+        ``use_cache``: decoded inputs are kept under .streamscore/cache (see streamscore.history);
+        ``memory_limit``: DuckDB's (e.g. "4GB"), spilling to .streamscore/tmp beyond it; ``progress``:
+        rows read and sink rows on stderr for long replays."""
         self.project = project
         self.drop_late = drop_late
         self.keep_late = keep_late
+        self.use_cache = use_cache and not os.environ.get("STREAMSCORE_NO_CACHE")
+        self.memory_limit = memory_limit or history.env_memory_limit()
+        self.progress = progress
 
     # -- the interface ---------------------------------------------------------------------------
     def translate(self, job: Job, inputs: dict[str, Path] | None = None) -> list[str]:
@@ -69,14 +78,18 @@ class DuckDBEngine:
         return out
 
     def connect(self, job: Job, inputs: dict[str, Path], models: bool = True, translator: Translator | None = None,
-                sources: list[TableDef] | None = None):
-        """A connection where the job's sources read files, its views exist and its models are callable.
+                sources: list[TableDef] | None = None, extra: list[TableDef] | None = None,
+                extra_translator: Translator | None = None):
+        """A connection where the job's sources read their inputs, its views exist and its models are callable.
 
         ``models=False`` skips the model functions (training runs before the model exists). ``sources``:
-        the tables to read (default: the job's sources).
+        the tables to read (default: the job's sources). ``extra``: more tables to read (a project's
+        tables the job does not read, e.g. labels), their computed columns translated by ``extra_translator``.
         """
         translator = translator or Translator(job)
         con = duckdb.connect()
+        for setting in history.memory_settings(self.project.root, self.memory_limit):
+            con.execute(setting).fetchall()
         # DuckDB's own progress bar for long replays, in a terminal only.
         con.execute(f"SET enable_progress_bar = {str(sys.stderr.isatty()).lower()}").fetchall()
         # Flink's TIMESTAMP_LTZ functions use table.local-time-zone (UTC unless the job SETs it).
@@ -89,13 +102,19 @@ class DuckDBEngine:
         else:
             skipped = job.views_calling(set(job.functions))
         self.late_rows, self.dead_letters = {}, []
-        for source in job.sources if sources is None else sources:
-            path = self._input_for(source, inputs)
-            if dl.replay_guard_applies(source, path):
-                path = self._guarded_input(con, source, path)
-            self._execute(con, self._source_sql(source, path, translator), source)
-            if source.watermark:
-                self.late_rows[source.name] = self._late_rows(con, source, translator)
+        decoded = history.Decoded(self.project.root, self.use_cache, self.progress)
+        try:
+            for source in job.sources if sources is None else sources:
+                relation = self._load(con, source, inputs, decoded)
+                self._execute(con, self._source_sql(source, relation, translator), source)
+                if source.watermark:
+                    self.late_rows[source.name] = self._late_rows(con, source, translator)
+            for table in extra or []:
+                relation = self._load(con, table, inputs, decoded)
+                self._execute(con, self._source_sql(table, relation, extra_translator or translator), table)
+        finally:
+            decoded.close()
+        self.cache_hits, self.cache_misses = decoded.hits, decoded.misses
         for view in job.views.values():
             if view.name in skipped:
                 continue
@@ -109,7 +128,7 @@ class DuckDBEngine:
         translator = Translator(job)  # translates every view once, for the connection and the sinks
         con = self.connect(job, inputs, translator=translator)
         result = ReplayResult(self.name, late_rows=dict(self.late_rows))
-        dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
+        history.keep_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
             queries = [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
             path = output_dir / f"{sink.name}.parquet"
@@ -117,6 +136,8 @@ class DuckDBEngine:
             self._execute(con, f"COPY ({union}) TO {_literal(str(path))} (FORMAT parquet)", sink)
             result.sinks[sink.name] = path
             result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchone()[0]
+            if self.progress:
+                self.progress.say(f"{sink.name}: {result.rows[sink.name]:,} sink rows")
         con.close()
         try:  # after the queries: a refusal they raise (ties, ...) names the data's problem first
             self._refuse_late_rows(job)
@@ -158,25 +179,22 @@ class DuckDBEngine:
         ]
         return f"SELECT {', '.join(casts)} FROM {renamed}"
 
-    def _input_for(self, source: TableDef, inputs: dict[str, Path]) -> Path:
-        path = inputs.get(source.name)
-        if path is None:
+    def _load(self, con, source: TableDef, inputs: dict[str, Path], decoded: "history.Decoded") -> str:
+        """The source's rows as a view in ``con``: its input's files decoded once (JSON Lines of a guarded
+        table by the JVM decoder `run` uses, so the same records become rows and dead letters as when `run`
+        reads them; the dead letters kept for the replay's output), Parquet read as it is."""
+        spec = inputs.get(source.name)
+        if spec is None:
             raise ConfigError(f"no input file for source table `{source.name}`: pass --input {source.name}=PATH "
                               "or bind it in connectors/replay.toml")
-        if not Path(path).exists():
-            raise ConfigError(f"input file for `{source.name}` does not exist: {path}")
-        return Path(path)
-
-    def _guarded_input(self, con, source: TableDef, path: Path) -> str:
-        """The source's good records as a table in ``con`` (its dead letters kept for the replay's output),
-        decoded by the JVM decoder `run` uses: the same records become rows as when `run` reads them."""
-        import tempfile
-
+        if history.is_topic(spec):
+            raise ConfigError(f"input `{source.name}`={spec}: resolve topic inputs first (replay.resolve_inputs)")
+        files, dead, fmt = decoded.table(source, spec)
+        self.dead_letters.extend(dead)
         name = f"__records_{source.name}"
-        with tempfile.TemporaryDirectory(prefix="streamscore-decode-") as folder:
-            rows, _, dead = dl.decode_json_lines(source, path, folder)
-            self.dead_letters.extend(dead)
-            con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {_ident(name)} AS {dl.decoded_rows_sql(source, rows)}")
+        reader = history.parquet_reader(files, hive=fmt == "parquet" and any(
+            history.files_of(spec)[0].partitions))
+        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_ident(name)} AS SELECT * FROM {reader}").fetchall()
         return name
 
     @staticmethod
@@ -186,8 +204,14 @@ class DuckDBEngine:
         physical and METADATA columns, a sink's physical columns (what an INSERT writes)."""
         physical = [c for c in source.columns if (c.is_physical if sink else c.in_replay_file)]
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
-        if isinstance(path, str):  # a relation already typed (a guarded source's good records)
-            reader = _ident(path)
+        if isinstance(path, str):  # a relation (a source's decoded rows), or with fmt "sql" a reader's SQL
+            reader = path if fmt == "sql" else _ident(path)
+        elif path is not None and not history.is_plain(path) and not fmt:
+            # Translation shown over a glob, folder or compressed file: DuckDB's readers over its files.
+            files = history.files_of(path)
+            listed = "[" + ", ".join(_literal(str(f.path)) for f in files) + "]"
+            hive = ", hive_partitioning = true" if files[0].partitions else ""
+            reader = _READERS[files[0].format].format(path=listed, columns=columns)[:-1] + hive + ")"
         else:
             fmt = fmt or (file_format(path) if path else "json")
             reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
