@@ -213,3 +213,49 @@ def test_the_topic_as_input_reads_what_run_would(project_copy, dirty, small_file
     # From a time on: no record of the topic is older than now, none is newer than the next hour.
     later = resolve_inputs(project, job, {**weather, **parse_inputs(["flights=kafka@2999-01-01T00:00:00"])})
     assert later["flights"].read_bytes() == b""
+
+
+def test_memory_limit_spills_to_the_projects_temp_folder_and_progress_waits(project_copy, small_files):
+    import io
+
+    from streamscore.errors import ConfigError
+    from streamscore.history import Progress
+
+    project = project_copy
+    job = project.job("sql/jobs/flight_delays.sql")
+    engine = DuckDBEngine(project, memory_limit="300MB")
+    con = engine.connect(job, small_files, models=False)
+    limit, temp = con.sql("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+    con.close()
+    assert limit in ("286.1 MiB", "300.0 MB") and temp == str(project.root / ".streamscore" / "tmp")
+    with pytest.raises(ConfigError, match="--memory-limit"):
+        DuckDBEngine(project, memory_limit="lots").connect(job, small_files, models=False)
+
+    quiet, loud = io.StringIO(), io.StringIO()
+    Progress(quiet).say("flights: 10 rows read")  # a short replay says nothing
+    slow = Progress(loud, after=0.0)
+    slow.read["flights"] = 1000
+    slow.say("flight_scores: 7 sink rows")
+    assert quiet.getvalue() == "" and "flight_scores: 7 sink rows" in loud.getvalue() and "rows/s" in loud.getvalue()
+
+
+@pytest.mark.flink
+def test_flink_replays_a_glob_as_the_rows_the_decoder_kept(project, dirty, small_files, tmp_path):
+    """`replay --engine flink` over a glob: Flink gets one Parquet file of the decoded rows; its sinks equal
+    the DuckDB replay's and the dead letters are the same, named by their file."""
+    from streamscore.replay import compare_tables, replay
+
+    job = project.job("sql/jobs/flight_delays.sql")
+    _, by_day = dirty
+    days = tmp_path / "days"
+    days.mkdir()
+    for day, lines in by_day.items():
+        (days / f"{day}.jsonl").write_bytes(b"".join(lines))
+    inputs = resolve_inputs(project, job, parse_inputs([f"flights={days}/*.jsonl",
+                                                        f"weather={small_files['weather']}"]))
+    duck = replay(project, job, inputs, tmp_path / "duckdb", "duckdb", use_cache=False)
+    flink = replay(project, job, inputs, tmp_path / "flink", "flink", use_cache=False)
+    for sink in duck.sinks:
+        assert compare_tables(sink, pd.read_parquet(flink.sinks[sink]), pd.read_parquet(duck.sinks[sink])).equal, sink
+    assert flink.dead_letters == duck.dead_letters and duck.dead_letters["flights"] > 0
+    assert pd.read_parquet(flink.dead_letters_file).equals(pd.read_parquet(duck.dead_letters_file))

@@ -170,7 +170,7 @@ def topic_input(project, table, topic: TopicSpec, profile_name: str = "local", l
     target = project.root / CACHE_FOLDER / "topics" / f"{table.name}-{key[:16]}.jsonl"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
+        partial = target.with_suffix(f".{os.getpid()}.partial")
         offsets = write_topic_records(profile.bootstrap_servers, name, partial, ends, starts)
         _offset_map(target).write_text(json.dumps({"topic": name, "records": offsets}))
         partial.replace(target)
@@ -289,17 +289,18 @@ class Decoded:
                 else:
                     select = DuckDBEngine.physical_columns_sql(read_as, plain, file.format)
                 select = _with_partitions(table, select, partitions)
-                partial = rows.with_suffix(".partial")
+                partial = rows.with_suffix(f".{os.getpid()}.partial")  # processes decoding alike do not collide
                 con.execute(f"COPY ({select}) TO '{_sql_text(partial)}' (FORMAT parquet)").fetchall()
             except duckdb.Error as error:
                 raise ConfigError(f"reading {file.path} for `{table.name}`: {str(error).splitlines()[0]}") from None
             finally:
                 con.close()
-            with open(dead.with_suffix(".partial"), "w", encoding="utf-8") as out:
+            dead_partial = dead.with_suffix(f".{os.getpid()}.partial")
+            with open(dead_partial, "w", encoding="utf-8") as out:
                 for letter in letters:
                     out.write(json.dumps({"line": letter.line, "raw": letter.raw, "error": letter.error}) + "\n")
             partial.replace(rows)
-            dead.with_suffix(".partial").replace(dead)
+            dead_partial.replace(dead)
 
     def _temp_parent(self) -> str | None:
         folder = self.root / TEMP_FOLDER
