@@ -160,7 +160,7 @@ def test_model_functions_in_udfs_score_in_the_jvm(flink_engine, project_copy, tm
     import pandas as pd
 
     from streamscore.engines.duckdb import DuckDBEngine
-    from streamscore.engines.flink import _runnable_text
+    from streamscore.engines.flink import runnable_text
     from streamscore.models import Model
 
     (project_copy.root / "udfs" / "scoring.py").write_text(MODEL_UDFS)
@@ -178,7 +178,7 @@ def test_model_functions_in_udfs_score_in_the_jvm(flink_engine, project_copy, tm
     monkeypatch.setattr(engine, "project", project_copy)  # the shared engine, for this project (restored after)
 
     insert = job.inserts[0].statement
-    runnable = _runnable_text(job, insert, project_copy.root, engine._register_functions(
+    runnable = runnable_text(job, insert, project_copy.root, engine._register_functions(
         engine._environment("batch"), job), merged=False)
     assert runnable.lower().count("streamscore_model(") == 3 and "risk(" not in runnable.lower()  # the JVM function
 

@@ -2,10 +2,12 @@
 
 - ``jvm/pom.xml`` builds streamscore's own jar (code that runs inside Flink) and copies Flink's Kafka
   connector and the Kafka clients it is built against from Maven Central;
-- ``jvm/kafka-broker/pom.xml`` copies Apache Kafka's runtime classpath (the local broker).
+- ``jvm/kafka-broker/pom.xml`` copies Apache Kafka's runtime classpath (the local broker);
+- ``jvm/sql-client/pom.xml`` copies Flink's SQL gateway, which the wheel's SQL client needs to start.
 
 Everything lands in ``<venv>/share/streamscore`` so a venv carries it: ``flink/`` holds the jars a
-Flink job needs (``streamscore classpath`` prints them), ``kafka/`` the broker's classpath. Maven
+Flink job needs (``streamscore classpath`` prints them), ``kafka/`` the broker's classpath, ``sql-client/``
+what ``streamscore sql`` adds to PyFlink's distribution. Maven
 checks every artifact's checksum (``--strict-checksums``).
 """
 
@@ -22,6 +24,7 @@ from streamscore.errors import SetupError
 STREAMSCORE_JAR = "streamscore-jvm.jar"
 FLINK_JARS = "flink"
 BROKER_CLASSPATH = "kafka"
+SQL_CLIENT_JARS = "sql-client"
 
 
 def vendor_dir() -> Path:
@@ -51,6 +54,13 @@ def broker_classpath() -> str:
     return str(_require(BROKER_CLASSPATH) / "*")
 
 
+def sql_client_jars() -> list[Path]:
+    jars = sorted(_require(SQL_CLIENT_JARS).glob("*.jar"))
+    if not jars:
+        raise SetupError(f"{vendor_dir() / SQL_CLIENT_JARS} is empty: run `python -m streamscore.vendor`")
+    return jars
+
+
 def _require(name: str) -> Path:
     path = vendor_dir() / name
     if not path.exists():
@@ -77,9 +87,11 @@ def install(target: Path | None = None) -> list[Path]:
         raise SetupError(f"no Maven module at {sources}: streamscore installs from a checkout (`make setup`)")
     _maven(sources / "pom.xml")
     _maven(sources / "kafka-broker" / "pom.xml")
+    _maven(sources / "sql-client" / "pom.xml")
     built = {
         FLINK_JARS: [sources / "target" / STREAMSCORE_JAR, *sorted((sources / "target" / "connector").glob("*.jar"))],
         BROKER_CLASSPATH: sorted((sources / "kafka-broker" / "target" / "lib").glob("*.jar")),
+        SQL_CLIENT_JARS: sorted((sources / "sql-client" / "target" / "lib").glob("*.jar")),
     }
     installed = []
     for folder, jars in built.items():

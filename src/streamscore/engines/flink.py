@@ -183,25 +183,13 @@ class FlinkEngine:
             conf.set("python.files", str(self._stage_udfs()))
             # functions read the project root as a job parameter (STREAMSCORE_PSI's model metadata)
             conf.set("pipeline.global-job-parameters", f"streamscore.project-root:{self.project.root.resolve()}")
-            for name, java_class in monitoring.JAVA_AGGREGATES.items():
-                t_env.execute_sql(f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {name} AS '{java_class}' "
-                                  "LANGUAGE JAVA")
+            for sql in MONITORING_FUNCTIONS_SQL:
+                t_env.execute_sql(sql)
             self._environments[mode] = t_env
         return self._environments[mode]
 
     def _stage_udfs(self) -> Path:
-        """Ship udfs/ (code and model files) to the Python workers as the importable package ``udfs``, and
-        streamscore itself (model and parse functions are pickled by reference to its modules): a
-        cluster's workers need only the Python packages streamscore depends on."""
-        import streamscore
-
-        target = self._staging / "python"
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        source = self.project.root / "udfs"
-        if source.is_dir():
-            shutil.copytree(source, target / "udfs", dirs_exist_ok=True, ignore=ignore)
-        shutil.copytree(Path(streamscore.__file__).parent, target / "streamscore", dirs_exist_ok=True, ignore=ignore)
-        return target
+        return stage_python(self.project.root, self._staging / "python")
 
     def close(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
@@ -279,14 +267,13 @@ class FlinkEngine:
             self._execute(t_env, model.statement.text, model.statement)
         merged = merged_by_flink(job)
         if merged:
-            self._execute(t_env, f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_SCORER_FUNCTION} AS "
-                          f"'{JVM_SCORER_CLASS}' LANGUAGE JAVA", next(iter(job.models.values())).statement)
+            self._execute(t_env, JVM_SCORER_FUNCTION_SQL, next(iter(job.models.values())).statement)
         for view in job.views.values():
-            text = _runnable_text(job, view.statement, self.project.root, jvm_models, merged)
+            text = runnable_text(job, view.statement, self.project.root, jvm_models, merged)
             self._execute(t_env, text, view.statement)
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
-            sql = _runnable_text(job, insert.statement, self.project.root, jvm_models, merged)
+            sql = runnable_text(job, insert.statement, self.project.root, jvm_models, merged)
             try:
                 self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
             except Exception as error:
@@ -319,17 +306,12 @@ class FlinkEngine:
         """The job's functions: model functions made by streamscore.models.model_function are scored in
         the JVM (their calls rewritten, see rewrites.inline_model_functions); other Python functions, and
         model functions asking for contributions, run as Python UDFs. Returns the JVM ones' specs."""
-        jvm_models = {}
+        jvm_models = jvm_model_specs(job)
         for function in job.functions.values():
-            target = function_object(function)
-            spec = jvm_spec(function.name, target) if hasattr(target, "streamscore_model") else None
-            if spec is None:
+            if function.name.lower() not in jvm_models:
                 self._execute(t_env, function.statement.text, function.statement)
-            else:
-                jvm_models[function.name.lower()] = spec
         if jvm_models:
-            self._execute(t_env, f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_MODEL_FUNCTION} AS "
-                          f"'{JVM_MODEL_CLASS}' LANGUAGE JAVA", next(iter(job.functions.values())).statement)
+            self._execute(t_env, JVM_MODEL_FUNCTION_SQL, next(iter(job.functions.values())).statement)
         return jvm_models
 
     def _create_guarded_source(self, t_env, table: TableDef, options: dict[str, str],
@@ -730,7 +712,43 @@ JVM_SCORER_FUNCTION = "streamscore_lightgbm_predict"
 JVM_SCORER_CLASS = "dev.streamscore.lightgbm.LightGbmPredict"
 
 
-def _runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: dict[str, dict],
+JVM_MODEL_FUNCTION_SQL = (f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_MODEL_FUNCTION} AS '{JVM_MODEL_CLASS}' "
+                          "LANGUAGE JAVA")
+JVM_SCORER_FUNCTION_SQL = (f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {JVM_SCORER_FUNCTION} AS "
+                           f"'{JVM_SCORER_CLASS}' LANGUAGE JAVA")
+
+
+MONITORING_FUNCTIONS_SQL = [f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {name} AS '{java_class}' LANGUAGE JAVA"
+                            for name, java_class in monitoring.JAVA_AGGREGATES.items()]
+
+
+def stage_python(project_root: Path, target: Path) -> Path:
+    """Ship udfs/ (code and model files) to the Python workers as the importable package ``udfs``, and
+    streamscore itself (model and parse functions are pickled by reference to its modules): a
+    cluster's workers need only the Python packages streamscore depends on."""
+    import streamscore
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    source = project_root / "udfs"
+    if source.is_dir():
+        shutil.copytree(source, target / "udfs", dirs_exist_ok=True, ignore=ignore)
+    shutil.copytree(Path(streamscore.__file__).parent, target / "streamscore", dirs_exist_ok=True, ignore=ignore)
+    return target
+
+
+def jvm_model_specs(job: Job) -> dict[str, dict]:
+    """The job's model functions made by streamscore.models.model_function, scored in the JVM (their calls
+    rewritten, see rewrites.inline_model_functions): name -> spec. Other functions run as Python UDFs."""
+    specs = {}
+    for function in job.functions.values():
+        target = function_object(function)
+        spec = jvm_spec(function.name, target) if hasattr(target, "streamscore_model") else None
+        if spec is not None:
+            specs[function.name.lower()] = spec
+    return specs
+
+
+def runnable_text(job: Job, stmt: Statement, project_root: Path, jvm_models: dict[str, dict],
                    merged: bool) -> str:
     """The statement as written: Flink runs it, ML_PREDICT included. Calls of model functions scored in the
     JVM (``jvm_models``) become calls of the JVM model function; when Flink would merge two models'
