@@ -206,7 +206,7 @@ class DuckDBEngine:
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
         if isinstance(path, str):  # a relation (a source's decoded rows), or with fmt "sql" a reader's SQL
             reader = path if fmt == "sql" else _ident(path)
-        elif path is not None and not history.is_plain(path) and not fmt:
+        elif not fmt and path is not None and not history.is_plain(path):
             # Translation shown over a glob, folder or compressed file: DuckDB's readers over its files.
             files = history.files_of(path)
             listed = "[" + ", ".join(_literal(str(f.path)) for f in files) + "]"
