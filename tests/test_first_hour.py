@@ -30,11 +30,12 @@ def cli(root, *args):
 
 
 def test_init_gives_a_project_whose_replay_test_and_explore_work(new_project, capsys):
-    assert sorted(p.name for p in new_project.iterdir()) == ["connectors", "data", "sql", "tests", "udfs"]
+    assert sorted(p.name for p in new_project.iterdir() if p.name != ".streamscore") == \
+        ["connectors", "data", "sql", "tests", "udfs"]
     assert cli(new_project, "replay", "sql/jobs/example.sql") == 0
     assert "customer_minutes:" in capsys.readouterr().out
     assert cli(new_project, "test") == 0
-    assert "1/1 passed" in capsys.readouterr().out
+    assert "2/2 passed" in capsys.readouterr().out  # the case of the job and the inline one
     assert cli(new_project, "explore", "--sql", "SELECT count(*) AS n FROM orders") == 0
     assert "200" in capsys.readouterr().out
 

@@ -1,18 +1,27 @@
 """Replay test cases (ksqlDB-style): a job, small input files, the expected rows per sink.
 
-A case is a folder holding ``job.sql``; its inputs are ``inputs/<table>.{jsonl,csv,parquet}`` and its
-expected rows ``expected/<sink>.jsonl`` (or, for data a replay cannot reproduce, ``expected/refused.txt``:
-text the DuckDB replay's error must hold, while Flink must run the case; or, for a job Flink refuses,
-``expected/rejected.txt``: "LINE:COLUMN message" that Flink's check must report, the gate before any replay). A corpus is a folder of cases, possibly in group folders; the
-``tables.sql`` and ``inputs/`` of the corpus and of each group are shared by the cases below them (the
-nearest input file wins). Expected rows come from Flink
-(``streamscore test --regenerate``) and are committed; a case passes on an engine when that engine
-gives exactly those rows.
+Three forms, found below a corpus folder (tests/replay):
+- a folder holding ``job.sql``: a job written for the case, its tables in the ``tables.sql`` of the corpus
+  and of each group folder between (shared by the cases below them);
+- a folder holding ``case.toml`` with ``job = "sql/jobs/<job>.sql"``: the project's own job and tables,
+  so the case follows the job as it changes;
+for both, inputs are ``inputs/<table>.{jsonl,csv,parquet}`` (the nearest folder's file wins) and expected
+rows ``expected/<sink>.jsonl``, or, for data a replay cannot reproduce, ``expected/refused.txt``: text the
+DuckDB replay's error must hold, while Flink must run the case; or, for a job Flink refuses,
+``expected/rejected.txt``: "LINE:COLUMN message" that Flink's check must report, the gate before any
+replay. Expected rows of these come from Flink (``streamscore test --regenerate``) and are committed;
+- an inline case, any other ``<name>.toml``: ``job = ...``, a few ``[[given.<table>]]`` rows per source
+  (a source without rows is empty) and the ``[[expect.<sink>]]`` rows, written by the user (dbt unit
+  tests, ksqlDB's test runner): the sinks named are compared, on the columns the rows name.
+A case passes on an engine when that engine gives exactly the expected rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +35,7 @@ from streamscore.replay import DEFAULT_TOLERANCE, SinkDiff, compare_tables
 from streamscore.sql.statements import Job, TableDef, parse_job
 
 JOB_FILE = "job.sql"
+CASE_FILE = "case.toml"  # a case of the project's own job
 SHARED_TABLES = "tables.sql"
 REFUSED = "refused.txt"
 REJECTED = "rejected.txt"
@@ -80,9 +90,21 @@ class Case:
         return [f / SHARED_TABLES for f in self.shared_folders() if (f / SHARED_TABLES).exists()]
 
     def job(self) -> Job:
+        if (self.folder / CASE_FILE).exists():
+            return project_job(self.folder / CASE_FILE, _read_toml(self.folder / CASE_FILE))
         return parse_job(self.job_file, self.table_files())
 
-    def inputs(self, job: Job) -> dict[str, Path]:
+    def expected_rows(self, sink: TableDef, workdir: Path) -> pd.DataFrame:
+        expected_file = self.expected_dir / f"{sink.name}.jsonl"
+        if not expected_file.exists():
+            raise ConfigError(f"case {self.name}: {expected_file} is missing (run `streamscore test "
+                              f"{self.folder} --regenerate` to write it from Flink)")
+        return read_expected(sink, expected_file)
+
+    def sinks(self, job: Job) -> list[TableDef]:
+        return job.sinks
+
+    def inputs(self, job: Job, workdir: Path | None = None) -> dict[str, Path]:
         found = {}
         for source in job.sources:
             for folder in [self.folder / "inputs", *(f / "inputs" for f in reversed(self.shared_folders()))]:
@@ -97,17 +119,126 @@ class Case:
 
 
 def discover(path: Path) -> list[Case]:
-    """The case at ``path``, or every case below it (sorted by name)."""
+    """The case at ``path`` (a case folder or an inline case file), or every case below it (by name)."""
     path = Path(path).resolve()
-    if (path / JOB_FILE).exists():
-        corpus = path  # the outermost of the folders above the case that share tables
-        while (corpus.parent / SHARED_TABLES).exists():
+    if path.suffix == ".toml" and path.name != CASE_FILE:
+        return [InlineCase(path.parent, path.parent, path)]
+    if (path / JOB_FILE).exists() or (path / CASE_FILE).exists():
+        corpus = path  # the outermost of the folders above the case that share tables or inputs
+        while (corpus.parent / SHARED_TABLES).exists() or (corpus.parent / "inputs").is_dir():
             corpus = corpus.parent
         return [Case(path, corpus)]
-    cases = [Case(job.parent, path) for job in sorted(path.rglob(JOB_FILE))]
+    folders = {f.parent for name in (JOB_FILE, CASE_FILE) for f in path.rglob(name)}
+    cases = [Case(folder, path) for folder in folders]
+    cases += [InlineCase(f.parent, path, f) for f in path.rglob("*.toml")
+              if f.name != CASE_FILE and not any(p in folders for p in f.parents)]
     if not cases:
-        raise ConfigError(f"no replay cases under {path} (a case is a folder with {JOB_FILE})")
-    return cases
+        raise ConfigError(f"no replay cases under {path} (a case is a folder with {JOB_FILE} or {CASE_FILE}, "
+                          "or an inline <name>.toml)")
+    return sorted(cases, key=lambda c: c.name)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def project_job(spec_file: Path, spec: dict) -> Job:
+    """The job a case names (``job = "sql/jobs/x.sql"``, relative to the project holding the case)."""
+    from streamscore.project import Project
+
+    if not isinstance(spec.get("job"), str):
+        raise ConfigError(f"{spec_file}: name the job it tests: job = \"sql/jobs/<job>.sql\"")
+    project = Project.find(spec_file.parent)
+    path = project.root / spec["job"]
+    if not path.exists():
+        raise ConfigError(f"{spec_file}: job {spec['job']} does not exist in the project {project.root}")
+    return project.job(path)
+
+
+@dataclass(frozen=True)
+class InlineCase(Case):
+    """A case in one TOML file: the job it tests, a few rows per source, the expected rows per sink."""
+
+    spec_file: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.spec_file.relative_to(self.corpus).with_suffix(""))
+
+    @property
+    def family(self) -> str:
+        return "inline"
+
+    @property
+    def refusal(self) -> str | None:
+        return None
+
+    @property
+    def rejection(self) -> tuple[str, str] | None:
+        return None
+
+    @property
+    def spec(self) -> dict:
+        spec = _read_toml(self.spec_file)
+        unknown = set(spec) - {"job", "given", "expect", "description"}
+        if unknown:
+            raise ConfigError(f"{self.spec_file}: unknown keys {sorted(unknown)} (job, given, expect, description)")
+        if not spec.get("expect"):
+            raise ConfigError(f"{self.spec_file}: no [[expect.<sink>]] rows: name at least one sink's rows")
+        return spec
+
+    def job(self) -> Job:
+        return project_job(self.spec_file, self.spec)
+
+    def sinks(self, job: Job) -> list[TableDef]:
+        expect = self.spec["expect"]
+        unknown = [name for name in expect if name not in {s.name for s in job.sinks}]
+        if unknown:
+            raise ConfigError(f"{self.spec_file}: [expect] names {', '.join(unknown)}, not a sink of {job.name} "
+                              f"(its sinks: {', '.join(s.name for s in job.sinks)})")
+        return [s for s in job.sinks if s.name in expect]
+
+    def inputs(self, job: Job, workdir: Path | None = None) -> dict[str, Path]:
+        given = self.spec.get("given", {})
+        unknown = [name for name in given if name not in {s.name for s in job.sources}]
+        if unknown:
+            raise ConfigError(f"{self.spec_file}: [given] names {', '.join(unknown)}, not a source of {job.name} "
+                              f"(its sources: {', '.join(s.name for s in job.sources)})")
+        folder = Path(workdir) / "given"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for source in job.sources:  # a source without given rows is empty
+            files[source.name] = folder / f"{source.name}.jsonl"
+            _write_rows(given.get(source.name, []), files[source.name])
+        return files
+
+    def expected_rows(self, sink: TableDef, workdir: Path) -> pd.DataFrame:
+        rows = self.spec["expect"][sink.name]
+        declared = [c.name for c in sink.columns if c.is_physical]
+        named = list(dict.fromkeys(k for row in rows for k in row))
+        unknown = [c for c in named if c not in declared]
+        if unknown:
+            raise ConfigError(f"{self.spec_file}: expect.{sink.name} names {', '.join(unknown)}, not a column of "
+                              f"{sink.name} ({', '.join(declared)})")
+        path = Path(workdir) / "expect" / f"{sink.name}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_rows(rows, path)
+        return read_expected(sink, path)[[c for c in declared if c in named]]
+
+
+def _write_rows(rows: list[dict], path: Path) -> None:
+    """TOML rows as JSON Lines: TOML dates and times in the text Flink's JSON format reads."""
+    def text(value):
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        if isinstance(value, (dt.date, dt.time)):
+            return value.isoformat()
+        return value
+
+    path.write_text("".join(json.dumps({k: text(v) for k, v in row.items()}) + "\n" for row in rows))
 
 
 def read_expected(sink: TableDef, path: Path) -> pd.DataFrame:
@@ -158,14 +289,11 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
         return _run_refused_case(case, engine, workdir, result, started)
     try:
         job = case.job()
-        replay = engine.replay(job, case.inputs(job), workdir)
-        for sink in job.sinks:
-            expected_file = case.expected_dir / f"{sink.name}.jsonl"
-            if not expected_file.exists():
-                raise ConfigError(f"case {case.name}: {expected_file} is missing (run `streamscore test "
-                                  f"{case.folder} --regenerate` to write it from Flink)")
-            actual = pd.read_parquet(replay.sinks[sink.name])
-            result.diffs.append(compare_tables(sink.name, read_expected(sink, expected_file), actual, tolerance))
+        replay = engine.replay(job, case.inputs(job, workdir), workdir / "replay")
+        for sink in case.sinks(job):
+            expected = case.expected_rows(sink, workdir)
+            actual = pd.read_parquet(replay.sinks[sink.name])[list(expected.columns)]
+            result.diffs.append(compare_tables(sink.name, expected, actual, tolerance))
     except StreamscoreError as error:
         result.error = str(error)
     except Exception as error:  # a bug in streamscore: report it against this case and go on
@@ -210,10 +338,44 @@ def _run_rejected_case(case: Case, engine, result: CaseResult, started: float, c
     return result
 
 
+def mismatches(diff: SinkDiff, limit: int = 10) -> list[str]:
+    """Where the rows of a sink differ, named by row and column: "row 2 (customer='ana', ...): total
+    expected 30.5, got 35.0". Rows are paired in the order the comparison sorted them; with counts that
+    differ, the rows one side lacks are named instead."""
+    expected, actual = diff.only_left.reset_index(drop=True), diff.only_right.reset_index(drop=True)
+    if len(expected) != len(actual):
+        return [f"{diff.sink}: expected {diff.left_rows} rows, got {diff.right_rows}"]
+    lines = []
+    for index in range(min(len(expected), limit)):
+        want, got = expected.iloc[index], actual.iloc[index]
+        differing = [c for c in expected.columns if not _same_value(want[c], got[c])]
+        same = ", ".join(f"{c}={_show(want[c])}" for c in expected.columns if c not in differing)
+        lines.append(f"{diff.sink} row ({same}): " + "; ".join(
+            f"{c} expected {_show(want[c])}, got {_show(got[c])}" for c in differing))
+    return lines
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return str(value.item() if hasattr(value, "item") else value)
+
+
+def _same_value(a, b) -> bool:
+    if pd.isna(a) if not hasattr(a, "__len__") else False:
+        return not hasattr(b, "__len__") and pd.isna(b)
+    try:
+        return bool(a == b) or (isinstance(a, float) and isinstance(b, float) and abs(a - b) <= DEFAULT_TOLERANCE)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
 def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
     """Write the case's expected rows from a Flink replay (Flink is the oracle)."""
-    if case.rejection is not None:
-        return {}  # Flink refuses it: nothing to record
+    if case.rejection is not None or isinstance(case, InlineCase):
+        return {}  # Flink refuses it, or the user wrote the expected rows: nothing to record
     job = case.job()
     replay = flink_engine.replay(job, case.inputs(job), workdir)
     if case.refusal is not None:

@@ -647,7 +647,7 @@ def _test_cases(args, project, path: Path) -> int:
     import tempfile
     from collections import defaultdict
 
-    from streamscore.cases import discover, regenerate, run_case
+    from streamscore.cases import discover, mismatches, regenerate, run_case
     from streamscore.engines import get_engine
     from streamscore.replay import FlinkCheck, format_diff
 
@@ -683,6 +683,8 @@ def _test_cases(args, project, path: Path) -> int:
                 for diff in result.diffs:
                     if not diff.equal:
                         print("     " + format_diff(diff, "expected", name).replace("\n", "\n     "))
+                        for line in mismatches(diff):
+                            print(f"     {line}")
         if check:
             check.close()
         print(f"\nreplay cases by family ({path}):")

@@ -1,9 +1,9 @@
 """`streamscore init DIR`: a new project that works at once (replay, test, explore, run).
 
 The files are templates below: a source table of orders with event time, a windowed job writing to a
-sink, the three connector profiles, an empty udfs/ package, a small sample of data and one replay test
-case whose expected rows the replay computes here (`streamscore test --regenerate` rewrites them from
-Flink, the oracle).
+sink, the three connector profiles, an empty udfs/ package, a small sample of data, a replay test case
+of the job whose expected rows the replay computes here (`streamscore test --regenerate` rewrites them
+from Flink, the oracle) and an inline test with its rows written out.
 """
 
 from __future__ import annotations
@@ -107,18 +107,62 @@ path = "data/orders.jsonl"
 """,
     "udfs/__init__.py": '"""Python functions and model functions of this project (see the streamscore README)."""\n',
     "udfs/models/.gitkeep": "",
-    "tests/replay/tables.sql": f"""\
--- The tables the replay test cases read (each case: job.sql, inputs/, expected/).
-
-{SOURCE_TABLE} WITH ('connector' = 'filesystem', 'path' = 'inputs/orders.jsonl', 'format' = 'json');
+    "tests/replay/example/case.toml": """\
+# A replay test case of the project's job: `streamscore test` replays sql/jobs/example.sql over
+# tests/replay/inputs/ and compares each sink with expected/ (`--engine both`: on Flink too).
+# `streamscore test --regenerate` rewrites expected/ from Flink, the oracle.
+job = "sql/jobs/example.sql"
 """,
-    "tests/replay/example/job.sql": f"""\
--- The example job over a few orders: `streamscore test` replays it and compares with expected/.
--- `streamscore test --regenerate` rewrites expected/ from Flink.
+    "tests/replay/example_inline.toml": """\
+# An inline test: a few rows per source, the rows a sink must get (only the sinks and columns named
+# here are compared). `streamscore test tests/replay/example_inline.toml --engine both` runs it on
+# DuckDB and on Flink; a failure names the row and the column.
+job = "sql/jobs/example.sql"
 
-{SINK_TABLE} WITH ('connector' = 'blackhole');
+# Event time runs 5 s behind the latest order (the table's watermark): the 09:00:58 order, read after
+# the 09:01:02 one, is still counted in its minute.
+[[given.orders]]
+order_id = 1
+customer = "ana"
+amount = 10.5
+ts = 2024-01-15T09:00:05
 
-{JOB_QUERY}""",
+[[given.orders]]
+order_id = 2
+customer = "ana"
+amount = 4.5
+ts = 2024-01-15T09:01:02
+
+[[given.orders]]
+order_id = 3
+customer = "ana"
+amount = 20.0
+ts = 2024-01-15T09:00:58
+
+[[given.orders]]
+order_id = 4
+customer = "bo"
+amount = 7.25
+ts = 2024-01-15T09:01:30
+
+[[expect.customer_minutes]]
+customer = "ana"
+window_start = 2024-01-15T09:00:00
+orders = 2
+total = 30.5
+
+[[expect.customer_minutes]]
+customer = "ana"
+window_start = 2024-01-15T09:01:00
+orders = 1
+total = 4.5
+
+[[expect.customer_minutes]]
+customer = "bo"
+window_start = 2024-01-15T09:01:00
+orders = 1
+total = 7.25
+""",
 }
 
 
@@ -162,6 +206,7 @@ def _write_expected(root: Path) -> None:
     (case,) = discover(root / "tests" / "replay" / "example")
     job = case.job()
     with tempfile.TemporaryDirectory() as tmp:
-        result = DuckDBEngine(Project(root)).replay(job, case.inputs(job), Path(tmp))
+        # no decoded-input cache: a new project starts without .streamscore/
+        result = DuckDBEngine(Project(root), use_cache=False).replay(job, case.inputs(job, Path(tmp)), Path(tmp))
         for sink, parquet in result.sinks.items():
             write_expected(parquet, case.expected_dir / f"{sink}.jsonl")
