@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 
 import pytest
@@ -120,8 +121,52 @@ def test_iso_timestamps_and_local_zoned_timestamps(tmp_path):
 
 def test_tables_the_parser_cannot_check_keep_flinks_format(tmp_path):
     assert unguarded_reason(_table(tmp_path, "ts TIMESTAMP(3)", options="'format' = 'csv'")).startswith("format 'csv'")
-    assert "`tags` has type ARRAY<STRING>" in unguarded_reason(_table(tmp_path, "tags ARRAY<STRING>, ts TIMESTAMP(3)"))
+    assert "`raw` has type BYTES" in unguarded_reason(_table(tmp_path, "raw BYTES, ts TIMESTAMP(3)"))
+    # Flink's json format reads map keys only as strings
+    assert "`m` has type MAP<INT, STRING>" in unguarded_reason(_table(tmp_path, "m MAP<INT, STRING>, ts TIMESTAMP(3)"))
+    assert "`r` has type ROW<b BYTES>" in unguarded_reason(_table(tmp_path, "r ROW<b BYTES>, ts TIMESTAMP(3)"))
     assert unguarded_reason(_table(tmp_path, "id BIGINT, ts TIMESTAMP(3)")) is None
+    assert unguarded_reason(_table(tmp_path, "r ROW<a ARRAY<MAP<STRING, DECIMAL(5, 2)>>>, ts TIMESTAMP(3)")) is None
+
+
+NESTED = ("o ROW<id STRING NOT NULL, at ROW<city STRING, day DATE>>, lines ARRAY<ROW<sku STRING, qty INT, "
+          "price DECIMAL(6, 2), t TIMESTAMP(3), z TIMESTAMP_LTZ(3)>>, tags ARRAY<STRING NOT NULL>, "
+          "m MAP<STRING NOT NULL, DOUBLE>, ok ARRAY<BOOLEAN>, ts TIMESTAMP(3)")
+
+
+def test_nested_values_decode_to_duckdb_values(tmp_path):
+    table = _table(tmp_path, NESTED)
+    row, empty = _decode(
+        table, tmp_path,
+        b'{"o": {"id": "c1", "at": {"city": "Oslo", "day": "2024-02-29"}}, "lines": [{"sku": "A", "qty": "2", '
+        b'"price": 1.005, "t": "2024-01-01 10:00:00.123", "z": "2024-01-01 10:00:00.5Z"}, {"sku": null}], '
+        b'"tags": ["x"], "m": {"b": "NaN", "a": 0.1}, "ok": [true, "FALSE"], "ts": "2024-01-01 00:00:00"}',
+        b'{"o": {"id": "c2"}, "lines": [], "tags": [], "m": {}, "ts": "2024-01-01 00:00:00"}')
+    assert row[0] == {"id": "c1", "at": {"city": "Oslo", "day": dt.date(2024, 2, 29)}}
+    assert row[1] == [{"sku": "A", "qty": 2, "price": Decimal("1.01"), "t": dt.datetime(2024, 1, 1, 10, 0, 0, 123000),
+                       "z": dt.datetime(2024, 1, 1, 10, 0, 0, 500000, tzinfo=dt.timezone.utc)},
+                      {"sku": None, "qty": None, "price": None, "t": None, "z": None}]
+    assert row[2] == ["x"] and row[4] == [True, False]
+    assert row[3]["a"] == 0.1 and math.isnan(row[3]["b"])  # doubles exact, NaN kept
+    assert empty[:5] == ({"id": "c2", "at": None}, [], [], {}, None)
+
+
+@pytest.mark.parametrize("record, error", [
+    (b'{"o": {"at": {"city": "Oslo"}}}', "`o.id`: NULL or missing, declared STRING NOT NULL"),
+    (b'{"tags": ["a", null]}', "`tags[2]`: NULL or missing, declared STRING NOT NULL"),
+    (b'{"lines": [{"price": 12345.5}]}', "`lines[1].price`: 12345.5 does not fit DECIMAL(6, 2)"),
+    (b'{"lines": [{"t": "2024-02-30 00:00:00"}]}', "`lines[1].t`: expected a timestamp"),
+    (b'{"ok": ["yes"]}', "`ok[1]`: expected BOOLEAN, got yes"),  # Flink's format: false
+    (b'{"o": "c1"}', "`o`: cannot be read as ROW<"),  # a wrong shape, never a silent NULL
+    (b'{"lines": {"sku": "A"}}', "`lines`: cannot be read as ARRAY<"),
+    (b'{"m": [1]}', "`m`: cannot be read as MAP<"),
+    (b'{"m": {"a": 1, "a": 2}}', "`m`: cannot be read as MAP<"),  # Flink's format keeps the last
+    (b'{"o": {"id": "c1", "at": {"day": "2024-02-30"}}}', "`o`: cannot be read as ROW<"),
+])
+def test_nested_values_of_the_wrong_kind_are_dead_letters(tmp_path, record, error):
+    table = _table(tmp_path, NESTED, rowtime=None)
+    [bad] = _decode(table, tmp_path, record)
+    assert error in bad
 
 
 # -- through Flink and the broker --------------------------------------------------------------------------

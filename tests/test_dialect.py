@@ -19,6 +19,12 @@ ROUND_TRIPS = [
     "CREATE TABLE t (id BIGINT, name STRING, ts TIMESTAMP(3), later AS ts + INTERVAL '1' HOUR, "
     "WATERMARK FOR ts AS ts - INTERVAL '5' SECOND, PRIMARY KEY (id) NOT ENFORCED) "
     "WITH ('connector' = 'kafka', 'topic' = 'x')",
+    # nested types, NOT NULL inside them kept
+    "CREATE TABLE t (c ROW<id STRING NOT NULL, at ROW<city STRING, zip STRING>>, "
+    "lines ARRAY<ROW<sku STRING, qty INT NOT NULL>>, tags ARRAY<STRING NOT NULL>, m MAP<STRING NOT NULL, "
+    "ARRAY<DOUBLE>>) WITH ('connector' = 'kafka')",
+    "SELECT c.at.city, lines[1].sku, m['k'][2], CARDINALITY(tags) FROM t CROSS JOIN UNNEST(t.tags) "
+    "WITH ORDINALITY AS u(tag, n)",
 ]
 
 
@@ -66,3 +72,20 @@ def test_every_function_parsed_as_flinks_has_a_translation():
     from streamscore.sql.functions import FUNCTIONS
 
     assert FLINK_FUNCTIONS == set(FUNCTIONS)
+
+
+def test_nested_types_keep_their_not_null_and_become_duckdb_types():
+    create = sqlglot.parse_one("CREATE TABLE t (c ROW(id STRING NOT NULL), tags ARRAY<STRING NOT NULL>, "
+                               "m MAP<STRING, INT NOT NULL>, n INT NOT NULL)", read=Flink)
+    c, tags, m, n = create.this.expressions
+    assert c.args["kind"].sql(Flink) == "ROW<id STRING NOT NULL>"
+    assert tags.args["kind"].expressions[0].args["nullable"] is False
+    assert m.args["kind"].expressions[1].args["nullable"] is False and m.args["kind"].expressions[0].args.get(
+        "nullable") is None
+    assert [x.args["kind"].sql("duckdb") for x in (c, tags, m)] == ["STRUCT(id TEXT)", "TEXT[]", "MAP(TEXT, INT)"]
+    # a column's own NOT NULL stays a column constraint
+    assert n.args["kind"].args.get("nullable") is None and "NOT NULL" in n.sql(Flink)
+
+
+def test_array_index_is_one_based_in_both_dialects():
+    assert sqlglot.transpile("SELECT a[1] FROM t", read=Flink, write="duckdb") == ["SELECT a[1] FROM t"]

@@ -219,3 +219,54 @@ def test_ltz_windows_the_zone_offset_does_not_divide_are_refused(tmp_path, zone,
             translate(parse_job(path), sql)
     else:
         translate(parse_job(path), sql)
+
+
+NESTED_TABLE = """CREATE TABLE o (id BIGINT, c ROW<name STRING, at ROW<city STRING>>, lines ARRAY<ROW<sku STRING,
+qty INT>>, tags ARRAY<STRING>, strict ARRAY<INT NOT NULL>, m MAP<STRING NOT NULL, INT>, i INT)
+WITH ('connector' = 'kafka', 'format' = 'json');"""
+NESTED_ROWS = ("SELECT * FROM (VALUES (1, {'name': 'a', 'at': {'city': 'Oslo'}}, [{'sku': 'x', 'qty': 2}], "
+               "['p', 'q'], [1], MAP {'k': 5}, -1), (2, NULL, [], [], [], MAP {}, 0), (3, NULL, NULL, NULL, NULL, "
+               "NULL, 2)) AS v(id, c, lines, tags, strict, m, i)")
+
+
+def _nested(tmp_path, sql):
+    path = tmp_path / "nested.sql"
+    path.write_text(NESTED_TABLE)
+    job = parse_job(path)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE o AS {NESTED_ROWS}")
+    return con.execute(translate(job, sql)).fetchall()
+
+
+def test_nested_field_element_and_map_access(tmp_path):
+    rows = _nested(tmp_path, "SELECT id, c.at.city, t.c.name, lines[1].sku, tags[2], tags[3], m['k'], m['no'], "
+                             "CARDINALITY(tags), CARDINALITY(m) FROM o AS t ORDER BY id")
+    assert rows == [(1, "Oslo", "a", "x", "q", None, 5, None, 2, 1), (2, None, None, None, None, None, None, None, 0, 0),
+                    (3, None, None, None, None, None, None, None, None, None)]
+
+
+def test_element_at_an_index_below_one_is_null_as_in_flink(tmp_path):
+    # DuckDB counts a negative index from the end; Flink gives NULL
+    assert _nested(tmp_path, "SELECT id, tags[i] FROM o ORDER BY id") == [(1, None), (2, None), (3, None)]
+
+
+def test_element_of_more_than_one_fails_as_flinks_job(tmp_path):
+    with pytest.raises(duckdb.Error, match="ELEMENT of an array with more than one element"):
+        _nested(tmp_path, "SELECT ELEMENT(tags) FROM o")
+    assert _nested(tmp_path, "SELECT id, ELEMENT(lines).qty FROM o ORDER BY id") == [(1, 2), (2, None), (3, None)]
+
+
+def test_access_to_not_null_elements_is_refused(tmp_path):
+    with pytest.raises(TranslationError, match="element access of `strict`, whose element type"):
+        _nested(tmp_path, "SELECT strict[1] FROM o")
+    with pytest.raises(TranslationError, match="ELEMENT of `strict`"):
+        _nested(tmp_path, "SELECT ELEMENT(strict) FROM o")
+    assert _nested(tmp_path, "SELECT CARDINALITY(strict) FROM o ORDER BY id") == [(1,), (0,), (None,)]
+
+
+def test_map_constructor_needs_distinct_constant_keys(tmp_path):
+    assert _nested(tmp_path, "SELECT CARDINALITY(MAP['a', 1, 'b', id]) FROM o") == [(2,)] * 3
+    with pytest.raises(TranslationError, match="element access of"):  # Flink: -1 for a missing key
+        _nested(tmp_path, "SELECT MAP['a', 1, 'b', 2]['c'] FROM o")
+    with pytest.raises(TranslationError, match="keys that are not distinct constants"):
+        _nested(tmp_path, "SELECT MAP['a', 1, 'a', 2] FROM o")

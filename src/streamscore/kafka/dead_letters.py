@@ -54,6 +54,8 @@ STRINGS = {exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR}
 TIMESTAMPS = {exp.DType.TIMESTAMP, exp.DType.TIMESTAMPLTZ}
 GUARDED_TYPES = {*INTEGER_RANGES, *FLOATS, *STRINGS, *TIMESTAMPS, exp.DType.BOOLEAN, exp.DType.DATE,
                  exp.DType.DECIMAL}
+# ROW, ARRAY and MAP of guarded types, at any depth (Flink's json format reads map keys only as strings).
+NESTED_TYPES = {exp.DType.STRUCT, exp.DType.ARRAY, exp.DType.MAP}
 
 MAX_NESTING_DEPTH = 500  # as dev.streamscore.json.RecordDecoder (tests generate records past it)
 
@@ -65,9 +67,21 @@ def unguarded_reason(table: TableDef) -> str | None:
     if table.unparsed:
         return "its columns are declared in SQL only Flink reads"
     for column in table.columns:
-        if column.is_physical and column.type.this not in GUARDED_TYPES:
+        if column.is_physical and not guarded_type(column.type):
             return f"column `{column.name}` has type {column.type.sql(Flink)}"
     return None
+
+
+def guarded_type(dtype: exp.DataType) -> bool:
+    """Whether the JVM decoder reads values of ``dtype`` (scalars it checks, nested types of them)."""
+    if dtype.this in NESTED_TYPES:
+        children = [c.args.get("kind") if isinstance(c, exp.ColumnDef) else c for c in dtype.expressions]
+        if not children or any(not isinstance(c, exp.DataType) for c in children):
+            return False
+        if dtype.this == exp.DType.MAP and children[0].this not in STRINGS:
+            return False
+        return all(guarded_type(c) for c in children)
+    return dtype.this in GUARDED_TYPES
 
 
 def _event_time_inputs(table: TableDef) -> list[str]:
@@ -95,10 +109,18 @@ PARSE_FUNCTION_SQL = (f"CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS {PARSE_FU
 def decoder_spec(table: TableDef, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> str:
     """What the JVM decoder needs to know of the table (RecordDecoder.fromSpec): its physical columns, the
     event-time inputs (a record without them cannot be placed), the timestamp layout and the size limit."""
-    row = ", ".join(f"{_quoted(c.name)} {c.type.sql(Flink)}" for c in table.columns if c.is_physical)
+    row = ", ".join(f"{_quoted(c.name)} {_type_sql(c.type)}" for c in table.columns if c.is_physical)
     return json.dumps({"row": f"ROW<{row}>", "required": sorted(set(_event_time_inputs(table))),
                        "timestamp_format": table.options.get("json.timestamp-format.standard", "SQL"),
                        "max_record_bytes": max_record_bytes})
+
+
+def _type_sql(dtype: exp.DataType) -> str:
+    """A type as Flink's type parser reads it: nested field names quoted (``ROW<`at` ...>``: AT is a keyword)."""
+    dtype = dtype.copy()
+    for field in dtype.find_all(exp.ColumnDef):
+        field.this.set("quoted", True)
+    return dtype.sql(Flink)
 
 
 def _quoted(name: str) -> str:
@@ -313,6 +335,8 @@ _DECODED = {
     exp.DType.BOOLEAN: ("BOOLEAN", "{c}"),
     **{kind: ("BIGINT", "CAST({c} AS {type})") for kind in INTEGER_RANGES},
     **{kind: ("VARCHAR", "{c}") for kind in STRINGS},
+    # ROW / ARRAY / MAP: JSON with every field named, scalars as text DuckDB casts exactly (DecodeFile.write)
+    **{kind: ("JSON", "CAST({c} AS {type})") for kind in NESTED_TYPES},
 }
 
 

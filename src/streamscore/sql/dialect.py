@@ -116,6 +116,7 @@ class FlinkTokenizer(tokens.Tokenizer):
         "TIMESTAMP_LTZ": TokenType.TIMESTAMPLTZ,
         "MODEL": TokenType.MODEL,
         "MATCH_RECOGNIZE": TokenType.MATCH_RECOGNIZE,
+        "ROW": TokenType.STRUCT,  # ROW<a INT> / ROW(a INT) is Flink's struct type; ROW(x, y) its constructor
     }
     # EXECUTE would swallow the rest of the statement as an opaque command string; Flink's
     # EXECUTE STATEMENT SET BEGIN ... END holds real statements.
@@ -138,12 +139,31 @@ class FlinkParser(parser.Parser):
     ))
     SCHEMA_UNNAMED_CONSTRAINTS = {*parser.Parser.SCHEMA_UNNAMED_CONSTRAINTS, "WATERMARK"}
 
+    # Nested types: ``ARRAY<STRING NOT NULL>``, ``MAP<STRING NOT NULL, INT>``, ``ROW<a INT NOT NULL>`` and
+    # ``ROW(a INT)``; a nested type's own NOT NULL is kept as ``nullable=False`` on it (DuckDB ignores it).
+    _type_depth = 0
+
+    def _parse_types(self, check_func=False, schema=False, allow_identifiers=True, with_collation=False):
+        self._type_depth += 1
+        try:
+            this = super()._parse_types(check_func=check_func, schema=schema, allow_identifiers=allow_identifiers,
+                                        with_collation=with_collation)
+        finally:
+            self._type_depth -= 1
+        if self._type_depth > 0 and isinstance(this, exp.DataType):  # inside another type: its own NOT NULL
+            if self._match_text_seq("NOT", "NULL"):
+                this.set("nullable", False)
+            elif self._match(TokenType.NULL):
+                this.set("nullable", True)
+        return this
+
     # SESSION(ts, gap) is a legacy group window function in Flink, not a keyword.
     FUNC_TOKENS = {*parser.Parser.FUNC_TOKENS, TokenType.SESSION}
 
     # Flink functions whose namesakes in sqlglot's base parser mean something else: kept as
     # exp.Anonymous so that each engine decides what they mean (see functions.FUNCTIONS).
     FUNCTIONS = {name: builder for name, builder in parser.Parser.FUNCTIONS.items() if name not in FLINK_FUNCTIONS}
+    FUNCTIONS["ROW"] = exp.Struct.from_arg_list  # ROW(x, y): a row of unnamed fields (EXPR$0, EXPR$1)
 
     FUNCTION_PARSERS = {
         **{name: p for name, p in parser.Parser.FUNCTION_PARSERS.items() if name not in FLINK_FUNCTIONS},
@@ -277,6 +297,14 @@ class FlinkGenerator(Generator):
         ),
     }
 
+    STRUCT_DELIMITER = ("<", ">")
+
+    def datatype_sql(self, expression: exp.DataType) -> str:
+        sql = super().datatype_sql(expression)
+        if expression.this == exp.DType.STRUCT:  # Flink spells it ROW<name type, ...>
+            sql = "ROW" + sql[len("STRUCT"):]
+        return sql + (" NOT NULL" if expression.args.get("nullable") is False else "")
+
     def property_sql(self, expression: exp.Property) -> str:
         # Flink connector options are quoted strings on both sides: 'key' = 'value'
         return f"'{expression.name}' = {self.sql(expression, 'value')}"
@@ -287,6 +315,7 @@ class FlinkGenerator(Generator):
 
 class Flink(Dialect):
     NORMALIZATION_STRATEGY = NormalizationStrategy.CASE_SENSITIVE
+    INDEX_OFFSET = 1  # arr[1] is the first element, as in DuckDB
     Tokenizer = FlinkTokenizer
     Parser = FlinkParser
     Generator = FlinkGenerator

@@ -33,6 +33,8 @@ from streamscore.errors import TranslationError
 from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
                                        node_semantics)
+from streamscore.sql.nested import (NESTED_FUNCTIONS, NESTED_NODES, NOT_NULL_ACCESS, NOT_NULL_HINT, nested_rewrite,
+                                   nested_typed, refuse_not_null_access)
 from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement
 from streamscore.sql.typed import duckdb_types, schema_type, timestamp_literal, type_name, typed_rewrite
@@ -164,6 +166,7 @@ class Translator:
         query = query.copy()
         _refuse_untranslatable(query, stmt)
         _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
+        self._refuse_not_null_access(query, stmt)
         query = self._structural(query, stmt)
         query = bottom_up(query, lambda node: _node_rules(node, stmt))
         query = query.transform(timestamp_literal, copy=False)
@@ -174,13 +177,25 @@ class Translator:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
         try:
-            query = bottom_up(query, typed_rewrite)
+            query = bottom_up(query, lambda node: nested_typed(typed_rewrite(node)))
         except TranslationError as error:  # a typed rule's refusal, placed at its statement (translated
             if error.path is not None:     # nodes no longer carry their own positions reliably)
                 raise
             raise stmt.error(TranslationError, error.message, hint=error.hint) from None
         query = query.transform(lambda node: self._arrival_order(node, stmt), copy=False)
         return query.transform(duckdb_types, copy=False)
+
+    def _refuse_not_null_access(self, query: exp.Query, stmt: Statement) -> None:
+        tables = {t.name: {c.name: c.type for c in t.columns if c.type is not None} for t in self.job.tables.values()}
+        node = refuse_not_null_access(query, tables)
+        if node is None:
+            return
+        is_element = isinstance(node, exp.Anonymous)
+        base = node.expressions[0] if is_element else node.this
+        what = "ELEMENT" if is_element else "element access"
+        raise stmt.error(TranslationError, NOT_NULL_ACCESS.format(what=what, column=base.sql("duckdb"),
+                                                                  part="element type (or value type)"),
+                         node, NOT_NULL_HINT)
 
     def expression(self, node: exp.Expr, stmt: Statement, table: str) -> exp.Expr:
         """A computed column's expression over ``table``'s physical columns."""
@@ -588,11 +603,11 @@ def _refuse_unknown_functions(tree: exp.Expr, stmt: Statement, user_functions: s
     for node in tree.walk():
         if isinstance(node, exp.Anonymous):
             name = node.name.upper()
-            known = name in FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
+            known = name in FUNCTIONS or name in NESTED_FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
                 or name.rpartition("_")[0] in GROUP_WINDOWS
         elif isinstance(node, exp.Func):
             name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper()
-            known = type(node) in TRANSLATED_NODES
+            known = type(node) in TRANSLATED_NODES or type(node) in NESTED_NODES
         else:
             continue
         if not known:
@@ -654,7 +669,7 @@ def _versioned_view(query: exp.Query) -> tuple[exp.Query, str] | None:
 def _node_rules(node: exp.Expr, stmt: Statement) -> exp.Expr:
     """A Flink function (``FUNCTIONS``) or a node with its own meaning (``node_semantics``) as DuckDB SQL."""
     try:
-        return node_semantics(_flink_function(node, stmt))
+        return node_semantics(nested_rewrite(_flink_function(node, stmt)))
     except ValueError as error:
         raise stmt.error(TranslationError, str(error), node) from None
 
@@ -662,7 +677,7 @@ def _node_rules(node: exp.Expr, stmt: Statement) -> exp.Expr:
 def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
     if not isinstance(node, exp.Anonymous):
         return node
-    rule = FUNCTIONS.get(node.name.upper())
+    rule = FUNCTIONS.get(node.name.upper()) or NESTED_FUNCTIONS.get(node.name.upper())
     if rule is None:
         return node  # a user function (model) or a DuckDB namesake with the same meaning
     args = list(node.expressions)

@@ -20,6 +20,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,8 +32,15 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericMapData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.types.logical.ArrayType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+import org.apache.flink.table.types.logical.MapType;
+import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.util.jackson.JacksonMapperFactory;
 
 /**
@@ -202,7 +210,7 @@ public final class DecodeFile {
                     rowsJson.writeStartObject();
                     for (int i = 0; i < errorAt; i++) {
                         rowsJson.writeFieldName(names[i]);
-                        write(rowsJson, row.getField(i));
+                        write(rowsJson, decoder.declaredType().getTypeAt(i), row.getField(i));
                     }
                     rowsJson.writeEndObject();
                     rowsJson.writeRaw('\n');
@@ -291,7 +299,76 @@ public final class DecodeFile {
         return true;
     }
 
-    private static void write(JsonGenerator json, Object value) throws IOException {
+    /**
+     * One value: at the top level as described above; a ROW, ARRAY or MAP as a JSON object (every field named,
+     * NULLs included), array or object whose scalars are text DuckDB casts exactly (numbers as above, timestamps
+     * as 'yyyy-MM-dd HH:mm:ss.ffffff' with '+00' for TIMESTAMP_LTZ, dates as 'yyyy-MM-dd').
+     */
+    private static void write(JsonGenerator json, LogicalType type, Object value) throws IOException {
+        if (value == null) {
+            json.writeNull();
+            return;
+        }
+        switch (type.getTypeRoot()) {
+            case ROW: {
+                RowType row = (RowType) type;
+                json.writeStartObject();
+                for (int k = 0; k < row.getFieldCount(); k++) {
+                    json.writeFieldName(row.getFieldNames().get(k));
+                    writeNested(json, row.getTypeAt(k), ((GenericRowData) value).getField(k));
+                }
+                json.writeEndObject();
+                return;
+            }
+            case ARRAY: {
+                LogicalType element = ((ArrayType) type).getElementType();
+                json.writeStartArray();
+                for (Object item : ((GenericArrayData) value).toObjectArray()) {
+                    writeNested(json, element, item);
+                }
+                json.writeEndArray();
+                return;
+            }
+            case MAP: {
+                MapType map = (MapType) type;
+                json.writeStartObject();
+                for (Map.Entry<?, ?> entry : ((Map<?, ?>) mapOf((GenericMapData) value)).entrySet()) {
+                    json.writeFieldName(entry.getKey().toString());
+                    writeNested(json, map.getValueType(), entry.getValue());
+                }
+                json.writeEndObject();
+                return;
+            }
+            default:
+                writeScalar(json, value);
+        }
+    }
+
+    private static Map<Object, Object> mapOf(GenericMapData map) {
+        Map<Object, Object> out = new java.util.LinkedHashMap<>();
+        Object[] keys = ((GenericArrayData) map.keyArray()).toObjectArray();
+        Object[] values = ((GenericArrayData) map.valueArray()).toObjectArray();
+        for (int k = 0; k < keys.length; k++) {
+            out.put(keys[k], values[k]);
+        }
+        return out;
+    }
+
+    private static void writeNested(JsonGenerator json, LogicalType type, Object value) throws IOException {
+        if (value instanceof TimestampData) {
+            String text = ((TimestampData) value).toLocalDateTime().format(NESTED_TIMESTAMP);
+            json.writeString(type.getTypeRoot() == LogicalTypeRoot.TIMESTAMP_WITH_LOCAL_TIME_ZONE ? text + "+00" : text);
+        } else if (type.getTypeRoot() == LogicalTypeRoot.DATE && value instanceof Integer) {
+            json.writeString(java.time.LocalDate.ofEpochDay((Integer) value).toString());
+        } else {
+            write(json, type, value);
+        }
+    }
+
+    private static final java.time.format.DateTimeFormatter NESTED_TIMESTAMP =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    private static void writeScalar(JsonGenerator json, Object value) throws IOException {
         if (value == null) {
             json.writeNull();
         } else if (value instanceof Double) {

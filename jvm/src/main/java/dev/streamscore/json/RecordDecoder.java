@@ -9,7 +9,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.formats.common.TimeFormats;
 import org.apache.flink.formats.common.TimestampFormat;
@@ -23,18 +25,26 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.Deseriali
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericMapData;
 import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.ArrayType;
 import org.apache.flink.table.types.logical.DecimalType;
 import org.apache.flink.table.types.logical.LocalZonedTimestampType;
 import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+import org.apache.flink.table.types.logical.MapType;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.table.types.logical.TimestampType;
 import org.apache.flink.table.types.logical.VarCharType;
+import org.apache.flink.table.types.logical.utils.LogicalTypeDefaultVisitor;
 import org.apache.flink.table.types.logical.utils.LogicalTypeParser;
 import org.apache.flink.table.types.utils.TypeConversions;
 import org.apache.flink.util.jackson.JacksonMapperFactory;
@@ -115,6 +125,11 @@ public final class RecordDecoder implements Serializable {
         }
     }
 
+    /** The declared columns. */
+    public RowType declaredType() {
+        return declared;
+    }
+
     /** The function's result: the declared columns, then the error (NULL for a good record). */
     public DataType outputType() {
         List<String> names = declared.getFieldNames();
@@ -140,16 +155,47 @@ public final class RecordDecoder implements Serializable {
         }
     }
 
+    /**
+     * The type Flink's converter reads a declared type as: values streamscore checks itself (BOOLEAN, DECIMAL,
+     * timestamps) as text, at any depth inside ROW, ARRAY and MAP; everything nullable (NOT NULL is checked
+     * after reading, so a missing value is a dead letter rather than a silent NULL).
+     */
+    static LogicalType readType(LogicalType type) {
+        switch (type.getTypeRoot()) {
+            case ROW: {
+                List<RowType.RowField> fields = new ArrayList<>();
+                for (RowType.RowField field : ((RowType) type).getFields()) {
+                    fields.add(new RowType.RowField(field.getName(), readType(field.getType())));
+                }
+                return new RowType(true, fields);
+            }
+            case ARRAY:
+                return new ArrayType(true, readType(((ArrayType) type).getElementType()));
+            case MAP:
+                return new MapType(true, readType(((MapType) type).getKeyType()),
+                        readType(((MapType) type).getValueType()));
+            default: {
+                Reading reading = readingOf(type);
+                boolean asText = reading != Reading.FLINK && reading != Reading.STRING && reading != Reading.DATE;
+                return asText ? new VarCharType(true, VarCharType.MAX_LENGTH) : type.copy(true);
+            }
+        }
+    }
+
+    private static final LogicalTypeDefaultVisitor<Boolean> HAS_DECIMAL = new LogicalTypeDefaultVisitor<>() {
+        @Override
+        protected Boolean defaultMethod(LogicalType type) {
+            return type.getTypeRoot() == LogicalTypeRoot.DECIMAL
+                    || type.getChildren().stream().anyMatch(child -> child.accept(this));
+        }
+    };
+
     private void open() {
         boolean decimals = false;
         List<RowType.RowField> read = new ArrayList<>();
-        for (int i = 0; i < readings.length; i++) {
-            RowType.RowField field = declared.getFields().get(i);
-            boolean asText = readings[i] != Reading.FLINK && readings[i] != Reading.STRING
-                    && readings[i] != Reading.DATE;
-            decimals |= readings[i] == Reading.DECIMAL;
-            read.add(new RowType.RowField(field.getName(),
-                    asText ? new VarCharType(true, VarCharType.MAX_LENGTH) : field.getType().copy(true)));
+        for (RowType.RowField field : declared.getFields()) {
+            decimals |= field.getType().accept(HAS_DECIMAL);
+            read.add(new RowType.RowField(field.getName(), readType(field.getType())));
         }
         // Flink's json format's mapper (JacksonMapperFactory, unescaped control characters allowed, big
         // decimals when the table has a DECIMAL), plus streamscore's limits
@@ -250,17 +296,69 @@ public final class RecordDecoder implements Serializable {
                 }
                 continue;
             }
-            values[i] = converted(i, value);
+            values[i] = converted(name(i), declared.getTypeAt(i), value);
         }
         return values;
     }
 
-    private Object converted(int i, Object value) throws RecordError {
-        LogicalType type = declared.getTypeAt(i);
-        switch (readings[i]) {
+    /** A value as read (see {@link #readType}) to the declared type; {@code path} names it in errors. */
+    private Object converted(String path, LogicalType type, Object value) throws RecordError {
+        switch (type.getTypeRoot()) {
+            case ROW: {
+                RowType row = (RowType) type;
+                RowData read = (RowData) value;
+                GenericRowData out = new GenericRowData(row.getFieldCount());
+                for (int k = 0; k < row.getFieldCount(); k++) {
+                    LogicalType field = row.getTypeAt(k);
+                    Object inner = RowData.createFieldGetter(readType(field), k).getFieldOrNull(read);
+                    out.setField(k, nested(path + "." + row.getFieldNames().get(k), field, inner));
+                }
+                return out;
+            }
+            case ARRAY: {
+                LogicalType element = ((ArrayType) type).getElementType();
+                ArrayData read = (ArrayData) value;
+                ArrayData.ElementGetter getter = ArrayData.createElementGetter(readType(element));
+                Object[] out = new Object[read.size()];
+                for (int k = 0; k < out.length; k++) {
+                    out[k] = nested(path + "[" + (k + 1) + "]", element, getter.getElementOrNull(read, k));
+                }
+                return new GenericArrayData(out);
+            }
+            case MAP: {
+                MapType map = (MapType) type;
+                MapData read = (MapData) value;
+                ArrayData.ElementGetter keys = ArrayData.createElementGetter(readType(map.getKeyType()));
+                ArrayData.ElementGetter values = ArrayData.createElementGetter(readType(map.getValueType()));
+                Map<Object, Object> out = new LinkedHashMap<>();
+                for (int k = 0; k < read.size(); k++) {
+                    Object key = nested(path + " key", map.getKeyType(), keys.getElementOrNull(read.keyArray(), k));
+                    out.put(key, nested(path + "['" + key + "']", map.getValueType(),
+                            values.getElementOrNull(read.valueArray(), k)));
+                }
+                return new GenericMapData(out);
+            }
+            default:
+                return scalar(path, type, value);
+        }
+    }
+
+    /** A value inside a ROW, ARRAY or MAP: a NULL where the type says NOT NULL is a dead letter. */
+    private Object nested(String path, LogicalType type, Object value) throws RecordError {
+        if (value == null) {
+            if (!type.isNullable()) {
+                throw pathError(path, "NULL or missing, declared " + type.asSummaryString());
+            }
+            return null;
+        }
+        return converted(path, type, value);
+    }
+
+    private Object scalar(String path, LogicalType type, Object value) throws RecordError {
+        switch (readingOf(type)) {
             case STRING:
                 if (hasLoneSurrogate(value.toString())) {
-                    throw fieldError(i, "string holds a lone UTF-16 surrogate (not valid Unicode text)");
+                    throw pathError(path, "string holds a lone UTF-16 surrogate (not valid Unicode text)");
                 }
                 return value;
             case BOOLEAN: {
@@ -268,7 +366,7 @@ public final class RecordDecoder implements Serializable {
                 if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
                     return text.equalsIgnoreCase("true");
                 }
-                throw fieldError(i, "expected BOOLEAN, got " + shown(value.toString()));
+                throw pathError(path, "expected BOOLEAN, got " + shown(value.toString()));
             }
             case DECIMAL: {
                 DecimalType decimal = (DecimalType) type;
@@ -276,12 +374,12 @@ public final class RecordDecoder implements Serializable {
                 try {
                     number = new BigDecimal(value.toString().trim());
                 } catch (NumberFormatException e) {
-                    throw fieldError(i, "expected " + decimal.asSummaryString().replace(" NOT NULL", "")
+                    throw pathError(path, "expected " + decimal.asSummaryString().replace(" NOT NULL", "")
                             + ", got " + shown(value.toString()));
                 }
                 int integerDigits = number.precision() - number.scale();
                 if (number.signum() != 0 && integerDigits > decimal.getPrecision() - decimal.getScale()) {
-                    throw fieldError(i, shown(value.toString()) + " does not fit DECIMAL("
+                    throw pathError(path, shown(value.toString()) + " does not fit DECIMAL("
                             + decimal.getPrecision() + ", " + decimal.getScale() + ")");
                 }
                 if (integerDigits <= -80) {  // rounds to 0; setScale would take forever on 1e-999999999
@@ -289,42 +387,42 @@ public final class RecordDecoder implements Serializable {
                 }
                 DecimalData data = DecimalData.fromBigDecimal(number, decimal.getPrecision(), decimal.getScale());
                 if (data == null) {
-                    throw fieldError(i, shown(value.toString()) + " does not fit DECIMAL("
+                    throw pathError(path, shown(value.toString()) + " does not fit DECIMAL("
                             + decimal.getPrecision() + ", " + decimal.getScale() + ")");
                 }
                 return data;
             }
             case TIMESTAMP:
             case TIMESTAMP_LTZ: {
-                boolean zoned = readings[i] == Reading.TIMESTAMP_LTZ;
+                boolean zoned = readingOf(type) == Reading.TIMESTAMP_LTZ;
                 int precision = zoned ? ((LocalZonedTimestampType) type).getPrecision()
                         : ((TimestampType) type).getPrecision();
                 LocalDateTime time;
                 try {
                     time = (zoned ? zonedLayout : timestampLayout).parse(value.toString(), LocalDateTime::from);
                 } catch (RuntimeException e) {
-                    throw fieldError(i, "expected a timestamp like '"
+                    throw pathError(path, "expected a timestamp like '"
                             + (timestampFormat == TimestampFormat.ISO_8601 ? "yyyy-MM-ddTHH:mm:ss[.SSS]"
                                : "yyyy-MM-dd HH:mm:ss[.SSS]") + (zoned ? "Z" : "") + "', got "
                             + shown(value.toString()));
                 }
-                checkYear(i, time.getYear());
+                checkYear(path, time.getYear());
                 int nanos = time.getNano();
                 time = time.withNano(nanos - nanos % (int) Math.pow(10, 9 - Math.min(precision, 9)));
                 return zoned ? TimestampData.fromInstant(time.toInstant(ZoneOffset.UTC))
                         : TimestampData.fromLocalDateTime(time);
             }
             case DATE:
-                checkYear(i, LocalDate.ofEpochDay((Integer) value).getYear());
+                checkYear(path, LocalDate.ofEpochDay((Integer) value).getYear());
                 return value;
             default:
                 return value;
         }
     }
 
-    private void checkYear(int i, int year) throws RecordError {
+    private void checkYear(String path, int year) throws RecordError {
         if (year < 1 || year > 9999) {
-            throw fieldError(i, "year " + year + " is outside 1..9999");
+            throw pathError(path, "year " + year + " is outside 1..9999");
         }
     }
 
@@ -332,8 +430,8 @@ public final class RecordDecoder implements Serializable {
         return declared.getFieldNames().get(i);
     }
 
-    private RecordError fieldError(int i, String message) {
-        return new RecordError("`" + name(i) + "`: " + message);
+    private static RecordError pathError(String path, String message) {
+        return new RecordError("`" + path + "`: " + message);
     }
 
     private String fieldFailure(Exception e) {

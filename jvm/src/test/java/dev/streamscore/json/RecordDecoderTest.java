@@ -93,4 +93,57 @@ class RecordDecoderTest {
         assertNotNull(decoder.decode("{\"m\": 1e999999999}".getBytes(StandardCharsets.UTF_8)).getField(ROW.getFieldCount()));
         assertNull(decoder.decode("{\"m\": 1e-999999999}".getBytes(StandardCharsets.UTF_8)).getField(ROW.getFieldCount()));
     }
+
+    private static final RowType NESTED = (RowType) LogicalTypeParser.parse(
+            "ROW<c ROW<id STRING, `at` ROW<city STRING, n INT>>, lines ARRAY<ROW<sku STRING, qty INT, p DOUBLE>>, "
+                    + "tags ARRAY<STRING>, m MAP<STRING, BIGINT>, d ARRAY<DATE>>",
+            RecordDecoderTest.class.getClassLoader());
+
+    /** Nested values as Flink's own format reads them, compared through its string form (Generic*Data). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"c\": {\"id\": \"c1\", \"at\": {\"city\": \"Oslo\", \"n\": \"7\"}}, \"lines\": [{\"sku\": 1, \"qty\": 2.9, "
+            + "\"p\": \"0.1\"}, {\"sku\": null}], \"tags\": [\"a\", 2, {\"x\": 1}], \"m\": {\"k\": 3, \"z\": null}, "
+            + "\"d\": [\"2024-02-29\"]}",
+        "{\"c\": {}, \"lines\": [], \"tags\": [], \"m\": {}, \"d\": [null]}",
+        "{\"c\": null, \"lines\": null}",
+    })
+    void readsNestedValuesAsFlinksFormat(String record) throws Exception {
+        RecordDecoder nested = new RecordDecoder(NESTED, Set.of(), TimestampFormat.SQL, 1 << 20);
+        GenericRowData ours = nested.decode(record.getBytes(StandardCharsets.UTF_8));
+        assertNull(ours.getField(NESTED.getFieldCount()), () -> "error: " + ours.getField(NESTED.getFieldCount()));
+        JsonParserRowDataDeserializationSchema format = new JsonParserRowDataDeserializationSchema(
+                NESTED, InternalTypeInfo.of(NESTED), false, false, TimestampFormat.SQL);
+        format.open(null);
+        GenericRowData theirs = (GenericRowData) format.deserialize(record.getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < NESTED.getFieldCount(); i++) {
+            assertEquals(String.valueOf(shown(theirs.getField(i))), String.valueOf(shown(ours.getField(i))),
+                    NESTED.getFieldNames().get(i));
+        }
+    }
+
+    private static Object shown(Object value) {
+        if (value instanceof org.apache.flink.table.data.GenericArrayData) {
+            return java.util.Arrays.stream(((org.apache.flink.table.data.GenericArrayData) value).toObjectArray())
+                    .map(RecordDecoderTest::shown).collect(java.util.stream.Collectors.toList());
+        }
+        if (value instanceof org.apache.flink.table.data.GenericMapData) {
+            org.apache.flink.table.data.GenericMapData map = (org.apache.flink.table.data.GenericMapData) value;
+            java.util.Map<String, Object> out = new java.util.TreeMap<>();
+            Object[] keys = ((org.apache.flink.table.data.GenericArrayData) map.keyArray()).toObjectArray();
+            for (Object key : keys) {
+                out.put(String.valueOf(key), shown(map.get(key)));
+            }
+            return out;
+        }
+        if (value instanceof GenericRowData) {
+            GenericRowData row = (GenericRowData) value;
+            java.util.List<Object> out = new java.util.ArrayList<>();
+            for (int i = 0; i < row.getArity(); i++) {
+                out.add(shown(row.getField(i)));
+            }
+            return out;
+        }
+        return value;
+    }
 }

@@ -1,0 +1,127 @@
+"""Flink's nested types (ROW, ARRAY, MAP) on DuckDB: functions and rewrites as data.
+
+What sqlglot already renders with Flink's meaning needs no rule here: field access (``t.col.field``, a
+STRUCT in DuckDB), ``ARRAY[...]`` (a list), ``arr[i]`` with a constant index and ``m['k']`` (NULL out of range
+or for a missing key in both engines). The rest is spelled out below; anything else nested is refused by the
+translation's allow-list.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+# Functions (exp.Anonymous by name) as DuckDB templates over their arguments ({0}, {1}, ...).
+NESTED_FUNCTIONS: dict[str, str] = {
+    # Flink's CARDINALITY is an INT, of an ARRAY or a MAP (DuckDB's counts both)
+    "CARDINALITY": "CAST(cardinality({0}) AS INTEGER)",
+    # ELEMENT: the only element, NULL of an empty array; more than one fails Flink's job, and so the replay
+    "ELEMENT": "CASE WHEN len({0}) > 1 THEN error('ELEMENT of an array with more than one element (Flink "
+               "fails the job)') ELSE {0}[1] END",
+}
+
+# Nodes sqlglot parses that DuckDB runs with Flink's meaning (the translation's allow-list takes them).
+NESTED_NODES = frozenset({exp.Array, exp.Unnest})
+
+
+def nested_rewrite(node: exp.Expr) -> exp.Expr:
+    """Untyped rules (before names are qualified): ``MAP[k, v, ...]`` as a DuckDB map."""
+    return _map_constructor(node) if _is_map_constructor(node) else node
+
+
+def _is_map_constructor(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Bracket) and isinstance(node.this, exp.Column) and not node.this.table \
+        and node.this.name.upper() == "MAP" and not node.this.this.quoted
+
+
+def _map_constructor(node: exp.Bracket) -> exp.Expr:
+    items = node.expressions
+    if len(items) % 2:
+        raise ValueError("MAP[...] needs key/value pairs")
+    keys, values = items[0::2], items[1::2]
+    # Flink keeps the last value of a repeated key; DuckDB's map rejects one: constant, distinct keys only.
+    if not all(isinstance(k, exp.Literal) for k in keys) or len({(k.is_string, k.name) for k in keys}) < len(keys):
+        raise ValueError("MAP[...] with keys that are not distinct constants cannot be replayed yet (Flink keeps "
+                         "the last value of a repeated key)")
+    return exp.VarMap(keys=exp.Array(expressions=[k.copy() for k in keys]),
+                      values=exp.Array(expressions=[v.copy() for v in values]))
+
+
+def nested_typed(node: exp.Expr) -> exp.Expr:
+    """Typed rules: an array element at an index that is not a constant: NULL below 1, as Flink (DuckDB would
+    count a negative index from the end)."""
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and node.this.type is not None \
+            and node.this.type.is_type(exp.DType.ARRAY):
+        index = node.expressions[0]
+        if isinstance(index, exp.Literal) or (isinstance(index, exp.Paren) and isinstance(index.this, exp.Literal)):
+            return node
+        guarded = exp.Case(ifs=[exp.If(this=exp.GTE(this=index.copy(), expression=exp.Literal.number(1)),
+                                       true=node.copy())])
+        guarded.type = node.type
+        return guarded
+    return node
+
+
+# -- NOT NULL elements --------------------------------------------------------------------------------
+NOT_NULL_ACCESS = ("{what} of `{column}`, whose {part} is declared NOT NULL: where there is none (an index out "
+                   "of range, a missing key, a NULL or empty collection) Flink gives a made-up value (seen: '' for "
+                   "a STRING) instead of NULL, which a replay cannot reproduce")
+NOT_NULL_HINT = "declare the element type without NOT NULL (ARRAY<STRING>, MAP<STRING, INT>)"
+
+
+def refuse_not_null_access(tree: exp.Expr, tables: dict[str, dict[str, exp.DataType]]) -> exp.Expr | None:
+    """The first element access, map access or ELEMENT in ``tree`` (Flink SQL, before translation) on an ARRAY
+    or MAP whose elements (values) are declared NOT NULL, or None. ``tables``: each table's declared column
+    types. A collection the names do not lead to (a view's column) counts as NOT NULL when any table declares
+    such a collection."""
+    declared_anywhere = any(_has_not_null_element(t) for columns in tables.values() for t in columns.values())
+    for node in tree.walk():
+        if isinstance(node, exp.Bracket) and not _is_map_constructor(node):
+            base = node.this
+        elif isinstance(node, exp.Anonymous) and node.name.upper() == "ELEMENT" and node.expressions:
+            base = node.expressions[0]
+        else:
+            continue
+        if isinstance(base, exp.Array) or _is_map_constructor(base):
+            return node  # ARRAY[1, 2] and MAP['k', 1] are of NOT NULL elements when all of them are
+        kinds = _declared_types(base, tables)
+        if any(_not_null_element(k) for k in kinds) or (not kinds and declared_anywhere
+                                                        and isinstance(base, (exp.Column, exp.Dot))):
+            return node
+    return None
+
+
+def _declared_types(node: exp.Expr, tables: dict[str, dict[str, exp.DataType]]) -> list[exp.DataType]:
+    """The declared types a column reference (``t.col.field.field``) may have, by name."""
+    if isinstance(node, exp.Dot):
+        return [f for t in _declared_types(node.this, tables) if (f := _field(t, node.expression.name)) is not None]
+    if not isinstance(node, exp.Column):
+        return []
+    parts = [p.name for p in node.parts]
+    found = []
+    for start in range(len(parts)):  # a qualifier (alias, table) may come before the column
+        for columns in tables.values():
+            kind = columns.get(parts[start])
+            for name in parts[start + 1:]:
+                kind = _field(kind, name) if kind is not None else None
+            if kind is not None:
+                found.append(kind)
+    return found
+
+
+def _field(kind: exp.DataType, name: str) -> exp.DataType | None:
+    if not kind.is_type(exp.DType.STRUCT):
+        return None
+    return next((f.args.get("kind") for f in kind.expressions if isinstance(f, exp.ColumnDef) and f.name == name),
+                None)
+
+
+def _not_null_element(kind: exp.DataType) -> bool:
+    if kind.is_type(exp.DType.ARRAY) and kind.expressions:
+        return kind.expressions[0].args.get("nullable") is False
+    if kind.is_type(exp.DType.MAP) and len(kind.expressions) == 2:
+        return kind.expressions[1].args.get("nullable") is False
+    return False
+
+
+def _has_not_null_element(kind: exp.DataType) -> bool:
+    return any(_not_null_element(k) for k in kind.find_all(exp.DataType))
