@@ -193,10 +193,9 @@ def _verify_kafka(args) -> int:
     print(f"sources: up to the offsets {'the last bounded run read' if ends else 'each partition ends at now'}",
           file=sys.stderr)
     inputs = source_files_from_topics(profile, job, base / "inputs", ends, log=lambda m: print(m, file=sys.stderr))
-    inputs.update(given)
-    missing = [t for t in job.sources if t.name not in inputs]
-    if missing:  # sources that are not Kafka tables: files as for any replay
-        inputs.update(resolve_inputs(project, job, given, tables=missing))
+    # --input, and sources that are not Kafka tables: inputs as for any replay
+    inputs.update(resolve_inputs(project, job, given, tables=[t for t in job.sources if t.name in given
+                                                             or t.name not in inputs], kafka_profile=args.profile))
     diffs = verify_written(project, job, profile, inputs, base / "replay", args.tolerance)
     for diff in diffs:
         print(format_diff(diff, "replay", "kafka"))
@@ -483,7 +482,7 @@ def cmd_cluster(args) -> int:
     cluster = _local_cluster(_project(args))
     if args.action == "up":
         cluster.up(ClusterSpec(taskmanagers=args.taskmanagers, slots=args.slots,
-                               taskmanager_memory=args.taskmanager_memory))
+                               taskmanager_memory=args.taskmanager_memory, state_backend=args.state_backend))
     elif args.action == "down":
         cluster.down()
     else:
@@ -945,6 +944,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taskmanagers", type=int, default=1)
     p.add_argument("--slots", type=int, default=2, help="task slots per TaskManager")
     p.add_argument("--taskmanager-memory", default="1728m", help="process memory per TaskManager")
+    p.add_argument("--state-backend", choices=("hashmap", "rocksdb"), default="hashmap",
+                   help="where keyed state lives: the JVM heap (hashmap) or RocksDB on local disk (state larger "
+                        "than memory, incremental checkpoints)")
     p.set_defaults(func=cmd_cluster)
 
     p = job_command("submit", cmd_submit, "submit the job to a Flink cluster, detached")
