@@ -101,8 +101,10 @@ def test_a_replay_over_a_glob_writes_the_plain_files_sinks_and_dead_letters(proj
     one = DuckDBEngine(project).replay(job, {"flights": plain, "weather": small_files["weather"]}, tmp_path / "one")
     many = DuckDBEngine(project).replay(job, resolve_inputs(project, job, parse_inputs(
         [f"flights={days}/*.jsonl", f"weather={small_files['weather']}"])), tmp_path / "many")
-    for sink in one.sinks:
-        pd.testing.assert_frame_equal(pd.read_parquet(one.sinks[sink]), pd.read_parquet(many.sinks[sink]))
+    from streamscore.replay import compare_tables
+
+    for sink in one.sinks:  # rows as multisets: ties of an ORDER BY come in any order
+        assert compare_tables(sink, pd.read_parquet(one.sinks[sink]), pd.read_parquet(many.sinks[sink])).equal, sink
     assert many.dead_letters == one.dead_letters and one.dead_letters["flights"] > 0
     letters = pd.read_parquet(many.dead_letters_file)
     assert list(letters.columns) == ["source_table", "file", "line", "raw", "error"]
