@@ -261,3 +261,30 @@ def test_flink_replays_a_glob_as_the_rows_the_decoder_kept(project, dirty, small
         assert compare_tables(sink, pd.read_parquet(flink.sinks[sink]), pd.read_parquet(duck.sinks[sink])).equal, sink
     assert flink.dead_letters == duck.dead_letters and duck.dead_letters["flights"] > 0
     assert pd.read_parquet(flink.dead_letters_file).equals(pd.read_parquet(duck.dead_letters_file))
+
+
+def test_connect_and_explore_expose_every_table_with_an_input(project_copy, small_files, tmp_path, capsys):
+    """Beside a job's sources: the project's other tables (a labels table the job does not read)."""
+    import streamscore
+    from streamscore.cli import main
+
+    project = project_copy
+    (project.root / "sql" / "labels.sql").write_text(
+        "CREATE TABLE flight_labels (flight_id BIGINT, late BOOLEAN, labelled_at TIMESTAMP(3)) "
+        "WITH ('connector' = 'kafka', 'topic' = 'flight_labels', 'format' = 'json');\n")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "part-0.jsonl.gz").write_bytes(gzip.compress(
+        b'{"flight_id": 1, "late": true, "labelled_at": "2013-11-01 10:00:00"}\n{"flight_id": 2}\nnot json\n'))
+    inputs = {**small_files, "flight_labels": labels}
+    con = streamscore.connect("sql/jobs/flight_delays.sql", inputs, project=project.root)
+    assert con.sql("SELECT flight_id, late FROM flight_labels ORDER BY flight_id").fetchall() == [(1, True), (2, None)]
+    assert con.sql("SELECT count(*) FROM flight_features").fetchall()[0][0] > 0
+    con.close()
+    args = ["--project", str(project.root), "explore", "sql/jobs/flight_delays.sql", "--sql", ".tables"]
+    args += [f"--input={name}={path}" for name, path in inputs.items()]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    import re
+
+    assert re.search(r"flight_labels\s+source\s+\S*labels\n", out) and re.search(r"flight_features\s+view", out)
