@@ -27,6 +27,9 @@ PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMES
 TRANSLATED_NODES = frozenset({
     # aggregates and window functions
     exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg, exp.RowNumber, exp.Rank, exp.DenseRank,
+    # Flink's plans of these, in the argument's type (typed.py); LEAD is refused as Flink refuses it
+    exp.StddevPop, exp.StddevSamp, exp.Stddev, exp.VariancePop, exp.Variance, exp.Lag, exp.Lead,
+    exp.FirstValue, exp.LastValue,
     # conditionals and logic
     exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.And, exp.Or, exp.Exists,
     # casts, with Flink's rounding and printing (TYPED_REWRITES)
@@ -857,6 +860,10 @@ def node_semantics(node: exp.Expr) -> exp.Expr:
         if node.to.is_type(exp.DType.FLOAT) and isinstance(node.this, exp.Literal) and node.this.is_string \
                 and node.this.name.strip().lstrip("+-").lower() in ("infinity", "inf"):
             raise ValueError("an infinite FLOAT constant fails Flink's planner (it folds constants as decimals)")
+    if isinstance(node, exp.Lead):
+        raise ValueError("LEAD is not supported by Flink in streaming mode (\"LEAD Function is not supported in "
+                         "stream mode\"): LAG over the opposite ordering is not Flink's either (OVER windows order "
+                         "by ascending event time)")
     if isinstance(node, exp.ILike):
         raise ValueError("ILIKE fails Flink's planner (use LOWER(x) LIKE ...)")
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.JSON):
