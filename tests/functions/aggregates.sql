@@ -1,0 +1,23 @@
+-- Aggregates over the one row (Flink docs: "Aggregate Functions"): result types by the argument's type (an
+-- INT's STDDEV is an INT, a DECIMAL's a DECIMAL(38, 6)), the sample forms NULL for one row, NULL input.
+STDDEV_POP(i)
+STDDEV_SAMP(i)
+STDDEV(i)
+VAR_POP(i)
+VAR_SAMP(i)
+VARIANCE(i)
+STDDEV_POP(b)
+VAR_POP(ti)
+VAR_POP(si)
+STDDEV_POP(d)
+STDDEV_SAMP(d)
+VAR_POP(dneg)
+VAR_SAMP(dnul)
+STDDEV_POP(dnul)
+STDDEV_POP(f)
+VAR_POP(m2)
+STDDEV_POP(m2n)
+VAR_SAMP(m18)
+VAR_POP(inul)
+STDDEV_POP(i) + 1
+CAST(VAR_POP(d) AS STRING)
