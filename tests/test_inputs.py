@@ -123,7 +123,7 @@ CREATE TABLE sales (
 """
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "csv.zst", "parquet"])
 def test_hive_partition_folders_fill_the_columns_the_table_declares(project_copy, tmp_path, fmt):
     project = project_copy
     ddl = project.root / "sales.sql"
@@ -140,6 +140,9 @@ def test_hive_partition_folders_fill_the_columns_the_table_declares(project_copy
                 (folder / "part.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
             elif fmt == "csv":
                 frame.to_csv(folder / "part.csv", index=False)
+            elif fmt == "csv.zst":
+                with pa.CompressedOutputStream(str(folder / "part.csv.zst"), "zstd") as out:
+                    out.write(frame.to_csv(index=False).encode())
             else:
                 frame.assign(ts=pd.to_datetime(frame["ts"])).to_parquet(folder / "part.parquet")
             expected += [(r["id"], day, region) for r in rows]
@@ -284,7 +287,9 @@ def test_connect_and_explore_expose_every_table_with_an_input(project_copy, smal
     args = ["--project", str(project.root), "explore", "sql/jobs/flight_delays.sql", "--sql", ".tables"]
     args += [f"--input={name}={path}" for name, path in inputs.items()]
     assert main(args) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     import re
 
     assert re.search(r"flight_labels\s+source\s+\S*labels\n", out) and re.search(r"flight_features\s+view", out)
+    assert "flight_labels: 1 records are not rows" in captured.err  # the line that is not JSON

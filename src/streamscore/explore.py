@@ -67,12 +67,17 @@ def open_tables(project: Project, job: str | Path | None, given: dict[str, Path]
                            log=lambda m: print(m, file=sys.stderr))
     engine = DuckDBEngine(project, use_cache=use_cache, memory_limit=memory_limit)
     if tables is not None:
-        loaded = [t for t in tables if t.name in files]
-        con = engine.connect(parsed, files, sources=loaded)
-        return con, parsed, files, tables
-    extra = [t for t in extra if t.name in files]
-    con = engine.connect(parsed, files, extra=extra, extra_translator=extra_translator)
-    return con, parsed, files, [*parsed.sources, *extra]
+        con = engine.connect(parsed, files, sources=[t for t in tables if t.name in files])
+    else:
+        extra = [t for t in extra if t.name in files]
+        con = engine.connect(parsed, files, extra=extra, extra_translator=extra_translator)
+        tables = [*parsed.sources, *extra]
+    counts: dict[str, int] = {}
+    for letter in engine.dead_letters:
+        counts[letter.table] = counts.get(letter.table, 0) + 1
+    for table, count in counts.items():  # as a replay reports them: the rows here are the good records only
+        print(f"{table}: {count:,} records are not rows (as `run` would dead-letter them); left out", file=sys.stderr)
+    return con, parsed, files, tables
 
 
 def connect(job: str | Path | None = None, inputs: dict[str, str | Path] | None = None,

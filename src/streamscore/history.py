@@ -37,6 +37,7 @@ CACHE_FOLDER = Path(".streamscore") / "cache"
 TEMP_FOLDER = Path(".streamscore") / "tmp"
 CACHE_VERSION = 1  # bump when what a cache entry holds changes
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+LARGE_FILE = 64 << 20  # decoding one takes seconds: said at its start, whatever the replay's age
 
 
 @dataclass(frozen=True)
@@ -198,15 +199,16 @@ def _offsets_at(bootstrap: str, topic: str, start: datetime, ends: dict[int, int
     return {tp.partition: (tp.offset if tp.offset >= 0 else ends[tp.partition]) for tp in found}
 
 
+_OFFSET_MAPS: dict[Path, dict] = {}  # a topic dump's line -> (partition, offset), read once per process
+
+
 def _source_name(file: HistoryFile, line: int) -> tuple[str, int]:
     """How a dead letter names where it came from: the file, or for a topic's records its partition/offset."""
     mapping = _offset_map(file.path)
-    if mapping.exists() and file.path.parent.name == "topics":
-        if not hasattr(_source_name, "_maps"):
-            _source_name._maps = {}
-        topic = _source_name._maps.get(mapping)
-        if topic is None:
-            topic = _source_name._maps[mapping] = json.loads(mapping.read_text())
+    if file.path.parent.name == "topics" and mapping.exists():
+        if mapping not in _OFFSET_MAPS:
+            _OFFSET_MAPS[mapping] = json.loads(mapping.read_text())
+        topic = _OFFSET_MAPS[mapping]
         partition, offset = topic["records"][line - 1]
         return f"{topic['topic']} partition {partition}", offset
     return str(file.path), line
@@ -237,17 +239,18 @@ class Decoded:
         if not self.use_cache:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def table(self, table, spec: str | Path) -> tuple[list[Path], list[DeadLetter], str]:
-        """(Parquet files in path order, dead letters, the format read): Parquet inputs are read as they are."""
+    def table(self, table, spec: str | Path) -> tuple[str, list[DeadLetter]]:
+        """(DuckDB reader of the table's rows, in path order; its dead letters): Parquet inputs are read as
+        they are (partition columns from their folders), others from their decoded files."""
         files = files_of(spec)
         if files[0].format == "parquet":
-            return [f.path for f in files], [], "parquet"
+            return parquet_reader([f.path for f in files], hive=bool(files[0].partitions)), []
         parquet, dead = [], []
         for file in files:
             rows, letters = self._file(table, file)
             parquet.append(rows)
             dead.extend(letters)
-        return parquet, dead, files[0].format
+        return parquet_reader(parquet), dead
 
     def _file(self, table, file: HistoryFile) -> tuple[Path, list[DeadLetter]]:
         stat = file.path.stat()
@@ -258,6 +261,8 @@ class Decoded:
             self.hits += 1
         else:
             self.misses += 1
+            if self.progress and stat.st_size >= LARGE_FILE:
+                self.progress.say(f"{table.name}: decoding {file.path} ({stat.st_size / 1e6:,.0f} MB)", force=True)
             rows.parent.mkdir(parents=True, exist_ok=True)
             self._decode(table, file, rows, dead)
         letters = []
@@ -433,12 +438,13 @@ class Progress:
         self._show(f"{table}: {self.read[table]:,} rows read")
 
     def say(self, message: str, force: bool = False) -> None:
+        """``force``: now, however young the replay (the start of a long step)."""
         self._show(message, force)
 
     def _show(self, message: str, force: bool = False) -> None:
         now = time.monotonic()
         elapsed = now - self.started
-        if elapsed < self.after or (now - self.last < self.every and not force):
+        if not force and (elapsed < self.after or now - self.last < self.every):
             return
         self.last = now
         total = sum(self.read.values())

@@ -88,13 +88,12 @@ def plain_inputs(project, job: Job, inputs: dict[str, Path], folder: Path, use_c
                 plain[name] = spec
                 continue
             table = job.tables[name]
-            files, letters, fmt = decoded.table(table, spec)
+            reader, letters = decoded.table(table, spec)
             dead.extend(letters)
             folder.mkdir(parents=True, exist_ok=True)
             plain[name] = folder / f"{name}.parquet"
             import duckdb
 
-            reader = history.parquet_reader(files, hive=fmt == "parquet" and any(history.files_of(spec)[0].partitions))
             select = DuckDBEngine.physical_columns_sql(table, reader, "sql")
             con = duckdb.connect()
             con.execute(f"COPY ({select}) TO '{history._sql_text(plain[name])}' (FORMAT parquet)").fetchall()

@@ -189,11 +189,9 @@ class DuckDBEngine:
                               "or bind it in connectors/replay.toml")
         if history.is_topic(spec):
             raise ConfigError(f"input `{source.name}`={spec}: resolve topic inputs first (replay.resolve_inputs)")
-        files, dead, fmt = decoded.table(source, spec)
+        reader, dead = decoded.table(source, spec)
         self.dead_letters.extend(dead)
         name = f"__records_{source.name}"
-        reader = history.parquet_reader(files, hive=fmt == "parquet" and any(
-            history.files_of(spec)[0].partitions))
         con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_ident(name)} AS SELECT * FROM {reader}").fetchall()
         return name
 
