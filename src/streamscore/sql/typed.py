@@ -323,11 +323,15 @@ def _window_function(node: exp.Window) -> exp.Expr:
         new.set("this", exp.IgnoreNulls(this=function.copy()))
         sql = new.sql("duckdb")
     if not rows:
+        # A tie decides the rows after it too (their LAG or frame reaches into it): any tie in the partition fails.
         partition, order = _window_keys(node)
-        keys = ", ".join(k.sql("duckdb") for k in [*partition, *order])
-        sql = (f"CASE WHEN count(*) OVER (PARTITION BY {keys}) > 1 THEN error('{name} OVER (...): rows tie on the "
-               f"window''s ordering, which Flink takes together in arrival order (the last of them decides): a "
-               f"replay cannot see it here') ELSE {sql} END")
+        if len(order) != 1:
+            raise TranslationError(f"{name} OVER (...) ordered by more than the event time is not Flink's")
+        within = f"PARTITION BY {', '.join(k.sql('duckdb') for k in partition)}" if partition else ""
+        time = order[0].sql("duckdb")
+        sql = (f"CASE WHEN count({time}) OVER ({within}) <> count(DISTINCT {time}) OVER ({within}) THEN "
+               f"error('{name} OVER (...): rows tie on the window''s ordering, which Flink takes together in arrival "
+               f"order (the last of them decides): a replay cannot see it here') ELSE {sql} END")
     return _typed_node(sql, (function.this.type or exp.DataType.build("UNKNOWN")).copy())
 
 
