@@ -228,10 +228,13 @@ class Decoded:
     """Each file of a table's history as Parquet of the table's columns (typed as declared; partition
     columns filled) plus its dead letters: from the cache when the file and the schema are unchanged."""
 
-    def __init__(self, root: Path, use_cache: bool = True, progress: "Progress | None" = None):
+    def __init__(self, root: Path, use_cache: bool = True, progress: "Progress | None" = None, time_zone: str = "UTC"):
+        """``time_zone``: the job's table.local-time-zone, in which text becomes a TIMESTAMP_LTZ (CSV, or JSON
+        of a table the decoder does not guard), as it does when the replay reads the text itself."""
         self.root = Path(root)
         self.use_cache = use_cache
         self.progress = progress
+        self.time_zone = time_zone
         self.folder = self.root / CACHE_FOLDER if use_cache else Path(tempfile.mkdtemp(prefix="streamscore-decoded-"))
         self.hits = self.misses = 0
 
@@ -255,7 +258,7 @@ class Decoded:
     def _file(self, table, file: HistoryFile) -> tuple[Path, list[DeadLetter]]:
         stat = file.path.stat()
         key = hashlib.sha256(json.dumps([CACHE_VERSION, str(file.path.resolve()), stat.st_size, stat.st_mtime_ns,
-                                         list(file.partitions), schema_key(table)]).encode()).hexdigest()
+                                         list(file.partitions), schema_key(table), self.time_zone]).encode()).hexdigest()
         rows, dead = self.folder / "decoded" / f"{key}.parquet", self.folder / "decoded" / f"{key}.dead.jsonl"
         if rows.exists() and dead.exists():
             self.hits += 1
@@ -287,6 +290,7 @@ class Decoded:
             read_as = _without(table, partitions)
             con = duckdb.connect()
             try:
+                con.execute(f"SET TimeZone = '{_sql_text(self.time_zone)}'").fetchall()
                 letters = []
                 if dl.replay_guard_applies(read_as, plain):
                     decoded, _, letters = dl.decode_json_lines(read_as, plain, work)

@@ -81,7 +81,7 @@ def plain_inputs(project, job: Job, inputs: dict[str, Path], folder: Path, use_c
     from streamscore.engines.duckdb import DuckDBEngine
 
     plain, dead = {}, []
-    decoded = history.Decoded(project.root, use_cache)
+    decoded = history.Decoded(project.root, use_cache, time_zone=job.settings.get("table.local-time-zone", "UTC"))
     try:
         for name, spec in inputs.items():
             if history.is_plain(spec):

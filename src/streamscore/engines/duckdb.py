@@ -102,7 +102,8 @@ class DuckDBEngine:
         else:
             skipped = job.views_calling(set(job.functions))
         self.late_rows, self.dead_letters = {}, []
-        decoded = history.Decoded(self.project.root, self.use_cache, self.progress)
+        decoded = history.Decoded(self.project.root, self.use_cache, self.progress,
+                                  job.settings.get("table.local-time-zone", "UTC"))
         try:
             for source in job.sources if sources is None else sources:
                 relation = self._load(con, source, inputs, decoded)
