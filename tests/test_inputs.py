@@ -293,3 +293,24 @@ def test_connect_and_explore_expose_every_table_with_an_input(project_copy, smal
 
     assert re.search(r"flight_labels\s+source\s+\S*labels\n", out) and re.search(r"flight_features\s+view", out)
     assert "flight_labels: 1 records are not rows" in captured.err  # the line that is not JSON
+
+
+def test_replay_command_over_a_quoted_glob(project_copy, dirty, small_files, tmp_path, capsys):
+    from streamscore.cli import main
+
+    project = project_copy
+    _, by_day = dirty
+    days = tmp_path / "days"
+    days.mkdir()
+    for day, lines in by_day.items():
+        (days / f"{day}.jsonl.gz").write_bytes(gzip.compress(b"".join(lines)))
+    args = ["--project", str(project.root), "replay", "sql/jobs/flight_delays.sql", "--no-check",
+            "--input", f"flights={days}/*.jsonl.gz", "--input", f"weather={small_files['weather']}",
+            "--output", str(tmp_path / "out")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    dead = sum(1 for lines in by_day.values() for line in lines if b'"late"' in line or not line.endswith(b"}\n"))
+    assert f"flights: {dead:,} records are not rows" in captured.out
+    assert "rows read" not in captured.out  # progress (a replay past 5 s) goes to stderr only
+    assert main(args[:-2] + ["--output", str(tmp_path / "none"), "--input", "flights=nowhere/*.jsonl"]) == 2
+    assert "input nowhere/*.jsonl: no file matches" in capsys.readouterr().err

@@ -428,7 +428,7 @@ def cache_size(root: Path) -> tuple[int, int]:
 class Progress:
     """Rows read and rows/s on stderr, once a replay has run ``after`` seconds (short ones stay quiet)."""
 
-    def __init__(self, stream=None, after: float = 2.0, every: float = 1.0):
+    def __init__(self, stream=None, after: float = 5.0, every: float = 2.0):
         self.stream = stream if stream is not None else sys.stderr
         self.after, self.every = after, every
         self.started = time.monotonic()
