@@ -141,9 +141,11 @@ MAX_DECIMAL_PRECISION = 38
 # Flink 2.3 plans them in two ways (seen in its plans), and the result has the argument's type:
 # - a group or window aggregate: Welford's M2 (a DOUBLE) and the count; VAR_POP is CAST(M2 / n AS <type>),
 #   STDDEV_POP CAST(POWER(M2 / n, 0.5) AS <type>), the _SAMP ones divide by n - 1 (NULL for one row); a
-#   DECIMAL argument gives a DECIMAL(38, 6). An integer result is the double cut toward zero (Java's cast):
-#   the replay computes the double its own way (equal to a few ulps), so it fails where the value is so
-#   close to an integer (or, for DECIMAL(38, 6), to a rounding boundary) that the ulps could decide it.
+#   DECIMAL argument gives a DECIMAL(38, 6). An integer result is the double cut toward zero (Java's cast).
+#   Over a source table read directly the replay runs Flink's own Welford in arrival (file) order, bit for
+#   bit; elsewhere (window TVFs, subqueries) DuckDB's statistic, equal to a few ulps, so an integer or
+#   DECIMAL result fails where the value is so close to a whole number (a rounding boundary) that the ulps
+#   could decide it. A DOUBLE result is DuckDB's (compared with a tolerance).
 # - an OVER aggregate: Calcite's textbook reduction in the argument's own type,
 #   (SUM(x * x) - SUM(x) * SUM(x) / COUNT(x)) / COUNT(x): integers wrap and divide toward zero.
 STATISTICS = {exp.StddevPop: (False, True), exp.StddevSamp: (True, True), exp.Stddev: (True, True),
@@ -170,14 +172,15 @@ def _statistic(node: exp.Expr) -> exp.Expr:
 
 
 def _statistic_aggregate(call: exp.Expr, aggregate: exp.Expr, name: str) -> exp.Expr:
-    """A group or window aggregate: DuckDB's own statistic over the argument as a DOUBLE, in Flink's type."""
+    """A group or window aggregate in Flink's type: Flink's Welford where file order is known and the last bits
+    matter, DuckDB's own statistic over the argument as a DOUBLE otherwise."""
     sample, root = STATISTICS[type(aggregate)]
     value = aggregate.this
     source = _direct_table(call)
     if source is not None and (_integer_type(value) or _is(value, exp.DType.DECIMAL)):
         # Where the last bits decide an integer or a decimal digit. (A DOUBLE's is compared with a tolerance;
         # DuckDB's own statistic also reads views, where rowid is not known.)
-        return _welford(call, aggregate, source)
+        return _welford(call, aggregate, source, name)
     call = call.copy()
     inner = _aggregate_call(call)
     inner.set("this", exp.cast(value.copy(), exp.DType.DOUBLE))
@@ -197,8 +200,9 @@ def _statistic_aggregate(call: exp.Expr, aggregate: exp.Expr, name: str) -> exp.
     narrowed = _cast(exp.Cast(this=double, to=exp.DataType.build(kind))).sql("duckdb")
     # Up to two values Welford's M2 is exact in both (half the squared difference), so a whole number is safe.
     counted = _with_aggregate(call, exp.Count(this=value.copy()))
+    near = f"abs({v} - round({v})) <= {NEAR_INTEGER} * greatest(1, abs({v}))"
     return _typed_node(
-        f"CASE WHEN {counted.sql('duckdb')} > 2 AND {v} <> 0 AND abs({v} - round({v})) <= {NEAR_INTEGER} * greatest(1, abs({v})) THEN "
+        f"CASE WHEN {counted.sql('duckdb')} > 2 AND {v} <> 0 AND {near} THEN "
         f"error('{name} of integers: Flink cuts its DOUBLE result to an integer and this value is (nearly) a whole "
         f"number, where the last bits decide the result: cast the argument to DOUBLE') ELSE {narrowed} END",
         exp.DataType.build(kind))
@@ -220,7 +224,7 @@ def _direct_table(node: exp.Expr) -> exp.Table | None:
     return source if isinstance(source, exp.Table) and not select.args.get("joins") else None
 
 
-def _welford(call: exp.Expr, aggregate: exp.Expr, source: exp.Table) -> exp.Expr:
+def _welford(call: exp.Expr, aggregate: exp.Expr, source: exp.Table, name: str) -> exp.Expr:
     """Flink's own computation, bit for bit: its WelfordM2AggFunction over the values in arrival order (file
     order), n += 1; delta = x - mean; mean += delta / n; m2 += delta * (x - mean), in DOUBLE; then Flink's
     plan: m2 / n (or n - 1; NULL for one value), POWER(..., 0.5) for STDDEV, cast to the argument's type."""
@@ -238,14 +242,8 @@ def _welford(call: exp.Expr, aggregate: exp.Expr, source: exp.Table) -> exp.Expr
         result = f"pow({result}, 0.5)"
     # the state computed once, read by a lambda
     double = _typed_node(f"list_transform([{state}], lambda w: {result})[1]", exp.DataType.build("DOUBLE"))
-    if _is(value, exp.DType.DOUBLE):
-        return double
-    if _is(value, exp.DType.FLOAT):
-        return _typed_node(f"CAST({double.sql('duckdb')} AS FLOAT)", exp.DataType.build("FLOAT"))
     if _is(value, exp.DType.DECIMAL):
-        return _decimal_of_double(double.sql("duckdb"), type(aggregate).__name__)
-    if _integer_type(value) is None:
-        raise TranslationError(f"{type(aggregate).__name__} of a {value.type.sql()} fails in Flink (it takes numbers)")
+        return _decimal_of_double(double.sql("duckdb"), name)
     return _cast(exp.Cast(this=double, to=exp.DataType.build(_integer_type(value))))
 
 
@@ -294,13 +292,13 @@ def _statistic_over(window: exp.Window, aggregate: exp.Expr, name: str) -> exp.E
     s1 = wrap(over(f"sum({wide})"))
     s2 = wrap(over(f"sum({wrap(f'{wide} * {wide}')})"))
     n = wrap(f"CAST({count} AS HUGEINT)")
-    difference = wrap(f"CAST({s2} AS HUGEINT) - CAST({divide(wrap(f'CAST({s1} AS HUGEINT) * CAST({s1} AS HUGEINT)'), n)} AS HUGEINT)")
+    mean_square = divide(wrap(f"CAST({s1} AS HUGEINT) * CAST({s1} AS HUGEINT)"), n)
+    difference = wrap(f"CAST({s2} AS HUGEINT) - CAST({mean_square} AS HUGEINT)")
     variance = wrap(divide(difference, divisor if sample else n))
     if not root:
         return _typed_node(variance, exp.DataType.build(kind))
     double = _typed_node(f"pow(CAST({variance} AS DOUBLE), 0.5)", exp.DataType.build("DOUBLE"))
     return _cast(exp.Cast(this=double, to=exp.DataType.build(kind)))
-
 
 
 # -- LAG, FIRST_VALUE, LAST_VALUE ----------------------------------------------------------------------------
