@@ -347,8 +347,8 @@ def _lag(window: exp.Window, function: exp.Lag, name: str) -> str:
                                f"({'unknown' if _unknown(value) else value.type.sql()}): Flink's planner fails "
                                "otherwise (\"Please explicitly cast default value ...\")")
     held = window.copy()
-    held.set("this", exp.Lag(this=exp.Is(this=value.copy(), expression=exp.Null()), offset=(offset or
-                                                                                          exp.Literal.number(1)).copy()))
+    step = (offset or exp.Literal.number(1)).copy()
+    held.set("this", exp.Lag(this=exp.Is(this=value.copy(), expression=exp.Null()), offset=step))
     return (f"CASE WHEN {held.sql('duckdb')} THEN error('{name} with a default, where the row at the offset holds "
             f"NULL: Flink gives neither NULL nor the default reliably there, so the replay cannot reproduce it') "
             f"ELSE {window.sql('duckdb')} END")
