@@ -290,7 +290,7 @@ class Decoded:
             read_as = _without(table, partitions)
             con = duckdb.connect()
             try:
-                con.execute(f"SET TimeZone = '{_sql_text(self.time_zone)}'").fetchall()
+                con.execute(f"SET TimeZone = '{sql_text(self.time_zone)}'").fetchall()
                 letters = []
                 if dl.replay_guard_applies(read_as, plain):
                     decoded, _, letters = dl.decode_json_lines(read_as, plain, work)
@@ -299,7 +299,7 @@ class Decoded:
                     select = DuckDBEngine.physical_columns_sql(read_as, plain, file.format)
                 select = _with_partitions(table, select, partitions)
                 partial = rows.with_suffix(f".{os.getpid()}.partial")  # processes decoding alike do not collide
-                con.execute(f"COPY ({select}) TO '{_sql_text(partial)}' (FORMAT parquet)").fetchall()
+                con.execute(f"COPY ({select}) TO '{sql_text(partial)}' (FORMAT parquet)").fetchall()
             except duckdb.Error as error:
                 raise ConfigError(f"reading {file.path} for `{table.name}`: {str(error).splitlines()[0]}") from None
             finally:
@@ -351,7 +351,7 @@ def _with_partitions(table, select: str, partitions: dict) -> str:
         quoted = '"' + column.name.replace('"', '""') + '"'
         if column.name in partitions and column.name != table.rowtime:
             value = partitions[column.name]
-            literal = "NULL" if value is None else f"'{_sql_text(value)}'"
+            literal = "NULL" if value is None else f"'{sql_text(value)}'"
             out.append(f"CAST({literal} AS {duckdb_type(column.type)}) AS {quoted}")
         else:
             out.append(quoted)
@@ -376,12 +376,12 @@ def _decompressed(file: HistoryFile, folder: Path) -> Path:
     return target
 
 
-def _sql_text(value) -> str:
+def sql_text(value) -> str:
     return str(value).replace("'", "''")
 
 
 def parquet_reader(files: list[Path], hive: bool = False) -> str:
-    listed = ", ".join(f"'{_sql_text(p)}'" for p in files)
+    listed = ", ".join(f"'{sql_text(p)}'" for p in files)
     return f"read_parquet([{listed}], hive_partitioning = {str(hive).lower()}, union_by_name = true)"
 
 
@@ -460,11 +460,11 @@ def memory_settings(root: Path, memory_limit: str | None) -> list[str]:
     """DuckDB settings for out-of-core work: spill to .streamscore/tmp; the memory limit when given."""
     folder = Path(root) / TEMP_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    settings = [f"SET temp_directory = '{_sql_text(folder)}'"]
+    settings = [f"SET temp_directory = '{sql_text(folder)}'"]
     if memory_limit:
         if not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]?i?B\s*|\s*\d+(\.\d+)?\s*%\s*", memory_limit, re.I):
             raise ConfigError(f"--memory-limit {memory_limit!r}: expected a size such as 4GB or 512MB")
-        settings.append(f"SET memory_limit = '{_sql_text(memory_limit.strip())}'")
+        settings.append(f"SET memory_limit = '{sql_text(memory_limit.strip())}'")
     return settings
 
 

@@ -77,6 +77,8 @@ def plain_inputs(project, job: Job, inputs: dict[str, Path], folder: Path, use_c
     """Inputs as the Flink engine reads them (one plain file per table): any other form becomes one
     Parquet file of the rows the DuckDB replay reads (decoded by the JVM decoder, partition columns
     filled), its dead letters returned to be reported with Flink's result."""
+    import duckdb
+
     from streamscore import history
     from streamscore.engines.duckdb import DuckDBEngine
 
@@ -92,11 +94,9 @@ def plain_inputs(project, job: Job, inputs: dict[str, Path], folder: Path, use_c
             dead.extend(letters)
             folder.mkdir(parents=True, exist_ok=True)
             plain[name] = folder / f"{name}.parquet"
-            import duckdb
-
             select = DuckDBEngine.physical_columns_sql(table, reader, "sql")
             con = duckdb.connect()
-            con.execute(f"COPY ({select}) TO '{history._sql_text(plain[name])}' (FORMAT parquet)").fetchall()
+            con.execute(f"COPY ({select}) TO '{history.sql_text(plain[name])}' (FORMAT parquet)").fetchall()
             con.close()
     finally:
         decoded.close()
@@ -120,8 +120,6 @@ def replay(project, job: Job, inputs: dict[str, Path], output_dir: Path, engine:
     result = runner.replay(job, plain, output_dir)
     if dead:
         if result.dead_letters_file is not None:  # the plain files' own: kept beside the others
-            import pandas as pd
-
             for row in pd.read_parquet(result.dead_letters_file).itertuples():
                 dead.append(history.DeadLetter(row.source_table, str(plain.get(row.source_table)), row.line,
                                                row.raw, row.error))
