@@ -270,3 +270,25 @@ def test_map_constructor_needs_distinct_constant_keys(tmp_path):
         _nested(tmp_path, "SELECT MAP['a', 1, 'b', 2]['c'] FROM o")
     with pytest.raises(TranslationError, match="keys that are not distinct constants"):
         _nested(tmp_path, "SELECT MAP['a', 1, 'a', 2] FROM o")
+
+
+def test_unnest_rows_skips_null_elements_and_keeps_null_values(tmp_path):
+    rows = _nested(tmp_path, "SELECT id, li.sku, li.qty, n FROM o CROSS JOIN UNNEST(o.lines) WITH ORDINALITY "
+                             "AS li(sku, qty, n) ORDER BY id")
+    assert rows == [(1, "x", 2, 1)]
+    assert _nested(tmp_path, "SELECT id, tag FROM o LEFT JOIN UNNEST(tags) AS t(tag) ON TRUE ORDER BY id, tag") == [
+        (1, "p"), (1, "q"), (2, None), (3, None)]
+    assert _nested(tmp_path, "SELECT id, k, v FROM o CROSS JOIN UNNEST(m) AS e(k, v)") == [(1, "k", 5)]
+
+
+def test_unnest_with_ordinality_of_a_null_row_fails_as_flinks_job(tmp_path):
+    path = tmp_path / "nested.sql"
+    path.write_text(NESTED_TABLE)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE o AS SELECT 1 AS id, [{'sku': 'x', 'qty': 1}, NULL] AS lines")
+    sql = "SELECT sku FROM o CROSS JOIN UNNEST(lines) {} AS li(sku, qty{})"
+    assert con.execute(translate(parse_job(path), sql.format("", ""))).fetchall() == [("x",)]
+    with pytest.raises(duckdb.Error, match="UNNEST WITH ORDINALITY of an ARRAY of ROWs holding a NULL element"):
+        con.execute(translate(parse_job(path), sql.format("WITH ORDINALITY", ", n"))).fetchall()
+    with pytest.raises(TranslationError, match="UNNEST of a MAP needs two column names"):
+        translate(parse_job(path), "SELECT k FROM o CROSS JOIN UNNEST(m) AS e(k)")

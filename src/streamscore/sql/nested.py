@@ -8,6 +8,7 @@ translation's allow-list.
 
 from __future__ import annotations
 
+import sqlglot
 from sqlglot import exp
 
 # Functions (exp.Anonymous by name) as DuckDB templates over their arguments ({0}, {1}, ...).
@@ -48,7 +49,9 @@ def _map_constructor(node: exp.Bracket) -> exp.Expr:
 
 def nested_typed(node: exp.Expr) -> exp.Expr:
     """Typed rules: an array element at an index that is not a constant: NULL below 1, as Flink (DuckDB would
-    count a negative index from the end)."""
+    count a negative index from the end); ``[CROSS|LEFT] JOIN UNNEST(...)`` as a lateral subquery."""
+    if isinstance(node, exp.Unnest) and isinstance(node.parent, exp.Join) and node.arg_key == "this":
+        return _unnest(node)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and node.this.type is not None \
             and node.this.type.is_type(exp.DType.ARRAY):
         index = node.expressions[0]
@@ -125,3 +128,59 @@ def _not_null_element(kind: exp.DataType) -> bool:
 
 def _has_not_null_element(kind: exp.DataType) -> bool:
     return any(_not_null_element(k) for k in kind.find_all(exp.DataType))
+
+
+# -- UNNEST ---------------------------------------------------------------------------------------------
+# ``JOIN UNNEST(c) [WITH ORDINALITY] AS t(a, ...)``: one row per element of an ARRAY (a ROW's fields as columns),
+# per entry of a MAP (key, value); the ordinality (1, 2, ...) last, an INT as in Flink. DuckDB's UNNEST in a
+# SELECT list, as a lateral subquery, expands the same rows (several UNNESTs there zip).
+# A NULL element of an ARRAY of ROWs gives no row in Flink (its job fails WITH ORDINALITY); a NULL single value
+# gives a NULL row.
+UNNEST_SQL = "LATERAL (SELECT {columns} FROM (SELECT {unnests}){where}) AS {alias}"
+NULL_ROWS = {False: " WHERE __element IS NOT NULL",
+             True: " WHERE CASE WHEN __element IS NULL THEN error('UNNEST WITH ORDINALITY of an ARRAY of ROWs holding "
+                   "a NULL element (Flink fails the job: ArrayIndexOutOfBoundsException)') ELSE true END"}
+
+
+def _unnest(node: exp.Unnest) -> exp.Expr:
+    if len(node.expressions) != 1:
+        raise ValueError("UNNEST of more than one collection cannot be replayed yet")
+    value = node.expressions[0]
+    kind = value.type
+    alias = node.args.get("alias")
+    names = [c.name for c in alias.columns] if alias is not None else []
+    ordinality = node.args.get("offset")  # WITH ORDINALITY: the last alias column (sqlglot keeps it apart)
+    arg = value.sql("duckdb")
+    where = ""
+    if kind is not None and kind.is_type(exp.DType.ARRAY) and kind.expressions:
+        element = kind.expressions[0]
+        unnests = [f"UNNEST({arg}) AS __element"]
+        if element.is_type(exp.DType.STRUCT):
+            fields = [f.name for f in element.expressions if isinstance(f, exp.ColumnDef)]
+            names = names or fields
+            if len(names) != len(fields):
+                raise ValueError(f"UNNEST of ROWs with {len(fields)} fields named by {len(names)} columns")
+            columns = [f"__element.{_quoted(f)} AS {_quoted(n)}" for f, n in zip(fields, names)]
+            where = NULL_ROWS[bool(ordinality)]
+        else:
+            if len(names) != 1:
+                raise ValueError("UNNEST of an ARRAY of single values needs one column name: AS t(x)")
+            columns = [f"__element AS {_quoted(names[0])}"]
+    elif kind is not None and kind.is_type(exp.DType.MAP):
+        if len(names) != 2:
+            raise ValueError("UNNEST of a MAP needs two column names (key, value): AS t(k, v)")
+        unnests = [f"UNNEST(map_keys({arg})) AS __key", f"UNNEST(map_values({arg})) AS __value"]
+        columns = [f"__key AS {_quoted(names[0])}", f"__value AS {_quoted(names[1])}"]
+    else:
+        raise ValueError(f"UNNEST of `{value.sql('duckdb')}`: only an ARRAY or a MAP of a known type can be replayed")
+    if ordinality:
+        unnests.append(f"CAST(UNNEST(range(1, len({arg}) + 1)) AS INTEGER) AS __ordinal")
+        columns.append(f"__ordinal AS {_quoted(ordinality.name if isinstance(ordinality, exp.Identifier) else 'ordinality')}")
+    table = alias.name if alias is not None and alias.name else "unnested"
+    sql = UNNEST_SQL.format(columns=", ".join(columns), unnests=", ".join(unnests), where=where, alias=_quoted(table))
+    select = sqlglot.parse_one(f"SELECT * FROM __outer CROSS JOIN {sql}", read="duckdb")
+    return select.args["joins"][0].this
+
+
+def _quoted(name: str) -> str:
+    return exp.to_identifier(name).sql("duckdb")

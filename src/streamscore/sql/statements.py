@@ -215,7 +215,7 @@ class Job:
                     kinds.add("window")
                 elif isinstance(node, exp.Window) and node.args.get("order") is not None:
                     kinds.add("OVER")
-                elif isinstance(node, exp.Join):
+                elif isinstance(node, exp.Join) and not isinstance(node.this, exp.Unnest):  # UNNEST: per row
                     kinds.add("join")
                 elif isinstance(node, exp.Order) and node.parent is query:  # the query's own: a temporal sort
                     kinds.add("ORDER BY")

@@ -177,7 +177,7 @@ class Translator:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
         try:
-            query = bottom_up(query, lambda node: nested_typed(typed_rewrite(node)))
+            query = bottom_up(query, lambda node: _nested_typed(typed_rewrite(node), stmt))
         except TranslationError as error:  # a typed rule's refusal, placed at its statement (translated
             if error.path is not None:     # nodes no longer carry their own positions reliably)
                 raise
@@ -664,6 +664,13 @@ def _versioned_view(query: exp.Query) -> tuple[exp.Query, str] | None:
                 history.set("where", None)
                 return history, order.expressions[0].this.name
     return None
+
+
+def _nested_typed(node: exp.Expr, stmt: Statement) -> exp.Expr:
+    try:
+        return nested_typed(node)
+    except ValueError as error:
+        raise stmt.error(TranslationError, str(error), node) from None
 
 
 def _node_rules(node: exp.Expr, stmt: Statement) -> exp.Expr:
