@@ -215,7 +215,12 @@ def test_the_topic_as_input_reads_what_run_would(project_copy, dirty, small_file
     # Unchanged topic: its records and their decoding are reused.
     _, _, engine = _rows_and_letters(project, job, {**weather, **parse_inputs(["flights=kafka"])})
     assert engine.cache_misses == 0
-    # From a time on: no record of the topic is older than now, none is newer than the next hour.
+    # The same binding in connectors/replay.toml.
+    toml = project.root / "connectors" / "replay.toml"
+    toml.write_text(toml.read_text().replace('path = "data/flights_live.jsonl"', 'path = "kafka"'))
+    bound = resolve_inputs(project, job, dict(weather))
+    assert bound["flights"] == resolve_inputs(project, job, {**weather, **parse_inputs(["flights=kafka"])})["flights"]
+    # From a time on: every record of the topic is older than the year 2999.
     later = resolve_inputs(project, job, {**weather, **parse_inputs(["flights=kafka@2999-01-01T00:00:00"])})
     assert later["flights"].read_bytes() == b""
 
