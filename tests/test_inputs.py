@@ -185,6 +185,12 @@ def test_decoded_once_then_again_when_a_file_changes(project_copy, dirty, small_
 
     from streamscore.cli import main
 
+    decoded = project.root / ".streamscore" / "cache" / "decoded"
+    assert len(list(decoded.glob("*.parquet"))) == 5  # the changed day's old entry among them
+    assert main(["--project", str(project.root), "cache", "prune"]) == 0
+    assert len(list(decoded.glob("*.parquet"))) == 4
+    _, _, engine = _rows_and_letters(project, job, inputs)
+    assert (engine.cache_hits, engine.cache_misses) == (4, 0)
     assert main(["--project", str(project.root), "cache", "clear"]) == 0
     assert not (project.root / ".streamscore" / "cache").exists()
 

@@ -593,6 +593,9 @@ def cmd_cache(args) -> int:
     if args.action == "clear":
         count, size = history.clear_cache(project.root)
         print(f"removed {count:,} files ({size / 1e6:,.1f} MB) from {project.root / history.CACHE_FOLDER}")
+    elif args.action == "prune":
+        count, size = history.prune_cache(project.root)
+        print(f"removed {count:,} decoded inputs whose file changed or is gone ({size / 1e6:,.1f} MB)")
     else:
         count, size = history.cache_size(project.root)
         print(f"{project.root / history.CACHE_FOLDER}: {count:,} files, {size / 1e6:,.1f} MB")
@@ -991,8 +994,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", action="append", help="run this script and exit; repeatable")
     p.set_defaults(func=cmd_explore)
 
-    p = sub.add_parser("cache", help="the decoded inputs kept under .streamscore/cache: show its size, or clear it")
-    p.add_argument("action", nargs="?", choices=("info", "clear"), default="info")
+    p = sub.add_parser("cache", help="the decoded inputs kept under .streamscore/cache: show its size, prune the "
+                                     "entries of changed or deleted files, or clear it")
+    p.add_argument("action", nargs="?", choices=("info", "prune", "clear"), default="info")
     p.set_defaults(func=cmd_cache)
 
     p = job_command("report", cmd_report, "replay the job on DuckDB and write an HTML report with plots")

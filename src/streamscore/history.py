@@ -268,6 +268,9 @@ class Decoded:
                 self.progress.say(f"{table.name}: decoding {file.path} ({stat.st_size / 1e6:,.0f} MB)", force=True)
             rows.parent.mkdir(parents=True, exist_ok=True)
             self._decode(table, file, rows, dead)
+            # What the entry was made from: `cache prune` drops entries whose file changed or is gone.
+            rows.with_name(f"{key}.source.json").write_text(json.dumps(
+                {"path": str(file.path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
         letters = []
         with open(dead, encoding="utf-8") as lines:
             for line in lines:
@@ -415,6 +418,23 @@ def clear_cache(root: Path) -> tuple[int, int]:
                 if path.is_file():
                     count, size = count + 1, size + path.stat().st_size
             shutil.rmtree(folder)
+    return count, size
+
+
+def prune_cache(root: Path) -> tuple[int, int]:
+    """Remove the decoded files of inputs that changed or are gone: (entries, bytes) removed."""
+    count = size = 0
+    for source in (Path(root) / CACHE_FOLDER / "decoded").glob("*.source.json"):
+        made_from = json.loads(source.read_text())
+        path = Path(made_from["path"])
+        if path.exists() and (path.stat().st_size, path.stat().st_mtime_ns) == (made_from["size"], made_from["mtime_ns"]):
+            continue
+        key = source.name[:-len(".source.json")]
+        for entry in (source, source.with_name(f"{key}.parquet"), source.with_name(f"{key}.dead.jsonl")):
+            if entry.exists():
+                size += entry.stat().st_size
+                entry.unlink()
+        count += 1
     return count, size
 
 
