@@ -98,13 +98,19 @@ def _decimal_division(node: exp.Div, left: tuple[int, int], right: tuple[int, in
     denominator = f"({_unscaled(b)} * CAST({10 ** max(-shift, 0)} AS HUGEINT))"
     quotient = (f"({numerator} // {denominator} + CASE WHEN 2 * abs({numerator} % {denominator}) >= abs({denominator}) "
                 f"THEN sign({numerator}) * sign({denominator}) ELSE 0 END)")
-    whole = f"CAST(abs({quotient}) AS VARCHAR)"
-    digits = f"(repeat('0', greatest(0, {scale + 1} - length({whole}))) || {whole})"  # lpad would cut it
-    text = (f"CASE WHEN {quotient} < 0 THEN '-' ELSE '' END || left({digits}, length({digits}) - {scale}) || '.' || "
-            f"right({digits}, {scale})") if scale else f"CAST({quotient} AS VARCHAR)"
-    new = duckdb_node(f"CAST({text} AS DECIMAL({precision}, {scale}))")
+    new = duckdb_node(_decimal_of_unscaled(quotient, precision, scale))
     new.type = exp.DataType.build(f"DECIMAL({precision}, {scale})")
     return new
+
+
+def _decimal_of_unscaled(unscaled: str, precision: int, scale: int) -> str:
+    """A HUGEINT of unscaled digits as the DECIMAL(precision, scale) it stands for, exactly (through its text:
+    DuckDB would divide by a power of ten as doubles)."""
+    whole = f"CAST(abs({unscaled}) AS VARCHAR)"
+    digits = f"(repeat('0', greatest(0, {scale + 1} - length({whole}))) || {whole})"  # lpad would cut it
+    text = (f"CASE WHEN {unscaled} < 0 THEN '-' ELSE '' END || left({digits}, length({digits}) - {scale}) || '.' || "
+            f"right({digits}, {scale})") if scale else f"CAST({unscaled} AS VARCHAR)"
+    return f"CAST({text} AS DECIMAL({precision}, {scale}))"
 
 
 # An aggregate call is the function with its FILTER and OVER around it: a rewrite that wraps the
@@ -275,6 +281,8 @@ def _statistic_over(window: exp.Window, aggregate: exp.Expr, name: str) -> exp.E
         s1, s2 = over(f"sum({x})"), over(f"sum({x} * {x})")
         variance = f"((({s2}) - ({s1}) * ({s1}) / ({count})) / ({divisor}))"
         return _typed_node(f"pow({variance}, 0.5)" if root else variance, exp.DataType.build("DOUBLE"))
+    if _is(value, exp.DType.DECIMAL):
+        return _decimal_statistic_over(over, value, count, sample, root, name)
     kind = _integer_type(value)
     if kind is None:
         raise TranslationError(f"{name} of a {value.type.sql()} in an OVER window is not replayed yet (Flink computes "
@@ -299,6 +307,32 @@ def _statistic_over(window: exp.Window, aggregate: exp.Expr, name: str) -> exp.E
         return _typed_node(variance, exp.DataType.build(kind))
     double = _typed_node(f"pow(CAST({variance} AS DOUBLE), 0.5)", exp.DataType.build("DOUBLE"))
     return _cast(exp.Cast(this=double, to=exp.DataType.build(kind)))
+
+
+def _decimal_statistic_over(over: Callable[[str], str], value: exp.Expr, count: str, sample: bool, root: bool,
+                            name: str) -> exp.Expr:
+    """The reduction over a DECIMAL(p, s) as Flink computes it: the sums (exact) as DECIMAL(38, 6), each product
+    and quotient rounded half up to 6 digits (Flink's DECIMAL(38, 6) arithmetic), here on unscaled HUGEINTs;
+    STDDEV is POWER(..., 0.5) of that, a DOUBLE cast back to DECIMAL(38, 6)."""
+    precision, scale = decimal_precision(value.type)
+    if scale > 3 or precision > 18:
+        raise TranslationError(f"{name} of a {value.type.sql()} in an OVER window is not replayed yet (Flink rounds "
+                               "its squares there: cast the argument to DOUBLE)")
+    x = f"CAST({value.sql('duckdb')} * {10 ** scale} AS HUGEINT)"  # unscaled at its own scale
+    s1 = f"(CAST({over(f'sum({x})')} AS HUGEINT) * {10 ** (6 - scale)})"  # unscaled at scale 6
+    s2 = f"(CAST({over(f'sum({x} * {x})')} AS HUGEINT) * {10 ** (6 - 2 * scale)})"
+    n = f"CAST({count} AS HUGEINT)"
+
+    def half_up(numerator: str, denominator: str) -> str:  # Java's RoundingMode.HALF_UP of a quotient
+        return f"(sign({numerator}) * ((2 * abs({numerator}) + {denominator}) // (2 * {denominator})))"
+
+    difference = f"({s2} - {half_up(half_up(f'{s1} * {s1}', '1000000'), n)})"
+    divisor = f"CASE WHEN {n} = 1 THEN NULL ELSE {n} - 1 END" if sample else n
+    unscaled = f"CASE WHEN {n} = 0 THEN NULL ELSE {half_up(difference, f'({divisor})')} END"
+    variance = _decimal_of_unscaled(f"({unscaled})", 38, 6)
+    if root:
+        return _decimal_of_double(f"pow(CAST({variance} AS DOUBLE), 0.5)", name)
+    return _typed_node(variance, exp.DataType.build("DECIMAL(38, 6)"))
 
 
 # -- LAG, FIRST_VALUE, LAST_VALUE ----------------------------------------------------------------------------
