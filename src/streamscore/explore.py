@@ -60,8 +60,8 @@ def open_tables(project: Project, job: str | Path | None, given: dict[str, Path]
         except StreamscoreError:  # no sql/*.sql: the job's own tables only
             project_tables = None
         if project_tables is not None:
-            sources = {t.name for t in parsed.sources}
-            extra = [t for t in project_tables.tables.values() if t.name not in sources]
+            taken = {t.name for t in parsed.sources} | set(parsed.views)
+            extra = [t for t in project_tables.tables.values() if t.name not in taken]
             extra_translator = Translator(project_tables)
     files = resolve_inputs(project, parsed, given, tables, optional=extra, kafka_profile=kafka_profile,
                            log=lambda m: print(m, file=sys.stderr))

@@ -20,7 +20,6 @@ from streamscore import history, monitoring
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.javatext import java_double_to_string, java_float_to_string
-from streamscore.kafka import dead_letters as dl
 from streamscore.errors import ConfigError, EngineError
 from streamscore.models.checks import check_job_models, function_object, resolve_declared_model, resolve_model
 from streamscore.models.scorer import OUTPUTS, function_spec, score_outputs
