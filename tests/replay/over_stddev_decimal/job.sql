@@ -1,5 +1,5 @@
--- A running spread of a DECIMAL column (OVER): Flink computes it in DECIMAL arithmetic whose scales the
--- replay does not reproduce yet, so it refuses (cast the column to DOUBLE).
+-- A running spread of a DECIMAL column (OVER): Flink computes it in DECIMAL(38, 6) arithmetic, each product
+-- and quotient rounded half up to 6 digits; STDDEV is the DOUBLE square root cast back to DECIMAL(38, 6).
 
 CREATE TABLE readings (
   sensor_id    STRING,
@@ -14,9 +14,11 @@ CREATE TABLE readings (
 ) WITH ('connector' = 'filesystem', 'path' = 'inputs/readings.jsonl', 'format' = 'json');
 
 CREATE TABLE pressure_spread (
-  sensor_id STRING, reading_time TIMESTAMP(3), pressure_stddev DECIMAL(38, 6)
+  sensor_id STRING, reading_time TIMESTAMP(3), pressure_var_pop DECIMAL(38, 6), pressure_var_samp DECIMAL(38, 6),
+  pressure_stddev_pop DECIMAL(38, 6)
 ) WITH ('connector' = 'blackhole');
 
 INSERT INTO pressure_spread
-SELECT sensor_id, reading_time, STDDEV_POP(pressure) OVER (PARTITION BY sensor_id ORDER BY reading_time)
-FROM readings;
+SELECT sensor_id, reading_time, VAR_POP(pressure) OVER w, VAR_SAMP(pressure) OVER w, STDDEV_POP(pressure) OVER w
+FROM readings
+WINDOW w AS (PARTITION BY sensor_id ORDER BY reading_time);
