@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from streamscore.config import FILE_FORMATS
-from streamscore.errors import ConfigError
+from streamscore.errors import ConfigError, SetupError
 
 KAFKA = "kafka"
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
@@ -258,7 +258,8 @@ class Decoded:
     def _file(self, table, file: HistoryFile) -> tuple[Path, list[DeadLetter]]:
         stat = file.path.stat()
         key = hashlib.sha256(json.dumps([CACHE_VERSION, str(file.path.resolve()), stat.st_size, stat.st_mtime_ns,
-                                         list(file.partitions), schema_key(table), self.time_zone]).encode()).hexdigest()
+                                         list(file.partitions), schema_key(table), self.time_zone,
+                                         decoder_identity()]).encode()).hexdigest()
         rows, dead = self.folder / "decoded" / f"{key}.parquet", self.folder / "decoded" / f"{key}.dead.jsonl"
         if rows.exists() and dead.exists():
             self.hits += 1
@@ -321,6 +322,30 @@ class Decoded:
         except OSError:
             return None
         return str(folder)
+
+
+_DECODER_IDENTITY: list[str] = []
+
+
+def decoder_identity() -> str:
+    """What turns files into columns, besides the table: the decoder's jar (size, mtime) and the Python that
+    reads its output and the other formats. A rebuilt decoder or changed rules decode every file again."""
+    if not _DECODER_IDENTITY:
+        from streamscore.engines import duckdb as engine
+        from streamscore.kafka import dead_letters
+        from streamscore.sql import typed
+        from streamscore.vendor import streamscore_jar
+
+        digest = hashlib.sha256()
+        for module in (dead_letters, typed, engine, sys.modules[__name__]):
+            digest.update(Path(module.__file__).read_bytes())
+        try:
+            jar = streamscore_jar().stat()
+            digest.update(f"{jar.st_size}:{jar.st_mtime_ns}".encode())
+        except (SetupError, OSError):  # no jar: only JSON of guarded tables needs it, and its decode says why
+            digest.update(b"no jar")
+        _DECODER_IDENTITY.append(digest.hexdigest())
+    return _DECODER_IDENTITY[0]
 
 
 def schema_key(table) -> list:
