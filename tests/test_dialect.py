@@ -88,4 +88,5 @@ def test_nested_types_keep_their_not_null_and_become_duckdb_types():
 
 
 def test_array_index_is_one_based_in_both_dialects():
-    assert sqlglot.transpile("SELECT a[1] FROM t", read=Flink, write="duckdb") == ["SELECT a[1] FROM t"]
+    sql = "SELECT a[1], a[i], a[i + 1], b[1][2], m['k'] FROM t"
+    assert sqlglot.transpile(sql, read=Flink, write="duckdb") == [sql]

@@ -248,6 +248,8 @@ def test_nested_field_element_and_map_access(tmp_path):
 def test_element_at_an_index_below_one_is_null_as_in_flink(tmp_path):
     # DuckDB counts a negative index from the end; Flink gives NULL
     assert _nested(tmp_path, "SELECT id, tags[i] FROM o ORDER BY id") == [(1, None), (2, None), (3, None)]
+    assert _nested(tmp_path, "SELECT id, tags[i + 2], tags[i + 3] FROM o ORDER BY id") == [
+        (1, "p", "q"), (2, None, None), (3, None, None)]
 
 
 def test_element_of_more_than_one_fails_as_flinks_job(tmp_path):

@@ -157,6 +157,13 @@ class FlinkParser(parser.Parser):
                 this.set("nullable", True)
         return this
 
+    def _parse_bracket(self, this=None):
+        node = super()._parse_bracket(this)
+        for bracket in node.find_all(exp.Bracket) if isinstance(node, exp.Expr) else ():
+            if "offset" not in bracket.args:
+                bracket.set("offset", 1)
+        return node
+
     # SESSION(ts, gap) is a legacy group window function in Flink, not a keyword.
     FUNC_TOKENS = {*parser.Parser.FUNC_TOKENS, TokenType.SESSION}
 
@@ -299,6 +306,9 @@ class FlinkGenerator(Generator):
 
     STRUCT_DELIMITER = ("<", ">")
 
+    def bracket_offset_expressions(self, expression: exp.Bracket, index_offset: int | None = None):
+        return expression.expressions  # Flink's indexes as written
+
     def datatype_sql(self, expression: exp.DataType) -> str:
         sql = super().datatype_sql(expression)
         if expression.this == exp.DType.STRUCT:  # Flink spells it ROW<name type, ...>
@@ -315,7 +325,9 @@ class FlinkGenerator(Generator):
 
 class Flink(Dialect):
     NORMALIZATION_STRATEGY = NormalizationStrategy.CASE_SENSITIVE
-    INDEX_OFFSET = 1  # arr[1] is the first element, as in DuckDB
+    # arr[1] is the first element in Flink and DuckDB alike: an index is kept as written (brackets are marked
+    # with offset 1, so DuckDB's generator adds nothing), whatever its type (sqlglot shifts only typed ones).
+    INDEX_OFFSET = 0
     Tokenizer = FlinkTokenizer
     Parser = FlinkParser
     Generator = FlinkGenerator
