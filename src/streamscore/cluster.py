@@ -37,6 +37,8 @@ class ClusterSpec:
     jobmanager_memory: str = "1024m"
     taskmanager_memory: str = "1728m"
     metaspace: str = "512m"  # STACK.md: 256m ran out after ~7 Python job submissions
+    # "rocksdb": keyed state on local disk (state larger than memory; incremental checkpoints), else on the heap
+    state_backend: str = "hashmap"
 
 
 @dataclass
@@ -176,6 +178,10 @@ def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path,
         "taskmanager.memory.jvm-metaspace.size": spec.metaspace,
         "taskmanager.numberOfTaskSlots": spec.slots,
         "parallelism.default": 1,
+        "state.backend.type": spec.state_backend,
+        "execution.checkpointing.incremental": spec.state_backend == "rocksdb",
+        # keyed state can be rescaled up to this many subtasks (a savepoint taken at 2 resumes at 4)
+        "pipeline.max-parallelism": 128,
         # The Kafka connector is in lib/: a job that ships its own copy must still use lib's classes.
         "classloader.parent-first-patterns.additional": "org.apache.kafka.;org.apache.flink.connector.kafka.",
         "execution.checkpointing.dir": (folder / "checkpoints").as_uri(),
@@ -184,7 +190,7 @@ def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path,
         # every process serves its metrics for Prometheus on the first free port of the cluster's range
         **prometheus_settings(prometheus_ports),
     }
-    return "".join(f"{key}: {json.dumps(value) if isinstance(value, str) else value}\n" for key, value in settings.items())
+    return "".join(f"{key}: {json.dumps(value) if isinstance(value, (str, bool)) else value}\n" for key, value in settings.items())
 
 
 def _alive(pid: int) -> bool:

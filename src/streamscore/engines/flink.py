@@ -508,7 +508,15 @@ class FlinkEngine:
                 options.update(sink_delivery_options(delivery, job, table.name, options.get("topic", "")))
             if table in job.sources:
                 # Fail before the job starts: Flink would wait forever on a missing topic.
-                partitions_of(options["properties.bootstrap.servers"], options["topic"])
+                partitions = len(partitions_of(options["properties.bootstrap.servers"], options["topic"]))
+                parallelism = int(self.config.get("parallelism.default", "1"))
+                if parallelism > partitions and not bounded:
+                    # Measured: a source subtask without a partition holds event time back for the whole job
+                    # (no window fired); reading with fewer subtasks ('scan.parallelism') changed which weather
+                    # version a temporal join saw. More partitions is the fix that keeps the results.
+                    log(f"warning: topic {options['topic']} of {table.name} has {partitions} partition(s), fewer "
+                        f"than the parallelism {parallelism}: the source subtasks without one hold event time "
+                        "back (windows and event-time joins wait); give the topic as many partitions")
             if table in job.sources and (bounded or max_records):
                 ranges = offset_ranges(options["properties.bootstrap.servers"], options["topic"])
                 # Bounded: up to the end there now; max_records: N records from each partition's start.
