@@ -237,6 +237,14 @@ class Reporter:
             parts.append("latency " + " ".join(f"{k} {v * 1000:,.0f} ms" for k, v in shown.items()))
         return " | ".join(parts)
 
+    def progress(self) -> tuple | None:
+        """What the job has counted so far (None before the first reading): unchanged means nothing moves."""
+        snap = self.last
+        if snap is None:
+            return None
+        return (tuple(sorted(snap.records_in.items())), tuple(sorted(snap.records_out.items())), snap.dead_letters,
+                tuple(sorted(snap.late.items())), snap.late_routed)
+
     def stop(self) -> dict:
         """Stop printing; log and return the totals. Flink drops a finished task's counters, so for a
         job that finished by itself they are the last reading while it ran (at most ~1 s before the end)."""

@@ -484,7 +484,7 @@ class FlinkEngine:
                                 metrics_interval, log).start() if metrics_interval else None
             try:
                 status, savepoint = self._wait(table_result, client, job, profile, idle_timeout,
-                                               state / "savepoints", log)
+                                               state / "savepoints", log, reporter.progress if reporter else None)
             finally:
                 totals = reporter.stop() if reporter else {}
         return RunResult(job_id, status, time.perf_counter() - started, ends, savepoint, totals)
@@ -586,9 +586,11 @@ class FlinkEngine:
         return self.project.root / ".streamscore" / "state" / job.name
 
     def _wait(self, table_result, client, job: Job, profile: Profile, idle_timeout: float | None,
-              savepoints: Path, log) -> tuple[str, str | None]:
-        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds;
-        on KeyboardInterrupt stop it with a savepoint. Returns (status, savepoint path or None).
+              savepoints: Path, log, progress=None) -> tuple[str, str | None]:
+        """Block until the job ends; cancel it when its sinks stay idle for ``idle_timeout`` seconds (and
+        its counters, ``progress()``, stay put as long: a cancelled job's totals are the last ones read, so
+        rows still being counted, late rows for one, must be read first); on KeyboardInterrupt stop it with
+        a savepoint. Returns (status, savepoint path or None).
 
         Polls the job's status from this thread only. A second Python thread blocked in a Java call
         makes py4j open a second connection, served by another Java thread, and Flink's planner then
@@ -600,14 +602,19 @@ class FlinkEngine:
         # Idle means no new output since the last: the clock starts at the job's first output (its sources
         # and Python workers take seconds to start), or after STARTUP_GRACE_SECONDS with none at all.
         started, first_size, last_size, last_change, cancelled = time.monotonic(), None, None, None, False
+        last_counted = None
         try:
             while not _ended(client):
                 time.sleep(0.5)
                 if idle_timeout and sink_topics and not cancelled:
                     size = sum(_records_in(b, t) for b, t in sink_topics)
+                    counted = progress() if progress else None
                     first_size = size if first_size is None else first_size
                     if size != last_size:
                         last_size, last_change = size, (time.monotonic() if size != first_size else None)
+                    elif counted != last_counted and last_change is not None:
+                        last_change = time.monotonic()  # no new output, but the job still counts rows
+                    last_counted = counted
                     waited = time.monotonic() - (last_change or started)
                     if waited > (idle_timeout if last_change else max(idle_timeout, STARTUP_GRACE_SECONDS)):
                         log(f"flink: no new output for {waited:.0f}s, cancelling")
