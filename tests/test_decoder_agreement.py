@@ -207,3 +207,94 @@ EDGE_RECORDS = [
 
 def test_run_and_replay_agree_on_edge_records(decoders):
     _agree(decoders, EDGE_RECORDS)
+
+
+# -- nested types: the same rules at any depth ------------------------------------------------------------
+NESTED_COLUMNS = ("o ROW<id STRING NOT NULL, x DOUBLE, `at` ROW<d DATE, ts TIMESTAMP(3)>>, "
+                  "lines ARRAY<ROW<qty INT, amount DECIMAL(10, 3), ok BOOLEAN>>, tags ARRAY<STRING NOT NULL>, "
+                  "m MAP<STRING, FLOAT>, z ARRAY<TIMESTAMP_LTZ(6)>")
+
+
+def _nested_rendered(value, dtype):
+    """A nested value from DuckDB as DecodeLines prints the JVM's: ROWs as field lists, MAPs as sorted pairs."""
+    if value is None:
+        return None
+    if dtype.is_type("struct"):
+        return [_nested_rendered(value[f.name], f.args["kind"]) for f in dtype.expressions]
+    if dtype.is_type("array"):
+        return [_nested_rendered(v, dtype.expressions[0]) for v in value]
+    if dtype.is_type("map"):
+        return [[k, _nested_rendered(value[k], dtype.expressions[1])] for k in sorted(value)]
+    return _rendered([value])[1]
+
+
+@st.composite
+def nested_records(draw) -> bytes:
+    likely = {
+        "o": st.fixed_dictionaries({}, optional={"id": st.text(max_size=3) | anything, "x": doubles,
+                                                 "at": st.none() | anything | st.fixed_dictionaries(
+                                                     {}, optional={"d": st.sampled_from(DATES), "ts": st.sampled_from(TIMES)})}),
+        "lines": st.lists(st.none() | st.fixed_dictionaries({}, optional={"qty": integers, "amount": doubles,
+                                                                          "ok": LIKELY["ok"]}), max_size=3),
+        "tags": st.lists(st.text(max_size=3) | anything, max_size=3),
+        "m": st.dictionaries(st.sampled_from(["a", "b", "c"]), doubles | st.none(), max_size=3),
+        "z": st.lists(st.sampled_from(TIMES) | st.none(), max_size=2),
+    }
+    record = {}
+    for name in draw(st.lists(st.sampled_from(sorted(likely)), max_size=5, unique=True)):
+        record[name] = draw(likely[name] if draw(st.integers(0, 5)) else anything)
+    return _json(record).encode()
+
+
+@pytest.fixture(scope="module")
+def nested_decoders(tmp_path_factory):
+    import pyflink  # noqa: F401 - its lib/ holds Flink's jars
+
+    folder = tmp_path_factory.mktemp("nested")
+    path = folder / "t.sql"
+    path.write_text(f"CREATE TABLE t ({NESTED_COLUMNS}) WITH ('connector' = 'kafka', 'format' = 'json');\n"
+                    "INSERT INTO t SELECT * FROM t;")
+    table = parse_job(path).tables["t"]
+    jvm = JvmDecoder(decoder_spec(table, max_record_bytes=2048))
+    yield table, jvm, folder
+    jvm.close()
+
+
+def _nested_agree(nested_decoders, raws: list[bytes]) -> int:
+    import duckdb
+
+    table, jvm, folder = nested_decoders
+    path = folder / "records.jsonl"
+    path.write_bytes(b"".join(r + b"\n" for r in raws))
+    rows_file, _, dead = decode_json_lines(table, path, folder / "decoded", max_record_bytes=2048)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    rows = iter(con.sql(decoded_rows_sql(table, rows_file)).fetchall())
+    bad = {letter.line for letter in dead}
+    good = 0
+    for n, raw in enumerate(raws, 1):
+        run = jvm.decode(raw)
+        if n in bad:
+            assert run[0] == "error", f"record {raw!r}: replay dead letter / run {run}"
+            continue
+        good += 1
+        replayed = ["row", *(_nested_rendered(v, c.type) for v, c in zip(next(rows), table.columns))]
+        assert replayed == run, f"record {raw!r}: replay {replayed} / run {run}"
+    return good
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(nested_records(), min_size=40, max_size=80))
+def test_run_and_replay_decode_nested_records_alike(nested_decoders, raws):
+    _nested_agree(nested_decoders, raws)
+
+
+def test_nested_edge_records_agree(nested_decoders):
+    good = _nested_agree(nested_decoders, [
+        b'{"o": {"id": "a", "x": "NaN", "at": {"d": "2024-02-29", "ts": "2024-01-01 00:00:00.123"}}, '
+        b'"lines": [{"qty": "7", "amount": 1.0005, "ok": "TRUE"}, null], "tags": [], "m": {"a": 3.4e38, "b": null}, '
+        b'"z": ["2013-01-01 05:00:00.123456", null]}',
+        b'{"o": {"id": "a", "x": 1e400}, "m": {"a": 3.5e38}}', b'{"o": {"x": 1}}', b'{"tags": [null]}',
+        b'{"lines": [{"amount": 12345678.9995}]}', b'{"o": []}', b'{"m": {"a": 1, "a": 2}}',
+    ])
+    assert good >= 1  # the first record is a row (the others agree as dead letters or rows)

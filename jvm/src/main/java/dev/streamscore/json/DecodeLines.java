@@ -7,6 +7,8 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.flink.table.data.DecimalData;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericMapData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.util.jackson.JacksonMapperFactory;
@@ -46,6 +48,33 @@ public final class DecodeLines {
     }
 
     private static void add(ArrayNode result, Object value) {
+        if (value instanceof GenericRowData) {  // a ROW: its fields in order
+            GenericRowData row = (GenericRowData) value;
+            ArrayNode fields = result.addArray();
+            for (int i = 0; i < row.getArity(); i++) {
+                add(fields, row.getField(i));
+            }
+        } else if (value instanceof GenericArrayData) {
+            ArrayNode elements = result.addArray();
+            for (Object element : ((GenericArrayData) value).toObjectArray()) {
+                add(elements, element);
+            }
+        } else if (value instanceof GenericMapData) {  // a MAP: [[key, value], ...] in key order
+            GenericMapData map = (GenericMapData) value;
+            ArrayNode entries = result.addArray();
+            Object[] keys = ((GenericArrayData) map.keyArray()).toObjectArray();
+            java.util.Arrays.sort(keys, java.util.Comparator.comparing(Object::toString));
+            for (Object key : keys) {
+                ArrayNode entry = entries.addArray();
+                add(entry, key);
+                add(entry, map.get(key));
+            }
+        } else {
+            addScalar(result, value);
+        }
+    }
+
+    private static void addScalar(ArrayNode result, Object value) {
         if (value == null) {
             result.addNull();
         } else if (value instanceof Double) {
