@@ -167,6 +167,8 @@ def _statistic(node: exp.Expr) -> exp.Expr:
         return node
     name = aggregate.sql_name() if hasattr(aggregate, "sql_name") else type(aggregate).__name__.upper()
     value = aggregate.this
+    if isinstance(value, exp.Distinct):
+        raise TranslationError(f"{name}(DISTINCT ...) is not replayed yet")
     if _unknown(value):
         raise TranslationError(f"{name} of a value whose type the replay does not know cannot be replayed "
                                "(Flink's result takes the argument's type)")
