@@ -106,3 +106,21 @@ INSERT INTO bare SELECT id, ts FROM copy;
     assert bare.options == {"connector": "blackhole"}
     assert bare.like.for_flink() == "LIKE base (INCLUDING ALL EXCLUDING WATERMARKS EXCLUDING GENERATED EXCLUDING OPTIONS)"
     assert [t.name for t in job.sources] == ["copy"]
+
+
+def test_nested_column_types_are_parsed_not_left_to_flink(tmp_path):
+    text = ("CREATE TABLE p (id BIGINT, card ROW<card_id STRING NOT NULL, `at` ROW<city STRING>>, "
+            "items ARRAY<ROW<sku STRING, qty INT>>, tags ARRAY<STRING NOT NULL>, "
+            "signals MAP<STRING NOT NULL, ARRAY<DOUBLE>>, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) "
+            "WITH ('connector' = 'kafka');\n"
+            "CREATE TABLE s (id BIGINT, sku STRING) WITH ('connector' = 'blackhole');\n"
+            "INSERT INTO s SELECT id, i.sku FROM p CROSS JOIN UNNEST(items) AS i(sku, qty);")
+    job = parse_job(_job(tmp_path, text))
+    assert job.unparsed == []
+    table = job.tables["p"]
+    assert [c.type.sql("duckdb") for c in table.columns[1:5]] == [
+        'STRUCT(card_id TEXT, "at" STRUCT(city TEXT))', "STRUCT(sku TEXT, qty INT)[]", "TEXT[]",
+        "MAP(TEXT, DOUBLE[])"]
+    assert table.rowtime == "ts"
+    # UNNEST is a per-row join: the late rows of its input matter to no operator here
+    assert job.late_sensitive_operators() == []
