@@ -171,3 +171,19 @@ def test_the_k8s_entry_point_runs_under_flinks_python_driver(cluster, project_co
     job = next(j for j in rest.jobs() if j["name"] == "streamscore flight_delays" and j["state"] == "RUNNING")
     rest.cancel(job["jid"])
     assert rest.wait_for_state(job["jid"], {"CANCELED"}) == "CANCELED"
+
+
+def test_sql_client_runs_queries_on_the_cluster(cluster, project_copy, tmp_path):
+    """`streamscore sql --cluster URL`: Flink's SQL client with the project loaded, its job on the cluster."""
+    _, state = cluster
+    rest = FlinkRest(state.url)
+    before = {j["jid"] for j in rest.jobs()}
+    probe = tmp_path / "probe.jsonl"
+    probe.write_text("".join(json.dumps({"x": float(i)}) + "\n" for i in range(5)))
+    script = tmp_path / "count.sql"
+    script.write_text(f"CREATE TEMPORARY TABLE probe (x DOUBLE) WITH ('connector' = 'filesystem', 'path' = '{probe}', "
+                      "'format' = 'json');\nSELECT COUNT(*) AS n, SUM(x) AS total FROM probe;\n")
+    out = _cli(project_copy.root, "sql", "-f", str(script), "--cluster", state.url)
+    assert re.search(r"\|\s*[+][IU]\s*\|\s*5\s*\|\s*10\.0\s*\|", out), out[-2000:]
+    ran = [j for j in rest.jobs() if j["jid"] not in before]
+    assert ran and all(j["state"] == "FINISHED" for j in ran), ran  # the query ran on the cluster

@@ -185,8 +185,26 @@ def test_run_reports_latency_of_live_records(flink_engine, flights_job, produced
     assert max(v for k, v in samples.items() if k.endswith("streamscore_model_rows")) > 0, sorted(samples)[:20]
     assert max(v for k, v in samples.items() if k.endswith("streamscore_model_version")) == 1.0
     assert any(k.endswith("_numRecordsIn") and v > 0 for k, v in samples.items())
+    _check_dashboard(samples, "\n".join(scraped))
     latency = metrics["latency_seconds"]  # the last flights wait for a watermark that never comes
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] < 60
+
+
+def _check_dashboard(samples: dict[str, float], pages: str) -> None:
+    """Every metric and label the Grafana dashboard (dashboards/streamscore.json) queries is one Flink served."""
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads((Path(__file__).parent.parent / "dashboards" / "streamscore.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    assert len(exprs) >= 10
+    queried = {name for expr in exprs for name in re.findall(r"\bflink_[A-Za-z0-9_]+", expr)}
+    assert queried - set(samples) == set(), sorted(queried - set(samples))
+    served_labels = set(re.findall(r"[{,]([a-z_]+)=\"", pages))
+    used_labels = {label for expr in exprs for label in re.findall(r"\b([a-z_]+)\s*(?:=~|!~|=)\s*\"", expr)}
+    used_labels |= {label for expr in exprs for group in re.findall(r"by \(([^)]*)\)", expr)
+                    for label in (part.strip() for part in group.split(","))}
+    assert used_labels - served_labels == set(), sorted(used_labels - served_labels)
 
 
 def _scrape(url: str, pages: list, seconds: float = 90) -> None:
