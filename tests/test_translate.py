@@ -294,3 +294,10 @@ def test_unnest_with_ordinality_of_a_null_row_fails_as_flinks_job(tmp_path):
         con.execute(translate(parse_job(path), sql.format("WITH ORDINALITY", ", n"))).fetchall()
     with pytest.raises(TranslationError, match="UNNEST of a MAP needs two column names"):
         translate(parse_job(path), "SELECT k FROM o CROSS JOIN UNNEST(m) AS e(k)")
+
+
+def test_str_to_map_with_regex_delimiters_is_refused(tmp_path):
+    # Flink reads the delimiters as Java regular expressions
+    with pytest.raises(TranslationError, match="reads it as a Java regular expression"):
+        _nested(tmp_path, "SELECT STR_TO_MAP('a.1', ',', '.') FROM o")
+    assert _nested(tmp_path, "SELECT STR_TO_MAP('k=1,k=2,j,,') FROM o WHERE id = 1") == [({"k": "2", "j": None},)]

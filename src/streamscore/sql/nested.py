@@ -21,11 +21,28 @@ NESTED_FUNCTIONS: dict[str, str] = {
 }
 
 # Nodes sqlglot parses that DuckDB runs with Flink's meaning (the translation's allow-list takes them).
-NESTED_NODES = frozenset({exp.Array, exp.Unnest})
+NESTED_NODES = frozenset({exp.Array, exp.Unnest, exp.StrToMap})
+
+# STR_TO_MAP(text[, list delimiter, key-value delimiter]) as Flink's SqlFunctionUtils.strToMap computes it with
+# Java's String.split: '' is an empty map; pairs split on the list delimiter, trailing empty pairs dropped; each
+# pair at its first key-value delimiter (none: the pair is a key with a NULL value); a repeated key keeps its
+# last value. {t}: the text, {ld}/{kv}: the delimiters (plain text here, see _str_to_map).
+STR_TO_MAP_PAIRS = ("list_transform(list_slice(string_split({t}, {ld}), 1, coalesce(len(string_split({t}, {ld})) - "
+                    "list_position(list_reverse(list_transform(string_split({t}, {ld}), lambda q: q <> '')), true) "
+                    "+ 1, 0)), lambda p: {{'key': CASE WHEN strpos(p, {kv}) = 0 THEN p ELSE substr(p, 1, "
+                    "strpos(p, {kv}) - 1) END, 'value': CASE WHEN strpos(p, {kv}) = 0 THEN NULL ELSE "
+                    "substr(p, strpos(p, {kv}) + length({kv})) END}})")
+STR_TO_MAP_SQL = ("CAST(CASE WHEN {t} = '' THEN map_from_entries([]) ELSE map_from_entries(list_filter({pairs}, "
+                  "lambda e, i: NOT list_contains(list_transform(list_slice({pairs}, i + 1, len({pairs})), "
+                  "lambda x: x.key), e.key))) "
+                  "END AS MAP(VARCHAR, VARCHAR))")
+REGEX_CHARACTERS = set(".$|()[]{}^?*+\\")
 
 
 def nested_rewrite(node: exp.Expr) -> exp.Expr:
-    """Untyped rules (before names are qualified): ``MAP[k, v, ...]`` as a DuckDB map."""
+    """Untyped rules (before names are qualified): ``MAP[k, v, ...]`` as a DuckDB map, STR_TO_MAP."""
+    if isinstance(node, exp.StrToMap):
+        return _str_to_map(node)
     return _map_constructor(node) if _is_map_constructor(node) else node
 
 
@@ -175,7 +192,8 @@ def _unnest(node: exp.Unnest) -> exp.Expr:
         raise ValueError(f"UNNEST of `{value.sql('duckdb')}`: only an ARRAY or a MAP of a known type can be replayed")
     if ordinality:
         unnests.append(f"CAST(UNNEST(range(1, len({arg}) + 1)) AS INTEGER) AS __ordinal")
-        columns.append(f"__ordinal AS {_quoted(ordinality.name if isinstance(ordinality, exp.Identifier) else 'ordinality')}")
+        name = ordinality.name if isinstance(ordinality, exp.Identifier) else "ordinality"
+        columns.append(f"__ordinal AS {_quoted(name)}")
     table = alias.name if alias is not None and alias.name else "unnested"
     sql = UNNEST_SQL.format(columns=", ".join(columns), unnests=", ".join(unnests), where=where, alias=_quoted(table))
     select = sqlglot.parse_one(f"SELECT * FROM __outer CROSS JOIN {sql}", read="duckdb")
@@ -184,3 +202,19 @@ def _unnest(node: exp.Unnest) -> exp.Expr:
 
 def _quoted(name: str) -> str:
     return exp.to_identifier(name).sql("duckdb")
+
+
+def _str_to_map(node: exp.StrToMap) -> exp.Expr:
+    delimiters = []
+    for key, default in (("pair_delim", ","), ("key_value_delim", "=")):
+        given = node.args.get(key)
+        if given is not None and not (isinstance(given, exp.Literal) and given.is_string and given.name):
+            raise ValueError("STR_TO_MAP's delimiters must be constant text to be replayed")
+        text = default if given is None else given.name
+        if set(text) & REGEX_CHARACTERS:  # Flink reads them as Java regular expressions
+            raise ValueError(f"STR_TO_MAP with the delimiter {text!r}: Flink reads it as a Java regular expression, "
+                             "which the replay does not reproduce")
+        delimiters.append(exp.Literal.string(text).sql("duckdb"))
+    text = f"({node.this.sql('duckdb')})"
+    pairs = STR_TO_MAP_PAIRS.format(t=text, ld=delimiters[0], kv=delimiters[1])
+    return exp.paren(sqlglot.parse_one(STR_TO_MAP_SQL.format(t=text, pairs=pairs), read="duckdb"), copy=False)
