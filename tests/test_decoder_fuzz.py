@@ -80,3 +80,40 @@ def test_hostile_records_become_dead_letters(flights_job, tmp_path):
     for name, error in zip(hostile, outcomes):
         assert error, f"{name} was taken as a row"
     assert outcomes[-1] is None
+
+
+ORDER = {"order_id": 1, "customer": {"id": "c1", "address": {"city": "Oslo"}},
+         "lines": [{"sku": "A", "qty": 2, "price": 1.5}], "tags": ["x"], "attrs": {"k": "v"}}
+ORDER_COLUMNS = ("order_id BIGINT, customer ROW<id STRING NOT NULL, address ROW<city STRING>>, "
+                 "lines ARRAY<ROW<sku STRING, qty INT, price DECIMAL(8, 2)>>, tags ARRAY<STRING NOT NULL>, "
+                 "attrs MAP<STRING, STRING>")
+
+
+def _orders(tmp_path):
+    from streamscore.sql.statements import parse_job
+
+    path = tmp_path / "orders.sql"
+    path.write_text(f"CREATE TABLE o ({ORDER_COLUMNS}) WITH ('connector' = 'kafka', 'format' = 'json');\n"
+                    "INSERT INTO o SELECT * FROM o;")
+    return parse_job(path).tables["o"]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.dictionaries(st.sampled_from(sorted(ORDER)), json_values, max_size=5), min_size=40, max_size=60))
+def test_any_values_in_nested_fields(tmp_path, records):
+    _outcomes(_orders(tmp_path), tmp_path, [json.dumps({**ORDER, **r}).encode() for r in records])
+
+
+def test_hostile_nested_records_stay_with_their_record(tmp_path):
+    hostile = {
+        "deep nesting in a ROW": b'{"customer": {"id": "c", "address": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}",
+        "deep nesting in an ARRAY": b'{"lines": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        "lone surrogate in a MAP key": b'{"attrs": {"\\ud800": "v"}}',
+        "lone surrogate in an element": b'{"tags": ["\\udc00"]}',
+        "NULL where NOT NULL": b'{"tags": [null]}',
+    }
+    outcomes = _outcomes(_orders(tmp_path), tmp_path, [*hostile.values(), json.dumps(ORDER).encode(),
+                                                       b'{"lines": [' + b'{"qty": 1},' * 20_000 + b'{}]}'], 1_000_000)
+    for name, error in zip(hostile, outcomes):
+        assert error, f"{name} was taken as a row"
+    assert outcomes[-2:] == [None, None]
