@@ -37,4 +37,4 @@ test: setup browser
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build data .streamscore jvm/target jvm/kafka-broker/target jvm/sql-client/target
+	rm -rf $(VENV) build data .streamscore jvm/target jvm/kafka-broker/target jvm/sql-client/target jvm/k8s-schema/target

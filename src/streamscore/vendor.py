@@ -3,7 +3,9 @@
 - ``jvm/pom.xml`` builds streamscore's own jar (code that runs inside Flink) and copies Flink's Kafka
   connector and the Kafka clients it is built against from Maven Central;
 - ``jvm/kafka-broker/pom.xml`` copies Apache Kafka's runtime classpath (the local broker);
-- ``jvm/sql-client/pom.xml`` copies Flink's SQL gateway, which the wheel's SQL client needs to start.
+- ``jvm/sql-client/pom.xml`` copies Flink's SQL gateway, which the wheel's SQL client needs to start;
+- ``jvm/k8s-schema/pom.xml`` copies the Flink Kubernetes Operator's API jar (the FlinkDeployment CRD schema
+  the tests check ``streamscore k8s`` manifests against).
 
 Everything lands in ``<venv>/share/streamscore`` so a venv carries it: ``flink/`` holds the jars a
 Flink job needs (``streamscore classpath`` prints them), ``kafka/`` the broker's classpath, ``sql-client/``
@@ -25,6 +27,7 @@ STREAMSCORE_JAR = "streamscore-jvm.jar"
 FLINK_JARS = "flink"
 BROKER_CLASSPATH = "kafka"
 SQL_CLIENT_JARS = "sql-client"
+K8S_SCHEMA = "k8s"
 
 
 def vendor_dir() -> Path:
@@ -61,6 +64,14 @@ def sql_client_jars() -> list[Path]:
     return jars
 
 
+def flink_deployment_crd() -> Path:
+    """The Flink Kubernetes Operator's API jar (its META-INF/fabric8 holds the CRDs)."""
+    jars = sorted(_require(K8S_SCHEMA).glob("flink-kubernetes-operator-api-*.jar"))
+    if not jars:
+        raise SetupError(f"{vendor_dir() / K8S_SCHEMA} is empty: run `python -m streamscore.vendor`")
+    return jars[-1]
+
+
 def _require(name: str) -> Path:
     path = vendor_dir() / name
     if not path.exists():
@@ -88,10 +99,12 @@ def install(target: Path | None = None) -> list[Path]:
     _maven(sources / "pom.xml")
     _maven(sources / "kafka-broker" / "pom.xml")
     _maven(sources / "sql-client" / "pom.xml")
+    _maven(sources / "k8s-schema" / "pom.xml")
     built = {
         FLINK_JARS: [sources / "target" / STREAMSCORE_JAR, *sorted((sources / "target" / "connector").glob("*.jar"))],
         BROKER_CLASSPATH: sorted((sources / "kafka-broker" / "target" / "lib").glob("*.jar")),
         SQL_CLIENT_JARS: sorted((sources / "sql-client" / "target" / "lib").glob("*.jar")),
+        K8S_SCHEMA: sorted((sources / "k8s-schema" / "target" / "lib").glob("*.jar")),
     }
     installed = []
     for folder, jars in built.items():
