@@ -19,7 +19,7 @@ DEFAULT_TOLERANCE = 1e-9
 
 def resolve_inputs(project, job: Job, given: dict[str, Path], tables: list | None = None,
                    warn=lambda message: print(f"warning: {message}", file=sys.stderr), optional: list | None = None,
-                   kafka_profile: str = "local", log=None) -> dict[str, Path]:
+                   kafka_profile: str = "local", log=None, _chain: tuple = ()) -> dict[str, Path]:
     """Each source's input: ``--input`` first, then the replay profile. ``tables`` (exploring tables without
     a job): those tables, each only when it has an input; ``optional``: more tables, loaded when they have
     one (a project's other tables beside a job's sources). An input for a table not read is skipped with a
@@ -31,16 +31,18 @@ def resolve_inputs(project, job: Job, given: dict[str, Path], tables: list | Non
 
     wanted = tables if tables is not None else job.sources
     loaded = [*wanted, *[t for t in optional or [] if t.name not in {w.name for w in wanted}]]
-    unknown = set(given) - {t.name for t in loaded}
-    if unknown:
-        warn(f"--input for {', '.join(sorted(unknown))}: not read by {job.path.name} "
-             f"(it reads {', '.join(t.name for t in loaded) or 'no table'}); ignored")
     profile = project.profile("replay")
-    inputs = {}
+    inputs, upstream = {}, set()
     for source in loaded:
         bound = profile.tables.get(source.name, {}).get("path")
         spec = given.get(source.name) or (bound if bound and history.is_topic(bound) else profile.file_for(source.name))
         if spec is None and tables is None and source.name in {s.name for s in job.sources}:
+            writer = upstream_writer(project, job, source, kafka_profile)
+            if writer is not None:  # a pipeline: the job that writes this table replays first
+                inputs[source.name] = replay_upstream(project, job, source, *writer, given, kafka_profile, log,
+                                                      _chain)
+                upstream |= {t.name for t in writer[0].tables.values()}
+                continue
             raise ConfigError(f"no file for source `{source.name}`: pass --input {source.name}=PATH "
                               "or bind it in connectors/replay.toml")
         if spec is None:
@@ -59,7 +61,63 @@ def resolve_inputs(project, job: Job, given: dict[str, Path], tables: list | Non
             warn(f"`{source.name}` not loaded: {error}")  # a table the job does not read
             continue
         inputs[source.name] = Path(spec)
+    unknown = set(given) - {t.name for t in loaded} - upstream
+    if unknown:
+        warn(f"--input for {', '.join(sorted(unknown))}: not read by {job.path.name} "
+             f"(it reads {', '.join(t.name for t in loaded) or 'no table'}); ignored")
     return inputs
+
+
+def upstream_writer(project, job: Job, source, kafka_profile: str) -> tuple[Job, str] | None:
+    """(the job, its sink table) of the project that writes the topic ``source`` reads, if one does."""
+    profile = project.profile(kafka_profile)
+    topic = kafka_topic(profile, source)
+    if topic is None:
+        return None
+    for path in sorted((project.root / "sql" / "jobs").glob("*.sql")):
+        if path.resolve() == Path(job.path).resolve():
+            continue
+        other = project.job(path)
+        for sink in other.sinks:
+            if kafka_topic(profile, sink) == topic:
+                return other, sink.name
+    return None
+
+
+def replay_upstream(project, reader: Job, source, writer: Job, sink: str, given: dict[str, Path],
+                    kafka_profile: str, log, chain: tuple = ()) -> Path:
+    """The writer job replayed on DuckDB over its own inputs (its upstream jobs first), its sink's rows as
+    the reader's input, in event-time order when the reader declares one (the order a job writing on
+    watermarks produces them, and the order the reader's per-record watermark needs)."""
+    import duckdb
+
+    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.history import sql_text
+
+    if writer.name in (*chain, reader.name):
+        raise ConfigError(f"jobs read each other's output in a cycle: {' -> '.join([*chain, reader.name, writer.name])}")
+    say = log or (lambda message: print(message, file=sys.stderr))
+    say(f"pipeline: {writer.name} writes {sink}, which {reader.name} reads as {source.name}: replaying "
+        f"{Path(writer.path).relative_to(project.root) if Path(writer.path).is_relative_to(project.root) else writer.path} "
+        "first (DuckDB)")
+    # the --input files given for the pipeline serve the writer too; the others are the reader's
+    inputs = resolve_inputs(project, writer, given, warn=lambda message: None, kafka_profile=kafka_profile, log=log,
+                            _chain=(*chain, reader.name))
+    folder = project.build_dir / "replay" / "pipeline" / writer.name
+    result = DuckDBEngine(project).replay(writer, inputs, folder)
+    ordered = folder / f"{source.name}.parquet"
+    order = f" ORDER BY {_quoted(source.rowtime)}" if source.rowtime and any(
+        c.name == source.rowtime and c.is_physical for c in source.columns) else ""
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_parquet('{sql_text(result.sinks[sink])}'){order}) "
+                f"TO '{sql_text(ordered)}' (FORMAT parquet)")
+    con.close()
+    say(f"pipeline: {result.rows.get(sink, 0):,} rows of {sink} -> {source.name}")
+    return ordered
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def parse_inputs(pairs: list[str]) -> dict[str, Path]:
