@@ -56,7 +56,9 @@ def test_report_renders_in_headless_chromium(project, flights_job, small_files, 
     report = build_report(project, flights_job, small_files, tmp_path / "report.html",
                           ReportSpec(label="arr_delay >= 15"), log=lambda m: None)
     text = report.path.read_text()
-    assert report.plots == 7 and text.count("<svg") == 7
+    assert report.plots == 6 and text.count("<svg") == 6  # no chart of zero late rows: a sentence instead
+    assert "no late rows: every row arrived ahead" in text
+    assert 'class="legend"' in text and not re.search(r"\d\.\d+e\+\d", text)  # legends beside, no 1.05e+03
     assert "AUC <b>0." in text and not re.search(r"(src|href)=\"?https?:", text)  # self-contained
     assert report.sections == ["Scores: flight_scores.delay_risk", "Alerts: delay_alerts (15 rows)",
                                "Late rows per source (behind the watermark on arrival)", "Throughput (this replay, DuckDB)"]
@@ -67,9 +69,28 @@ def test_report_renders_in_headless_chromium(project, flights_job, small_files, 
              f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([chromium, *flags, "--dump-dom", report.path.as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
-    assert dom.count("<svg") == 7 and dom.count('class="bar"') > 30 and 'class="series"' in dom
+    assert dom.count("<svg") == 6 and dom.count('class="bar"') > 30 and 'class="series"' in dom
     shot = tmp_path / "report.png"
     subprocess.run([chromium, *flags, "--window-size=760,3000", f"--screenshot={shot}", report.path.as_uri()],
                    capture_output=True, timeout=120)
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 760 and len(png) > 50_000
+
+
+def test_axis_numbers_read_at_a_glance():
+    from streamscore.report import _number
+
+    assert [_number(v) for v in (0, 0.25, 1050, 12500, 3.2e6, 2e-4, -1500)] == \
+        ["0", "0.25", "1,050", "12.5k", "3.2M", "2.0e-04", "-1,500"]
+
+
+def test_line_chart_legend_is_beside_the_plot():
+    import numpy as np
+
+    from streamscore.report import LEGEND, WIDTH, line_chart
+
+    svg = line_chart("t", np.arange(3.0), {"observed rate": np.ones(3), "mean predicted": np.zeros(3)}, "x", "y")
+    assert f'width="{WIDTH + LEGEND}"' in svg
+    legends = re.findall(r'<text class="legend" x="([\d.]+)"[^>]*>([^<]+)<', svg)
+    assert [name for _, name in legends] == ["observed rate", "mean predicted"]
+    assert all(float(x) > WIDTH for x, _ in legends)  # right of the plot area, not over the lines

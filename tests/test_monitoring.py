@@ -132,8 +132,9 @@ def test_report_plots_the_monitoring_sink(project, tmp_path):
     report = build_report(project, job, FILES, tmp_path / "monitoring.html", log=lambda m: None)
     text = report.path.read_text()
     assert "Monitoring: model_quality (2 windows)" in report.sections
-    for title in ("AUC per window (live model and challenger, same rows)", "Calibration per window",
-                  "Drift per window"):
+    for title in ("AUC per window (live model and challenger, same rows)",
+                  "Calibration per window: observed rate against mean predicted score",
+                  "Error per window: Brier score and log loss", "Drift per window"):
         assert title in text
     assert "challenger ahead on <b>" in text and "score_psi" in text and "temp_psi" in text
 

@@ -17,13 +17,15 @@ import pandas as pd
 from streamscore.errors import ConfigError
 
 WIDTH, HEIGHT, PAD = 640, 240, 40
+LEGEND = 150  # a line chart's legend column, right of the plot (never over the lines)
 
 
 # -- SVG charts (pure functions: data in, markup out) -------------------------------------------------------
-def _frame(title: str, body: str, x_label: str, y_label: str) -> str:
-    return (f'<figure><svg class="plot" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-            f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title)}">'
-            f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>'
+def _frame(title: str, body: str, x_label: str, y_label: str, legend: str = "") -> str:
+    width = WIDTH + (LEGEND if legend else 0)
+    return (f'<figure><svg class="plot" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" '
+            f'viewBox="0 0 {width} {HEIGHT}" role="img" aria-label="{html.escape(title)}">'
+            f'<rect x="0" y="0" width="{width}" height="{HEIGHT}" fill="#fff"/>{legend}'
             f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - 10}" y2="{HEIGHT - PAD}" stroke="#333"/>'
             f'<line x1="{PAD}" y1="10" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#333"/>{body}'
             f'<text x="{WIDTH / 2}" y="{HEIGHT - 8}" text-anchor="middle" font-size="11">{html.escape(x_label)}</text>'
@@ -38,7 +40,16 @@ def _scale(values, low: float, high: float, out_low: float, out_high: float) -> 
 
 
 def _number(value: float) -> str:
-    return f"{value / 1000:.3g}k" if abs(value) >= 10_000 else f"{value:.3g}"
+    """An axis number people read at a glance: 1,050 / 12.5k / 3.2M / 0.25 / 2.0e-04, never 1.05e+03."""
+    size = abs(value)
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if size >= scale:
+            return f"{value / (scale if suffix != 'k' else 1e3):.3g}{suffix}"
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size == 0 or size >= 1e-3:
+        return f"{value:.3g}"
+    return f"{value:.1e}"
 
 
 def _ticks(low: float, high: float, axis: str, fmt=_number) -> str:
@@ -83,12 +94,12 @@ def histogram(title: str, values: np.ndarray, x_label: str, bins: int = 30) -> s
 
 
 def line_chart(title: str, x: np.ndarray, series: dict[str, np.ndarray], x_label: str, y_label: str,
-               x_format=lambda v: f"{v:.3g}", diagonal: bool = False) -> str:
+               x_format=_number, diagonal: bool = False) -> str:
     colors = ["#3b6ea5", "#c0504d", "#4f9a56", "#8064a2"]
     every = np.concatenate([v[np.isfinite(v)] for v in series.values()]) if series else np.array([0.0])
     low, high = (0.0, 1.0) if diagonal else (float(np.nanmin(every)), float(np.nanmax(every)))
     x_low, x_high = (0.0, 1.0) if diagonal else (float(np.min(x)), float(np.max(x)))
-    body = []
+    body, legend = [], []
     if diagonal:
         body.append(f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - 10}" y2="10" stroke="#aaa" stroke-dasharray="4"/>')
     for (name, y), color in zip(series.items(), colors):
@@ -96,10 +107,12 @@ def line_chart(title: str, x: np.ndarray, series: dict[str, np.ndarray], x_label
         xs, ys = _scale(x[ok], x_low, x_high, PAD, WIDTH - 10), _scale(y[ok], low, high, HEIGHT - PAD, 10)
         points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys))
         body.append(f'<polyline class="series" points="{points}" fill="none" stroke="{color}" stroke-width="1.5"/>')
-        body.append(f'<text x="{WIDTH - 14}" y="{18 + 12 * len(body)}" font-size="10" fill="{color}" '
-                    f'text-anchor="end">{html.escape(name)}</text>')
+        y = 18 + 16 * len(legend)
+        legend.append(f'<line x1="{WIDTH + 4}" y1="{y - 4}" x2="{WIDTH + 20}" y2="{y - 4}" stroke="{color}" '
+                      f'stroke-width="2"/><text class="legend" x="{WIDTH + 24}" y="{y}" font-size="11" '
+                      f'fill="#333">{html.escape(name)}</text>')
     return _frame(title, "".join(body) + _ticks(x_low, x_high, "x", x_format) + _ticks(low, high, "y"),
-                  x_label, y_label)
+                  x_label, y_label, "".join(legend))
 
 
 # -- the report -------------------------------------------------------------------------------------------
@@ -205,10 +218,16 @@ def build_report(project, job, inputs: dict[str, Path], output: Path, spec: Repo
 
     late = replay.late_rows
     sources = list(rows_in)
-    sections.append(_section("Late rows per source (behind the watermark on arrival)", [
-        bar_chart("Late rows per source", sources, [float(late.get(s, 0)) for s in sources], "source", "late rows"),
-        "<p>" + ", ".join(f"{html.escape(s)}: {late.get(s, 0):,} of {rows_in[s]:,}" for s in sources) + "</p>"]))
-    plots += 1
+    counts = "<p>" + ", ".join(f"{html.escape(s)}: {late.get(s, 0):,} of {rows_in[s]:,}" for s in sources) + "</p>"
+    if any(late.get(s, 0) for s in sources):
+        sections.append(_section("Late rows per source (behind the watermark on arrival)", [
+            bar_chart("Late rows per source", sources, [float(late.get(s, 0)) for s in sources], "source", "late rows"),
+            counts]))
+        plots += 1
+    else:  # no chart of zeros
+        sections.append(_section("Late rows per source (behind the watermark on arrival)",
+                                 [f"<p class='metric'>no late rows: every row arrived ahead of its source's "
+                                  f"watermark</p>{counts}"]))
     total = sum(rows_in.values())
     sections.append(_section("Throughput (this replay, DuckDB)", [
         bar_chart("Rows per second", ["input rows/s", *[f"{s} rows/s" for s in frames]],
@@ -239,10 +258,15 @@ def _monitoring(sink: str, frame: pd.DataFrame) -> list[str]:
         ahead = int((frame["challenger_auc"] > frame["auc"]).sum())
         parts.append(f"<p class='metric'>challenger ahead on <b>{ahead}</b> of {len(frame):,} windows; "
                      f"median AUC live {frame['auc'].median():.4f}, challenger {frame['challenger_auc'].median():.4f}</p>")
-    calibration = {c: frame[c].to_numpy(dtype=float) for c in ("brier", "log_loss", "late_rate", "mean_score")
-                   if c in frame.columns}
-    if calibration:
-        parts.append(line_chart("Calibration per window", days, calibration, time_column, "value", x_format=as_date))
+    if {"late_rate", "mean_score"} <= set(frame.columns):  # calibration: the rate observed against the mean score
+        parts.append(line_chart("Calibration per window: observed rate against mean predicted score", days,
+                                {"observed rate": frame["late_rate"].to_numpy(dtype=float),
+                                 "mean predicted": frame["mean_score"].to_numpy(dtype=float)},
+                                time_column, "rate", x_format=as_date))
+    errors = {c: frame[c].to_numpy(dtype=float) for c in ("brier", "log_loss") if c in frame.columns}
+    if errors:
+        parts.append(line_chart("Error per window: Brier score and log loss", days, errors, time_column, "error",
+                                x_format=as_date))
     drift = {c: frame[c].to_numpy(dtype=float) for c in frame.columns if c.endswith("_psi")}
     if drift:
         parts.append(line_chart("Drift per window: population stability against the training data", days, drift,
