@@ -21,7 +21,10 @@ NESTED_FUNCTIONS: dict[str, str] = {
 }
 
 # Nodes sqlglot parses that DuckDB runs with Flink's meaning (the translation's allow-list takes them).
-NESTED_NODES = frozenset({exp.Array, exp.Unnest, exp.StrToMap})
+NESTED_NODES = frozenset({exp.Array, exp.Unnest, exp.StrToMap, exp.JSONObject})
+# JSON_OBJECT values whose JSON text DuckDB writes as Flink does (Jackson): strings, integers, booleans, NULL.
+JSON_OBJECT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR, exp.DType.TINYINT, exp.DType.SMALLINT,
+                     exp.DType.INT, exp.DType.BIGINT, exp.DType.BOOLEAN, exp.DType.NULL)
 
 # STR_TO_MAP(text[, list delimiter, key-value delimiter]) as Flink's SqlFunctionUtils.strToMap computes it with
 # Java's String.split: '' is an empty map; pairs split on the list delimiter, trailing empty pairs dropped; each
@@ -69,6 +72,8 @@ def nested_typed(node: exp.Expr) -> exp.Expr:
     count a negative index from the end); ``[CROSS|LEFT] JOIN UNNEST(...)`` as a lateral subquery."""
     if isinstance(node, exp.Unnest) and isinstance(node.parent, exp.Join) and node.arg_key == "this":
         return _unnest(node)
+    if isinstance(node, exp.JSONObject):
+        return _json_object(node)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and node.this.type is not None \
             and node.this.type.is_type(exp.DType.ARRAY):
         index = node.expressions[0]
@@ -218,3 +223,29 @@ def _str_to_map(node: exp.StrToMap) -> exp.Expr:
     text = f"({node.this.sql('duckdb')})"
     pairs = STR_TO_MAP_PAIRS.format(t=text, ld=delimiters[0], kv=delimiters[1])
     return exp.paren(sqlglot.parse_one(STR_TO_MAP_SQL.format(t=text, pairs=pairs), read="duckdb"), copy=False)
+
+
+def _json_object(node: exp.JSONObject) -> exp.Expr:
+    """``JSON_OBJECT(KEY 'k' VALUE v, ...)`` (NULL ON NULL, Flink's default): compact JSON text, keys in order
+    (Flink sorts them, by Java's String order: UTF-16 code units)."""
+    handling = str(node.args.get("null_handling") or "NULL ON NULL").upper()
+    if handling != "NULL ON NULL":
+        raise ValueError(f"JSON_OBJECT ... {handling} cannot be replayed yet")
+    arguments = []
+    for pair in node.expressions:
+        key, value = pair.this, pair.expression
+        if not (isinstance(key, exp.Literal) and key.is_string):
+            raise ValueError("JSON_OBJECT with a key that is not constant text cannot be replayed yet")
+        kind = value.type
+        if not (isinstance(value, exp.Null) or (kind is not None and kind.is_type(*JSON_OBJECT_TYPES))):
+            shown = "a value of unknown type" if kind is None or kind.is_type(exp.DType.UNKNOWN) else kind.sql("duckdb")
+            raise ValueError(f"JSON_OBJECT with {shown} (`{value.sql('duckdb')}`) cannot be replayed yet: only text, "
+                             "integers and booleans are written as Flink writes them")
+        arguments.append((key.name, key.copy(), value.copy()))
+    if len({name for name, _, _ in arguments}) < len(arguments):
+        raise ValueError("JSON_OBJECT with a repeated key cannot be replayed yet")
+    arguments.sort(key=lambda argument: argument[0].encode("utf-16-be"))
+    call = exp.Anonymous(this="json_object", expressions=[n for _, k, v in arguments for n in (k, v)])
+    cast = exp.Cast(this=call, to=exp.DataType.build("VARCHAR"))
+    cast.type = exp.DataType.build("VARCHAR")
+    return cast
