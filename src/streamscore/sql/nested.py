@@ -30,14 +30,16 @@ JSON_OBJECT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR, exp.DTyp
 # Java's String.split: '' is an empty map; pairs split on the list delimiter, trailing empty pairs dropped; each
 # pair at its first key-value delimiter (none: the pair is a key with a NULL value); a repeated key keeps its
 # last value. {t}: the text, {ld}/{kv}: the delimiters (plain text here, see _str_to_map).
+# Lambda parameters are named stm_*: a lambda around the result (the function corpus has one) with a
+# parameter of the same name would be read in their place.
 STR_TO_MAP_PAIRS = ("list_transform(list_slice(string_split({t}, {ld}), 1, coalesce(len(string_split({t}, {ld})) - "
-                    "list_position(list_reverse(list_transform(string_split({t}, {ld}), lambda q: q <> '')), true) "
-                    "+ 1, 0)), lambda p: {{'key': CASE WHEN strpos(p, {kv}) = 0 THEN p ELSE substr(p, 1, "
-                    "strpos(p, {kv}) - 1) END, 'value': CASE WHEN strpos(p, {kv}) = 0 THEN NULL ELSE "
-                    "substr(p, strpos(p, {kv}) + length({kv})) END}})")
+                    "list_position(list_reverse(list_transform(string_split({t}, {ld}), lambda stm_part: stm_part <> '')), true) "
+                    "+ 1, 0)), lambda stm_pair: {{'key': CASE WHEN strpos(stm_pair, {kv}) = 0 THEN stm_pair ELSE "
+                    "substr(stm_pair, 1, strpos(stm_pair, {kv}) - 1) END, 'value': CASE WHEN strpos(stm_pair, {kv}) = 0 "
+                    "THEN NULL ELSE substr(stm_pair, strpos(stm_pair, {kv}) + length({kv})) END}})")
 STR_TO_MAP_SQL = ("CAST(CASE WHEN {t} = '' THEN map_from_entries([]) ELSE map_from_entries(list_filter({pairs}, "
-                  "lambda e, i: NOT list_contains(list_transform(list_slice({pairs}, i + 1, len({pairs})), "
-                  "lambda x: x.key), e.key))) "
+                  "lambda stm_entry, stm_at: NOT list_contains(list_transform(list_slice({pairs}, stm_at + 1, "
+                  "len({pairs})), lambda stm_later: stm_later.key), stm_entry.key))) "
                   "END AS MAP(VARCHAR, VARCHAR))")
 REGEX_CHARACTERS = set(".$|()[]{}^?*+\\")
 
