@@ -37,7 +37,8 @@ from streamscore.sql.nested import (NESTED_FUNCTIONS, NESTED_NODES, NOT_NULL_ACC
                                    nested_typed, refuse_not_null_access)
 from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement
-from streamscore.sql.typed import duckdb_types, schema_type, timestamp_literal, type_name, typed_rewrite
+from streamscore.sql.typed import (ARRIVAL_ORDER, duckdb_types, schema_type, timestamp_literal, type_name,
+                                   typed_rewrite)
 
 # -- refusals --------------------------------------------------------------------------------------
 UNTRANSLATABLE: dict[type, tuple[str, str]] = {
@@ -176,6 +177,9 @@ class Translator:
         except OptimizeError as error:
             raise stmt.error(TranslationError, f"cannot resolve the query's columns: {error}", query) from None
         query = annotate_types(query, schema=self.schema, dialect=CaseSensitiveDuckDB)
+        for table in query.find_all(exp.Table):  # typed rules may order by file order (rowid) only in these
+            if table.name in self.job.tables and self.job.tables[table.name] in self.job.sources:
+                table.meta[ARRIVAL_ORDER] = True
         try:
             query = bottom_up(query, lambda node: _nested_typed(typed_rewrite(node), stmt))
         except TranslationError as error:  # a typed rule's refusal, placed at its statement (translated

@@ -225,11 +225,16 @@ def _with_aggregate(call: exp.Expr, aggregate: exp.Expr) -> exp.Expr:
     return call
 
 
+ARRIVAL_ORDER = "arrival_order"  # meta of a source table read from its file: its rowid is arrival order
+
+
 def _direct_table(node: exp.Expr) -> exp.Table | None:
-    """The table the SELECT around ``node`` reads directly (no join, no subquery), whose rowid is its file order."""
+    """The source table the SELECT around ``node`` reads directly (no join, no subquery, not a view: the
+    translator marks it), whose rowid is its file order."""
     select = node.find_ancestor(exp.Select)
     source = select.args["from_"].this if select is not None and select.args.get("from_") else None
-    return source if isinstance(source, exp.Table) and not select.args.get("joins") else None
+    return source if isinstance(source, exp.Table) and source.meta.get(ARRIVAL_ORDER) \
+        and not select.args.get("joins") else None
 
 
 def _welford(call: exp.Expr, aggregate: exp.Expr, source: exp.Table, name: str) -> exp.Expr:
