@@ -1,8 +1,8 @@
 """A real standalone Flink cluster (a JobManager and two TaskManagers on free loopback ports, RocksDB keyed
 state): submit the flights job at parallelism 2 against the local broker, read its scores, stop it with a
 savepoint, resume from the savepoint at parallelism 4, and check that no flight is lost or scored twice
-(exactly-once, read_committed) and that each flight's OVER count (keyed state carried through the rescale)
-equals the DuckDB replay's over the same flights."""
+(exactly-once, read_committed) and that every flight's features and scores (OVER counts and the temporal
+join's weather, keyed state carried through the rescale) equal the DuckDB replay's over the same flights."""
 
 import json
 import os
@@ -94,7 +94,14 @@ def test_submit_savepoint_rescale_exactly_once(cluster, project_copy, broker, sm
     in_order = tmp_path / "flights.jsonl"
     in_order.write_bytes(b"".join(line + b"\n" for line in flights))
     half = len(flights) // 2
-    _produce(servers, TOPICS["weather"], [line.rstrip(b"\n") for line in open(small_files["weather"], "rb")])
+    # Weather keyed by airport (one partition each, in time order): the versioned view deduplicates with
+    # "keep the latest row", which drops a version that reaches it after a later one of the same airport.
+    # The fourth partition gets a copy of LGA's timeline under an airport no flight uses, so that every
+    # partition's watermark moves on.
+    weather = [json.loads(line) for line in open(small_files["weather"], "rb")]
+    for partition, origin in enumerate(["EWR", "JFK", "LGA", "LGA"]):
+        rows = [{**w, "origin": "XXX"} if partition == 3 else w for w in weather if w["origin"] == origin]
+        _produce(servers, TOPICS["weather"], [json.dumps(r).encode() for r in rows], partition)
     _produce(servers, TOPICS["flights"], flights[:half])
     submit = ["submit", "sql/jobs/flight_delays.sql", "--cluster", state.url, "--profile", "cl",
               "--delivery", "exactly-once", "--checkpoint-interval", "1"]
@@ -116,9 +123,9 @@ def test_submit_savepoint_rescale_exactly_once(cluster, project_copy, broker, sm
     assert os.path.exists(savepoint.removeprefix("file:"))
 
     _produce(servers, TOPICS["flights"], flights[half:])
-    for partition in range(PARTITIONS):  # a later record in every partition moves event time past the last flight
-        _produce(servers, TOPICS["weather"], [b'{"origin": "JFK", "obs_time": "2013-11-05 00:00:00", "temp": 40.0}'],
-                 partition)
+    for partition, origin in enumerate(["EWR", "JFK", "LGA", "XXX"]):  # later records move event time on
+        _produce(servers, TOPICS["weather"], [json.dumps({"origin": origin, "obs_time": "2013-11-05 00:00:00",
+                                                          "temp": 40.0}).encode()], partition)
         _produce(servers, TOPICS["flights"], [json.dumps({"flight_id": -1 - partition, "carrier": "ZZ", "origin": "JFK",
                                                           "sched_dep_time": "2013-11-05 00:00:00"}).encode()], partition)
     out = _cli(root, *submit, "--from-savepoint", savepoint, "--parallelism", "4")
@@ -130,19 +137,20 @@ def test_submit_savepoint_rescale_exactly_once(cluster, project_copy, broker, sm
     scored = _scored(servers)
     assert all(scored[f] == 1 for f in everything), [f for f in everything if scored[f] != 1][:10]
 
-    # The departures counted in each flight's hour (OVER state, redistributed from 2 to 4 subtasks) equal the
-    # replay's. The weather columns are not compared: an unbounded run at parallelism > 1 joined about half
-    # the flights with the previous hour's weather, where the bounded and the parallelism-1 runs (and the
-    # replay) take the observation at the departure time (open in issue 20's notes).
+    # The same features and scores as the replay of the same flights and weather.
     from streamscore.engines.duckdb import DuckDBEngine
 
     job = project_copy.job("sql/jobs/flight_delays.sql")
     replay = DuckDBEngine(project_copy).replay(job, {**small_files, "flights": in_order}, tmp_path / "replay")
-    expected = pd.read_parquet(replay.sinks["flight_scores"]).set_index("flight_id")["origin_departures_1h"]
+    columns = ["origin_departures_1h", "temp", "wind_speed", "delay_risk"]
+    expected = pd.read_parquet(replay.sinks["flight_scores"]).set_index("flight_id")[columns].sort_index()
     records = read_topic(servers, TOPICS["flight_scores"], **{"isolation.level": "read_committed"})
-    counted = {r["flight_id"]: r["origin_departures_1h"] for r in records if r["flight_id"] in everything}
-    assert set(counted) == set(expected.index)
-    assert {f: n for f, n in counted.items() if n != expected[f]} == {}
+    got = pd.DataFrame([r for r in records if r["flight_id"] in everything]).set_index("flight_id")[columns]
+    got = got.sort_index()
+    assert list(got.index) == list(expected.index)
+    differing = got[((got - expected).abs() > 1e-9).any(axis=1) | (got.isna() != expected.isna()).any(axis=1)]
+    assert differing.empty, f"{len(differing)} of {len(got)} flights differ:\n{differing.head(8)}\nreplay:\n" \
+                            f"{expected.loc[differing.index].head(8)}"
 
 
 def test_the_k8s_entry_point_runs_under_flinks_python_driver(cluster, project_copy, broker):

@@ -511,12 +511,14 @@ class FlinkEngine:
                 partitions = len(partitions_of(options["properties.bootstrap.servers"], options["topic"]))
                 parallelism = int(self.config.get("parallelism.default", "1"))
                 if parallelism > partitions and not bounded:
-                    # Measured: a source subtask without a partition holds event time back for the whole job
-                    # (no window fired); reading with fewer subtasks ('scan.parallelism') changed which weather
-                    # version a temporal join saw. More partitions is the fix that keeps the results.
+                    # A source subtask without a partition holds event time back for the whole job (measured on
+                    # a cluster: no window fired). Reading with fewer subtasks than the job ('scan.parallelism')
+                    # adds a round-robin step that reorders a key's rows, and a deduplicated versioned view
+                    # then drops versions that come after a later one: more partitions is the fix.
                     log(f"warning: topic {options['topic']} of {table.name} has {partitions} partition(s), fewer "
                         f"than the parallelism {parallelism}: the source subtasks without one hold event time "
-                        "back (windows and event-time joins wait); give the topic as many partitions")
+                        "back (windows and event-time joins wait); give the topic as many partitions, each key's "
+                        "records in one of them")
             if table in job.sources and (bounded or max_records):
                 ranges = offset_ranges(options["properties.bootstrap.servers"], options["topic"])
                 # Bounded: up to the end there now; max_records: N records from each partition's start.
