@@ -293,7 +293,7 @@ def cmd_init(args) -> int:
     root = init_project(Path(args.folder))
     print(f"""next, in {root}:
   streamscore replay sql/jobs/example.sql          # the job over data/orders.jsonl, on DuckDB
-  streamscore test                                 # the replay test case in tests/replay
+  streamscore test                                 # the test cases in tests/replay (the job's, an inline one)
   streamscore explore --sql "SELECT * FROM orders LIMIT 5"
   streamscore produce orders --from data/orders.jsonl && streamscore run sql/jobs/example.sql --bounded""")
     return 0
