@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from streamscore.config import FILE_FORMATS
@@ -364,12 +365,18 @@ def _show(value) -> str:
 
 
 def _same_value(a, b) -> bool:
-    if pd.isna(a) if not hasattr(a, "__len__") else False:
-        return not hasattr(b, "__len__") and pd.isna(b)
+    missing_a, missing_b = _missing(a), _missing(b)
+    if missing_a or missing_b:
+        return missing_a and missing_b
     try:
         return bool(a == b) or (isinstance(a, float) and isinstance(b, float) and abs(a - b) <= DEFAULT_TOLERANCE)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # nested values: compared as printed
         return str(a) == str(b)
+
+
+def _missing(value) -> bool:
+    """NULL or NaN (of a scalar: pd.isna of a list or an array answers per element)."""
+    return not isinstance(value, (str, bytes, list, tuple, dict, np.ndarray)) and bool(pd.isna(value))
 
 
 def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
