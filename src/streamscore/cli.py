@@ -20,6 +20,14 @@ def _project(args):
     return Project.find(args.project or Path.cwd())
 
 
+def _profile(project, args):
+    """The --profile, with --bootstrap-servers applied when given."""
+    profile = project.profile(args.profile)
+    if args.bootstrap_servers:
+        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    return profile
+
+
 def _job_and_inputs(args):
     from streamscore.replay import parse_inputs, resolve_inputs
 
@@ -48,9 +56,7 @@ def _streaming_job(args):
 
     project = _project(args)
     job = project.job(args.job)
-    profile = project.profile(args.profile)
-    if args.bootstrap_servers:
-        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    profile = _profile(project, args)
     use_profile(profile)
     if profile.local_broker:
         from streamscore.kafka.broker import ensure_local_broker
@@ -318,9 +324,7 @@ def cmd_produce(args) -> int:
     from streamscore.kafka.client import ensure_topics, print_progress, produce_jsonl, use_profile
 
     project = _project(args)
-    profile = project.profile(args.profile)
-    if args.bootstrap_servers:
-        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    profile = _profile(project, args)
     use_profile(profile)
     servers = profile.bootstrap_servers
     job = project.job(args.job) if args.job else project.tables_job()
@@ -368,9 +372,7 @@ def cmd_sql(args) -> int:
     from streamscore import sqlclient
 
     project = _project(args)
-    profile = project.profile(args.profile)
-    if args.bootstrap_servers:
-        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    profile = _profile(project, args)
     job = project.job(args.job) if args.job else project.tables_job()
     cluster = None if args.cluster is None else _cluster_url(args)
     return sqlclient.start(project, job, profile, job_views=bool(args.job),
@@ -384,9 +386,7 @@ def cmd_topics(args) -> int:
     from streamscore.replay import kafka_topic
 
     project = _project(args)
-    profile = project.profile(args.profile)
-    if args.bootstrap_servers:
-        profile = dataclasses.replace(profile, bootstrap_servers=args.bootstrap_servers)
+    profile = _profile(project, args)
     use_profile(profile)
     tables = project.tables_job().tables
     topics = {name: kafka_topic(profile, table) for name, table in tables.items() if kafka_topic(profile, table)}

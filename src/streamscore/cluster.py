@@ -190,7 +190,13 @@ def _config_yaml(spec: ClusterSpec, rest_port: int, rpc_port: int, folder: Path,
         # every process serves its metrics for Prometheus on the first free port of the cluster's range
         **prometheus_settings(prometheus_ports),
     }
-    return "".join(f"{key}: {json.dumps(value) if isinstance(value, (str, bool)) else value}\n" for key, value in settings.items())
+    return config_yaml(settings)
+
+
+def config_yaml(settings: dict) -> str:
+    """Flink's config.yaml from flat keys: text and booleans as JSON scalars (valid YAML), numbers as they are."""
+    return "".join(f"{key}: {json.dumps(value) if isinstance(value, (str, bool)) else value}\n"
+                   for key, value in settings.items())
 
 
 def _alive(pid: int) -> bool:

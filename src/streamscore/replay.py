@@ -91,7 +91,7 @@ def replay_upstream(project, reader: Job, source, writer: Job, sink: str, given:
     watermarks produces them, and the order the reader's per-record watermark needs)."""
     import duckdb
 
-    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.engines.duckdb import DuckDBEngine, ident
     from streamscore.history import sql_text
 
     if writer.name in (*chain, reader.name):
@@ -106,7 +106,7 @@ def replay_upstream(project, reader: Job, source, writer: Job, sink: str, given:
     folder = project.build_dir / "replay" / "pipeline" / writer.name
     result = DuckDBEngine(project).replay(writer, inputs, folder)
     ordered = folder / f"{source.name}.parquet"
-    order = f" ORDER BY {_quoted(source.rowtime)}" if source.rowtime and any(
+    order = f" ORDER BY {ident(source.rowtime)}" if source.rowtime and any(
         c.name == source.rowtime and c.is_physical for c in source.columns) else ""
     con = duckdb.connect()
     con.execute(f"COPY (SELECT * FROM read_parquet('{sql_text(result.sinks[sink])}'){order}) "
@@ -114,10 +114,6 @@ def replay_upstream(project, reader: Job, source, writer: Job, sink: str, given:
     con.close()
     say(f"pipeline: {result.rows.get(sink, 0):,} rows of {sink} -> {source.name}")
     return ordered
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def parse_inputs(pairs: list[str]) -> dict[str, Path]:

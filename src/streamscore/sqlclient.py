@@ -10,7 +10,6 @@ it from Maven Central (jvm/sql-client).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -82,6 +81,8 @@ def client_command(folder: Path, init: Path, script: Path | None, history: Path)
 
 def client_config(cluster_url: str | None) -> str:
     """config.yaml of the client's session: in-process, or a cluster's REST endpoint."""
+    from streamscore.cluster import config_yaml
+
     if cluster_url is None:
         settings = {"execution.target": "local", "rest.address": "127.0.0.1", "rest.bind-address": "127.0.0.1"}
     else:
@@ -91,26 +92,25 @@ def client_config(cluster_url: str | None) -> str:
         if not url.hostname or not url.port:
             raise ConfigError(f"--cluster {cluster_url!r}: expected http://HOST:PORT")
         settings = {"execution.target": "remote", "rest.address": url.hostname, "rest.port": url.port}
-    return "".join(f"{key}: {json.dumps(value)}\n" for key, value in settings.items())
+    return config_yaml(settings)
 
 
 def start(project, job: Job, profile, job_views: bool, script: Path | None, cluster_url: str | None) -> int:
     """Run the client in the foreground (the terminal is the user's) and return its exit code."""
     from streamscore.cluster import flink_home
+    from streamscore.engines.flink import stage_python
 
+    if script is not None and not script.exists():
+        raise ConfigError(f"SQL script {script} does not exist")
     folder = project.root / ".streamscore" / "sql-client"
     conf = folder / "conf"
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "config.yaml").write_text(client_config(cluster_url))
     log_config = flink_home() / "conf" / "log4j-cli.properties"
     (conf / "log4j-cli.properties").write_text(log_config.read_text())
-    from streamscore.engines.flink import stage_python
-
     init = folder / "init.sql"
     python = stage_python(project.root, folder / "python")
     init.write_text(init_script(project, job, profile, job_views, python))
-    if script is not None and not script.exists():
-        raise ConfigError(f"SQL script {script} does not exist")
     env = {**os.environ, "FLINK_CONF_DIR": str(conf)}
     print(f"sql: Flink SQL client, {'embedded' if cluster_url is None else cluster_url}; "
           f"{len(job.tables)} table(s), {len(job.models)} model(s)"

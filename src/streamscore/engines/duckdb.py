@@ -35,7 +35,8 @@ _READERS = {
 }
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
+    """A column or table name as DuckDB reads it (quoted when it must be)."""
     return exp.to_identifier(name).sql("duckdb")
 
 
@@ -71,7 +72,7 @@ class DuckDBEngine:
         for source in job.sources:
             out.append(self._source_sql(source, inputs.get(source.name), translator))
         for view in job.views.values():
-            out.append(f"CREATE OR REPLACE TEMPORARY VIEW {_ident(view.name)} AS {translator.views[view.name].sql('duckdb')}")
+            out.append(f"CREATE OR REPLACE TEMPORARY VIEW {ident(view.name)} AS {translator.views[view.name].sql('duckdb')}")
         for insert in job.inserts:
             out.append(self.sink_query(job, insert, translator))
         return out
@@ -119,7 +120,7 @@ class DuckDBEngine:
             if view.name in skipped:
                 continue
             body = translator.views[view.name].sql("duckdb")
-            self._execute(con, f"CREATE OR REPLACE TEMPORARY VIEW {_ident(view.name)} AS {body}", view)
+            self._execute(con, f"CREATE OR REPLACE TEMPORARY VIEW {ident(view.name)} AS {body}", view)
         return con
 
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
@@ -174,7 +175,7 @@ class DuckDBEngine:
         position = {name: f"_c{i}" for i, name in enumerate(targets)}
         renamed = f"({query.sql('duckdb')}) AS q({', '.join(position.values())})"
         casts = [
-            f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {_ident(c.name)}"
+            f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {ident(c.name)}"
             for c in physical
         ]
         return f"SELECT {', '.join(casts)} FROM {renamed}"
@@ -192,7 +193,7 @@ class DuckDBEngine:
         reader, dead = decoded.table(source, spec)
         self.dead_letters.extend(dead)
         name = f"__records_{source.name}"
-        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_ident(name)} AS SELECT * FROM {reader}").fetchall()
+        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS SELECT * FROM {reader}").fetchall()
         return name
 
     @staticmethod
@@ -203,7 +204,7 @@ class DuckDBEngine:
         physical = [c for c in source.columns if (c.is_physical if sink else c.in_replay_file)]
         columns = "{" + ", ".join(f"{_literal(c.name)}: {_literal(duckdb_type(c.type))}" for c in physical) + "}"
         if isinstance(path, str):  # a relation (a source's decoded rows), or with fmt "sql" a reader's SQL
-            reader = path if fmt == "sql" else _ident(path)
+            reader = path if fmt == "sql" else ident(path)
         elif not fmt and path is not None and not history.is_plain(path):
             # Translation shown over a glob, folder or compressed file: DuckDB's readers over its files.
             files = history.files_of(path)
@@ -213,7 +214,7 @@ class DuckDBEngine:
         else:
             fmt = fmt or (file_format(path) if path else "json")
             reader = _READERS[fmt].format(path=_literal(str(path or f"<{source.name} file>")), columns=columns)
-        select = [f"CAST({_ident(c.name)} AS {duckdb_type(c.type)}) AS {_ident(c.name)}" for c in physical]
+        select = [f"CAST({ident(c.name)} AS {duckdb_type(c.type)}) AS {ident(c.name)}" for c in physical]
         return f"SELECT {', '.join(select)} FROM {reader}"
 
     def _source_sql(self, source: TableDef, path: Path | None, translator: Translator) -> str:
@@ -221,11 +222,11 @@ class DuckDBEngine:
         for column in source.columns:
             if column.computed is not None:
                 expr = translator.expression(column.computed, source.statement, source.name).sql("duckdb")
-                computed.append(f"{expr} AS {_ident(column.name)}")
+                computed.append(f"{expr} AS {ident(column.name)}")
         select = (f"SELECT *{''.join(', ' + c for c in computed)} FROM ({self.physical_columns_sql(source, path)}) "
-                  f"AS {_ident(source.name)}")
+                  f"AS {ident(source.name)}")
         # Materialized once: every view and sink reads the same rows.
-        return f"CREATE OR REPLACE TEMPORARY TABLE {_ident(source.name)} AS {select}"
+        return f"CREATE OR REPLACE TEMPORARY TABLE {ident(source.name)} AS {select}"
 
     def _refuse_late_rows(self, job: Job) -> None:
         late = {source: n for source, n in self.late_rows.items() if n}
@@ -249,12 +250,12 @@ class DuckDBEngine:
         """
         rowtime, expression = source.watermark
         watermark = translator.expression(expression, source.statement, source.name).sql("duckdb")
-        late = (f"SELECT rowid AS late_row FROM (SELECT rowid, {_ident(rowtime)} <= max({watermark}) OVER "
+        late = (f"SELECT rowid AS late_row FROM (SELECT rowid, {ident(rowtime)} <= max({watermark}) OVER "
                 f"(ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late "
-                f"FROM {_ident(source.name)} AS {_ident(source.name)}) WHERE late")
+                f"FROM {ident(source.name)} AS {ident(source.name)}) WHERE late")
         count = con.execute(f"SELECT count(*) FROM ({late})").fetchall()[0][0]
         if count and self.drop_late:
-            con.execute(f"DELETE FROM {_ident(source.name)} WHERE rowid IN ({late})").fetchall()
+            con.execute(f"DELETE FROM {ident(source.name)} WHERE rowid IN ({late})").fetchall()
         return count
 
     @staticmethod
