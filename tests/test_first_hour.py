@@ -166,8 +166,10 @@ def test_model_import_registers_versions(new_project, notebook_model, capsys):
 def test_a_new_project_streams_from_kafka(new_project, broker, monkeypatch, tmp_path, capsys):
     """`produce` then `run --bounded` in the new project, on the real broker: Flink writes what the replay
     computes from the same file."""
-    from streamscore.kafka.client import read_topic
+    from streamscore.kafka.client import read_topic, reset_topics
 
+    # The broker is the session's: another `init` project's test may have used the same topic names.
+    reset_topics(broker.bootstrap_servers, ["orders", "customer_minutes"])
     monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
     assert cli(new_project, "produce", "orders", "--from", "data/orders.jsonl") == 0
     assert cli(new_project, "run", "sql/jobs/example.sql", "--bounded") == 0
