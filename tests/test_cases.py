@@ -70,6 +70,9 @@ def test_inline_columns_named_are_compared(shop, tmp_path):
      "expect.customer_minutes names client, not a column of customer_minutes"),
     ('job = "sql/jobs/nope.sql"\n[[expect.customer_minutes]]\ncustomer = "a"\n', "job sql/jobs/nope.sql does not exist"),
     ('[[expect.customer_minutes]]\ncustomer = "a"\n', "name the job it tests"),
+    ('job = "sql/jobs/example.sql"\nexpect = "customer_minutes"\n', "`expect` holds rows per table"),
+    ('job = "sql/jobs/example.sql"\ngiven = {orders = 1}\n[[expect.customer_minutes]]\ncustomer = "a"\n',
+     "`given` holds rows per table"),
 ])
 def test_inline_case_mistakes_are_named(shop, tmp_path, spec, message):
     inline = shop / "tests" / "replay" / "broken.toml"

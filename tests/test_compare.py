@@ -30,3 +30,11 @@ def test_duplicates_count():
 def test_column_names_must_match():
     diff = compare_tables("s", frame([("a", 1.0)]), pd.DataFrame({"k": ["a"], "y": [1.0]}), 1e-9)
     assert not diff.equal and "columns differ" in diff.problem
+
+
+def test_an_empty_side_shows_every_row_of_the_other():
+    expected = pd.DataFrame({"customer": ["a", "b"], "orders": [1, 2]})
+    diff = compare_tables("s", expected, expected.iloc[0:0], 1e-9)
+    assert not diff.equal and len(diff.only_left) == 2 and diff.only_right.empty
+    diff = compare_tables("s", expected.iloc[0:0], expected, 1e-9)
+    assert len(diff.only_right) == 2 and diff.only_left.empty

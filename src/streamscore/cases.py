@@ -189,6 +189,12 @@ class InlineCase(Case):
             raise ConfigError(f"{self.spec_file}: unknown keys {sorted(unknown)} (job, given, expect, description)")
         if not spec.get("expect"):
             raise ConfigError(f"{self.spec_file}: no [[expect.<sink>]] rows: name at least one sink's rows")
+        for part in ("given", "expect"):
+            tables = spec.get(part, {})
+            if not isinstance(tables, dict) or not all(
+                    isinstance(rows, list) and all(isinstance(row, dict) for row in rows) for rows in tables.values()):
+                raise ConfigError(f"{self.spec_file}: `{part}` holds rows per table: [[{part}.<table>]] then "
+                                  "column = value lines")
         return spec
 
     def job(self) -> Job:

@@ -242,8 +242,7 @@ def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance
         return diff
     # Different counts: show the rows each side has that the other lacks (floats rounded to the tolerance).
     digits = max(0, int(-np.log10(tolerance)))
-    key_a = a.assign(**{c: a[c].round(digits) for c in floats}).astype(str).agg("|".join, axis=1)
-    key_b = b.assign(**{c: b[c].round(digits) for c in floats}).astype(str).agg("|".join, axis=1)
+    key_a, key_b = _row_keys(a, floats, digits), _row_keys(b, floats, digits)
     count_a, count_b = key_a.groupby(key_a).cumcount(), key_b.groupby(key_b).cumcount()
     ids_a, ids_b = set(zip(key_a, count_a)), set(zip(key_b, count_b))
     diff.only_left = a[[k not in ids_b for k in zip(key_a, count_a)]]
@@ -356,6 +355,14 @@ def compare_results(left: ReplayResult, right: ReplayResult, tolerance: float = 
         b = pd.read_parquet(right.sinks[sink])
         diffs.append(compare_tables(sink, a, b, tolerance))
     return diffs
+
+
+def _row_keys(frame: pd.DataFrame, floats: list[str], digits: int) -> pd.Series:
+    """Each row as one text (floats rounded), to match rows between two sides; a Series even for no rows
+    (pandas' row-wise join of an empty frame gives a frame)."""
+    if frame.empty:
+        return pd.Series([], dtype=str, index=frame.index)
+    return frame.assign(**{c: frame[c].round(digits) for c in floats}).astype(str).agg("|".join, axis=1)
 
 
 def format_diff(diff: SinkDiff, left: str, right: str, limit: int = 10) -> str:
