@@ -102,7 +102,7 @@ SELECT id, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE PRECEDIN
 """
 
 
-def test_late_rows_are_counted_and_dropped_on_request(project, tmp_path):
+def test_late_rows_are_decided_per_operator_or_as_told(project, tmp_path):
     from streamscore.sql.statements import parse_job
 
     seconds = [0, 5, 30, 22, 19, 40, 29, 41]  # arrival order; watermark = max so far - 10 s
@@ -117,11 +117,14 @@ def test_late_rows_are_counted_and_dropped_on_request(project, tmp_path):
     (tmp_path / "job.sql").write_text(LATE_JOB)
     job = parse_job(tmp_path / "job.sql")
     inputs = {"readings": tmp_path / "readings.jsonl"}
-    with pytest.raises(EngineError, match=r"rows arrive behind their source's watermark \(2 of `readings`\).*OVER"):
-        DuckDBEngine(project).replay(job, inputs, tmp_path / "refused")  # Flink decides per operator
+    # Flink's bounded OVER drops a row not newer than the last timer fired: 19 arrives while the watermark
+    # (20) has fired only the timers of 0 and 5, so it is kept; 29 arrives after 30's timer fired (mark 30).
+    decided = DuckDBEngine(project).replay(job, inputs, tmp_path / "decided")
+    assert set(pd.read_parquet(decided.sinks["results"])["id"]) == set(range(len(seconds))) - {6}
+    assert decided.late_dropped == {"OverAggregate": 1}
     kept = DuckDBEngine(project, keep_late=True).replay(job, inputs, tmp_path / "all")
     dropped = DuckDBEngine(project, drop_late=True).replay(job, inputs, tmp_path / "dropped")
-    assert kept.late_rows == dropped.late_rows == {"readings": len(late)}
+    assert kept.late_rows == dropped.late_rows == decided.late_rows == {"readings": len(late)}
     assert kept.rows["results"] == len(seconds)
     ids = set(pd.read_parquet(dropped.sinks["results"])["id"])
     assert ids == set(range(len(seconds))) - late

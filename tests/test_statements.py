@@ -6,6 +6,7 @@ import pytest
 
 from streamscore.engines.flink import with_options
 from streamscore.errors import ParseError
+from streamscore.late import sensitive_nodes
 from streamscore.sql.statements import parse_job, split_statements
 
 
@@ -123,4 +124,4 @@ def test_nested_column_types_are_parsed_not_left_to_flink(tmp_path):
         "MAP(TEXT, DOUBLE[])"]
     assert table.rowtime == "ts"
     # UNNEST is a per-row join: the late rows of its input matter to no operator here
-    assert job.late_sensitive_operators() == []
+    assert sensitive_nodes(job.inserts[0].query) == []

@@ -173,7 +173,9 @@ def cmd_replay(args) -> int:
     for source, late in result.late_rows.items():
         if late:
             print(f"{source}: {late:,} late rows (at or behind the watermark on arrival), "
-                  + ("dropped" if args.drop_late else "kept" if args.keep_late else "which no operator here drops"))
+                  + ("dropped" if args.drop_late else "kept" if args.keep_late else "decided per operator as Flink's"))
+    if result.late_dropped:
+        print("late rows dropped: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(result.late_dropped.items())))
     for source, count in result.dead_letters.items():
         print(f"{source}: {count:,} records are not rows (as `run` would dead-letter them) -> "
               f"{result.dead_letters_file}")

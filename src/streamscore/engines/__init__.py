@@ -19,6 +19,8 @@ class ReplayResult:
     seconds: float = 0.0
     # Per source with a watermark: rows at or behind the watermark when they arrive (file order).
     late_rows: dict[str, int] = field(default_factory=dict)
+    # Per operator kind (Flink's names: OverAggregate, WindowAggregate, ...): late rows it dropped.
+    late_dropped: dict[str, int] = field(default_factory=dict)
     # Per source: input records that are not rows (bad JSON, wrong types, ...), as `run` dead-letters
     # them; written to ``dead_letters_file`` (Parquet: source_table, line, raw, error).
     dead_letters: dict[str, int] = field(default_factory=dict)

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from streamscore import history, monitoring
+from streamscore import history, late, monitoring
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.javatext import java_double_to_string, java_float_to_string
@@ -67,14 +67,19 @@ class DuckDBEngine:
     def translate(self, job: Job, inputs: dict[str, Path] | None = None) -> list[str]:
         """The DuckDB statements the job becomes, in order (sources bound to files when given)."""
         inputs = inputs or {}
-        translator = Translator(job)
+        translator = Translator(job, model_late=not self.keep_late)
         out = []
         for source in job.sources:
             out.append(self._source_sql(source, inputs.get(source.name), translator))
+            if source.watermark and translator.model_late:
+                out.append(translator.watermarked_sql(source))
         for view in job.views.values():
             out.append(f"CREATE OR REPLACE TEMPORARY VIEW {ident(view.name)} AS {translator.views[view.name].sql('duckdb')}")
         for insert in job.inserts:
             out.append(self.sink_query(job, insert, translator))
+        if any(op.frame != "window" for op in translator.late_operators.values()):
+            out.insert(next(i for i, sql in enumerate(out) if "VIEW" in sql), f"-- the rows Flink's OVER and sort operators drop as late (decided on the "
+                                         f"data)\n{DROPS_TABLE_SQL}")
         return out
 
     def connect(self, job: Job, inputs: dict[str, Path], models: bool = True, translator: Translator | None = None,
@@ -86,7 +91,7 @@ class DuckDBEngine:
         the tables to read (default: the job's sources). ``extra``: more tables to read (a project's
         tables the job does not read, e.g. labels), their computed columns translated by ``extra_translator``.
         """
-        translator = translator or Translator(job)
+        translator = translator or Translator(job, model_late=not self.keep_late)
         con = duckdb.connect()
         for setting in history.memory_settings(self.project.root, self.memory_limit):
             con.execute(setting).fetchall()
@@ -96,6 +101,7 @@ class DuckDBEngine:
         con.execute(f"SET TimeZone = {_literal(job.settings.get('table.local-time-zone', 'UTC'))}").fetchall()
         register_flink_helpers(con)
         register_monitoring(con, self.project.root)
+        con.execute(DROPS_TABLE_SQL).fetchall()
         skipped = set()
         if models:
             self.register_models(con, job, translator)
@@ -110,12 +116,14 @@ class DuckDBEngine:
                 self._execute(con, self._source_sql(source, relation, translator), source)
                 if source.watermark:
                     self.late_rows[source.name] = self._late_rows(con, source, translator)
+                    con.execute(translator.watermarked_sql(source)).fetchall()
             for table in extra or []:
                 relation = self._load(con, table, inputs, decoded)
                 self._execute(con, self._source_sql(table, relation, extra_translator or translator), table)
         finally:
             decoded.close()
         self.cache_hits, self.cache_misses = decoded.hits, decoded.misses
+        self.decide_late(con, translator)
         for view in job.views.values():
             if view.name in skipped:
                 continue
@@ -126,14 +134,20 @@ class DuckDBEngine:
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
         started = time.perf_counter()
         output_dir.mkdir(parents=True, exist_ok=True)
-        translator = Translator(job)  # translates every view once, for the connection and the sinks
+        # Translates every view once, for the connection and the sinks.
+        translator = Translator(job, model_late=not self.keep_late)
         con = self.connect(job, inputs, translator=translator)
         result = ReplayResult(self.name, late_rows=dict(self.late_rows))
         history.keep_dead_letters(result, self.dead_letters, output_dir)
+        queries = {sink.name: [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
+                   for sink in job.sinks}
+        self.decide_late(con, translator)  # the sinks' own operators
+        for op in translator.late_operators.values():
+            if op.dropped:
+                result.late_dropped[op.kind] = result.late_dropped.get(op.kind, 0) + op.dropped
         for sink in job.sinks:
-            queries = [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
             path = output_dir / f"{sink.name}.parquet"
-            union = " UNION ALL ".join(f"({q})" for q in queries)
+            union = " UNION ALL ".join(f"({q})" for q in queries[sink.name])
             self._execute(con, f"COPY ({union}) TO {_literal(str(path))} (FORMAT parquet)", sink)
             result.sinks[sink.name] = path
             result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchone()[0]
@@ -141,7 +155,7 @@ class DuckDBEngine:
                 self.progress.say(f"{sink.name}: {result.rows[sink.name]:,} sink rows")
         con.close()
         try:  # after the queries: a refusal they raise (ties, ...) names the data's problem first
-            self._refuse_late_rows(job)
+            self._refuse_late_rows(job, translator)
         except EngineError:
             for path in result.sinks.values():
                 path.unlink(missing_ok=True)  # no result file of a refused replay
@@ -228,18 +242,44 @@ class DuckDBEngine:
         # Materialized once: every view and sink reads the same rows.
         return f"CREATE OR REPLACE TEMPORARY TABLE {ident(source.name)} AS {select}"
 
-    def _refuse_late_rows(self, job: Job) -> None:
-        late = {source: n for source, n in self.late_rows.items() if n}
-        operators = job.late_sensitive_operators() if late else []
-        if not operators or self.drop_late or self.keep_late:
+    def decide_late(self, con, translator: Translator) -> None:
+        """Decide, for each operator the translation models and not yet decided, which late rows it drops
+        (``streamscore.late``): windows filter in SQL (counted here), OVER and temporal sorts over the data
+        (their dropped rows into the drops table). Nothing to decide over a source without late rows, nor
+        when late rows were all dropped or all kept."""
+        for op in translator.late_operators.values():
+            if op.decided:
+                continue
+            op.decided = True
+            if not self.late_rows.get(op.source) or self.drop_late or self.keep_late:
+                continue
+            if op.frame == "window":
+                op.dropped = con.execute(op.sql).fetchone()[0]
+                continue
+            rows = con.sql(op.sql).to_arrow_table().to_pydict()
+            dropped, op.passes_late, op.problem = late.simulate(op.frame, op.offset, rows)
+            op.dropped = len(dropped)
+            if dropped:
+                con.execute(f"INSERT INTO {late.DROPS_TABLE} SELECT ?, unnest(?)", [op.id, dropped]).fetchall()
+
+    def _refuse_late_rows(self, job: Job, translator: Translator) -> None:
+        """Late rows that reach an operator the replay does not model (or cannot follow on this data) make
+        its result possibly unlike Flink's: refuse, naming the operators."""
+        late_sources = {source for source, n in self.late_rows.items() if n}
+        if not late_sources or self.drop_late or self.keep_late:
             return
-        counts = ", ".join(f"{n:,} of `{source}`" for source, n in late.items())
+        places = late.unmodeled(job, late_sources, translator.late_covered, translator.late_operators)
+        places += [f"{op.id}: {op.kind}: {op.problem}" for op in translator.late_operators.values() if op.problem]
+        if not places:
+            return
+        counts = ", ".join(f"{self.late_rows[s]:,} of `{s}`" for s in sorted(late_sources))
         raise EngineError(
-            f"{job.path}: rows arrive behind their source's watermark ({counts}); Flink drops such rows per "
-            f"operator ({', '.join(operators)}: a window that has fired, OVER, interval and temporal joins, a "
-            "temporal sort), which the replay does not model yet, so its result could differ from Flink's "
-            "(--keep-late replays every row, --drop-late drops them all at the source; `replay --engine "
-            "flink` gives Flink's result)")
+            f"{job.path}: rows arrive behind their source's watermark ({counts}) and reach operators whose late "
+            f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
+            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, OVER and an INSERT's temporal sort, "
+            "each reading a source table directly; so its result could differ from Flink's (--keep-late "
+            "replays every row, --drop-late drops them all at the source; `replay --engine flink` gives "
+            "Flink's result)")
 
     def _late_rows(self, con, source: TableDef, translator: Translator) -> int:
         """Count (and with ``drop_late``, delete) rows at or behind the watermark when they arrive.
@@ -266,6 +306,9 @@ class DuckDBEngine:
             stmt = owner.statement
             raise stmt.error(EngineError, f"DuckDB failed on `{getattr(owner, 'name', '')}`: "
                              f"{str(error).splitlines()[0]}") from None
+
+
+DROPS_TABLE_SQL = f"CREATE OR REPLACE TEMPORARY TABLE {late.DROPS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT)"
 
 
 # SQL macros and Python functions the translation calls where DuckDB has no function of Flink's meaning.

@@ -200,6 +200,123 @@ class Job:
                 read.update(t.name for t in query.find_all(exp.Table))
         return [t for name, t in self.tables.items() if name in read]
 
+    @property
+    def unparsed(self) -> bool:
+        """Declared in SQL the replay's parser cannot read: only Flink knows its columns."""
+        return self.statement.unparsed is not None
+
+    @property
+    def rowtime(self) -> str | None:
+        return self.watermark[0] if self.watermark else None
+
+    def column(self, name: str) -> ColumnDef:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Like:
+    """``LIKE base (INCLUDING ALL EXCLUDING OPTIONS ...)``: the base table and its like options as written."""
+
+    base: str
+    options: tuple[tuple[str, str], ...]  # (INCLUDING | EXCLUDING | OVERWRITING, ALL | OPTIONS | ...)
+
+    def includes(self, feature: str) -> bool:
+        """Flink's rule: the last option naming the feature (or ALL) decides; the default includes all."""
+        verdict = "INCLUDING"
+        for verb, named in self.options:
+            if named in (feature, "ALL"):
+                verdict = verb
+        return verdict != "EXCLUDING"
+
+    def for_flink(self) -> str:
+        """The clause as Flink is given it: the table's WITH clause already holds the merged options."""
+        kept = " ".join(f"{verb} {named}" for verb, named in self.options if named != "OPTIONS")
+        return f"LIKE {self.base} ({kept + ' ' if kept else ''}EXCLUDING OPTIONS)"
+
+
+LIKE_VERBS = {"INCLUDING", "EXCLUDING", "OVERWRITING"}
+
+
+@dataclass(frozen=True)
+class ViewDef:
+    name: str
+    query: exp.Query | None  # None: the statement is unparsed (Flink runs its text)
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    name: str
+    target: str  # 'module.attribute' of the Python object
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class ModelDef:
+    """``CREATE MODEL``: a model's declared inputs and outputs and its WITH options (provider, path, version)."""
+
+    name: str
+    inputs: list[ColumnDef]
+    outputs: list[ColumnDef]
+    options: dict[str, str]
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class InsertDef:
+    sink: str
+    columns: list[str] | None
+    query: exp.Query | None  # None: the statement is unparsed (Flink runs its text)
+    statement: Statement
+
+
+@dataclass
+class Job:
+    path: Path
+    statements: list[Statement] = field(default_factory=list)
+    tables: dict[str, TableDef] = field(default_factory=dict)
+    views: dict[str, ViewDef] = field(default_factory=dict)
+    functions: dict[str, FunctionDef] = field(default_factory=dict)
+    models: dict[str, ModelDef] = field(default_factory=dict)
+    inserts: list[InsertDef] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def sinks(self) -> list[TableDef]:
+        names = dict.fromkeys(i.sink for i in self.inserts)
+        return [self.tables[n] for n in names]
+
+    def views_calling(self, functions: set[str]) -> set[str]:
+        """Views that call any of ``functions`` or ML_PREDICT, directly or through other views."""
+        calling: set[str] = set()
+        for name, view in self.views.items():  # declaration order: a view only reads earlier views
+            if view.query is None:  # unparsed: any name in it may be a call or a table
+                called = read = set(view.statement.names)
+                predicts = "ML_PREDICT" in {n.upper() for n in read}
+            else:
+                called = {f.name.lower() for f in view.query.find_all(exp.Anonymous)}
+                read = {t.name for t in view.query.find_all(exp.Table)}
+                predicts = view.query.find(MLPredict) is not None
+            if called & {f.lower() for f in functions} or read & calling or predicts:
+                calling.add(name)
+        return calling
+
+    @property
+    def sources(self) -> list[TableDef]:
+        """Tables the job reads (directly or through views), in declaration order."""
+        read = set()  # window TVFs' and ML_PREDICT's TABLE arguments hold exp.Table nodes too
+        for query, stmt in [*((v.query, v.statement) for v in self.views.values()),
+                            *((i.query, i.statement) for i in self.inserts)]:
+            if query is None:  # unparsed: every declared table it names
+                read.update(stmt.names)
+            else:
+                read.update(t.name for t in query.find_all(exp.Table))
+        return [t for name, t in self.tables.items() if name in read]
+
     def late_sensitive_operators(self) -> list[str]:
         """The kinds of operator in the job whose result depends on which rows arrive behind the watermark
         (Flink drops such rows per operator: a window that has fired, OVER, interval and temporal joins,

@@ -29,6 +29,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
+from streamscore import late
 from streamscore.errors import TranslationError
 from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
@@ -36,7 +37,7 @@ from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRA
 from streamscore.sql.nested import (NESTED_FUNCTIONS, NESTED_NODES, NOT_NULL_ACCESS, NOT_NULL_HINT, nested_rewrite,
                                    nested_typed, refuse_not_null_access)
 from streamscore.sql.rewrites import inline_ml_predict
-from streamscore.sql.statements import Job, Statement
+from streamscore.sql.statements import Job, Statement, TableDef
 from streamscore.sql.typed import (ARRIVAL_ORDER, duckdb_types, schema_type, timestamp_literal, type_name,
                                    typed_rewrite)
 
@@ -140,9 +141,15 @@ class Translator:
     """Translates one job's queries. Holds the job (to resolve tables and views) and a schema of
     every table and view, so typed rules know integer from double."""
 
-    def __init__(self, job: Job):
+    def __init__(self, job: Job, model_late: bool = True):
+        """``model_late``: filter the rows Flink's operators drop as late (``streamscore.late``); off when a
+        replay keeps every row (--keep-late)."""
         job.check_replayable()
         self.job = job
+        self.model_late = model_late
+        # Operators whose late rows the replay decides (by id), and which late-sensitive node each covers.
+        self.late_operators: dict[str, late.LateOperator] = {}
+        self.late_covered: dict[str, str] = {}
         self.views: dict[str, exp.Query] = {}
         # Computed columns are typed against the physical ones (Flink's computed columns read no other
         # computed column); then the schema is built afresh with them, as sqlglot caches table lookups
@@ -155,6 +162,10 @@ class Translator:
                 if column.computed is not None:
                     typed = self.expression(column.computed, table.statement, table.name).type
                     tables[table.name][column.name] = typed.sql("duckdb")
+        for table in job.sources:  # the views late rules read (streamscore.late)
+            if table.watermark:
+                tables[late.watermarked_name(table.name)] = {**tables[table.name], late.ROW: "BIGINT",
+                                                             late.WATERMARK: "BIGINT"}
         self.schema = _schema(tables)
         for view in job.views.values():
             translated = self.query(view.query, view.statement)
@@ -165,6 +176,7 @@ class Translator:
     # -- entry points ----------------------------------------------------------------------------
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
+        late.stamp(query, stmt)
         _refuse_untranslatable(query, stmt)
         _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
         self._refuse_not_null_access(query, stmt)
@@ -187,6 +199,7 @@ class Translator:
                 raise
             raise stmt.error(TranslationError, error.message, hint=error.hint) from None
         query = query.transform(lambda node: self._arrival_order(node, stmt), copy=False)
+        self._late_over_and_sort(query, stmt)
         return query.transform(duckdb_types, copy=False)
 
     def _refuse_not_null_access(self, query: exp.Query, stmt: Statement) -> None:
@@ -284,7 +297,85 @@ class Translator:
             self._check_local_alignment(node, time_column, args, stmt)
         keys = [c.name for c in table.args.get("partition_by") or []]
         source = table.this if isinstance(table.this, exp.Subquery) else exp.to_table(table.this.name)
-        return window_relation(node.this, source, time_column, args, keys, node.alias or table.this.alias_or_name, ltz)
+        alias = node.alias or table.this.alias_or_name
+        consumer = _window_consumer(node)
+        late_source = self._late_source(node, table.this, time_column) if consumer else None
+        if late_source is not None:
+            source = late.watermarked(late_source.name, alias)
+        relation = window_relation(node.this, source, time_column, args, keys, alias, ltz)
+        return self._late_window(node, relation, alias, late_source, consumer)
+
+    # -- late rows (streamscore.late) -------------------------------------------------------------------
+    def _late_source(self, node: exp.Expr, relation: exp.Expr, time_column: str) -> TableDef | None:
+        """The source an aligned window (TUMBLE, HOP, CUMULATE) of ``node`` reads directly on its time
+        attribute, when the replay decides its late rows; None otherwise (then late rows reaching it are
+        refused: ``late.unmodeled``)."""
+        kind = node.this if isinstance(node, WindowTableFunction) else node.name.upper()
+        if not self.model_late or late.LATE_ID not in node.meta or kind not in ALIGNED_WINDOWS \
+                or not isinstance(relation, exp.Table):
+            return None
+        table = self.job.tables.get(relation.name)
+        if table is None or table not in self.job.sources or table.rowtime != time_column:
+            return None
+        return table
+
+    def watermarked_sql(self, table: TableDef) -> str:
+        """The view of source ``table`` the late rules read (``late.watermarked_sql``)."""
+        rowtime, expression = table.watermark
+        return late.watermarked_sql(table.name, self.expression(expression, table.statement, table.name).sql("duckdb"))
+
+    def _late_window(self, node: exp.Expr, relation: exp.Subquery, alias: str, source: TableDef | None,
+                     kind: str | None) -> exp.Subquery:
+        if source is None:
+            return relation
+        op_id = node.meta[late.LATE_ID]
+        self.late_operators[op_id] = late.LateOperator(op_id, kind, source.name, "window",
+                                                      late.window_drop_count_sql(relation))
+        self.late_covered[op_id] = op_id
+        return late.window_filter(relation, alias)
+
+    def _late_over_and_sort(self, query: exp.Query, stmt: Statement) -> None:
+        """OVER over a source read directly, and an INSERT's ORDER BY its source's time attribute (a temporal
+        sort): filter the rows Flink's operator drops (decided on the data: ``late.simulate``)."""
+        if not self.model_late:
+            return
+        for node in list(query.find_all(exp.Window, exp.Order)):
+            node_id = node.meta.get(late.LATE_ID)
+            if node_id is None or (isinstance(node, exp.Order) and not (
+                    isinstance(node.parent, exp.Select) and node.parent is query
+                    and isinstance(stmt.tree, exp.Insert))):
+                continue
+            select = node.find_ancestor(exp.Select)
+            table = self._direct_source(node)
+            source = self.job.tables[table.name] if table is not None else None
+            order = node.args["order"] if isinstance(node, exp.Window) else node
+            first = order.expressions[0]
+            if source is None or not source.watermark or first.args.get("desc") \
+                    or not isinstance(first.this, exp.Column) or first.this.name != source.rowtime:
+                continue
+            if late.LATE_ID in select.meta:  # one OVER operator per SELECT (Flink refuses differing windows)
+                self.late_covered[node_id] = select.meta[late.LATE_ID]
+                continue
+            frame, offset = _over_frame(node) if isinstance(node, exp.Window) else ("sort", 0)
+            if frame is None:
+                continue
+            alias = table.alias_or_name
+            keys = node.args.get("partition_by") or [] if isinstance(node, exp.Window) else []
+            where = select.args.get("where")
+            rows = (f"SELECT {alias}.{late.ROW} AS {late.ROW}, "
+                    + "".join(f"{k.sql('duckdb')} AS __k{i}, " for i, k in enumerate(keys))
+                    + f"epoch_ms({first.this.sql('duckdb')}) AS __ts, {alias}.{late.WATERMARK} AS {late.WATERMARK} "
+                    f"FROM {late.watermarked(source.name, alias).sql('duckdb')}"
+                    + (f" WHERE {where.this.sql('duckdb')}" if where is not None else "")
+                    + f" ORDER BY {late.ROW}")
+            kind = "OverAggregate" if isinstance(node, exp.Window) else "TemporalSort"
+            self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, frame, rows, offset,
+                                                             len(keys))
+            self.late_covered[node_id] = node_id
+            select.meta[late.LATE_ID] = node_id
+            dropped = sqlglot.parse_one(f"{alias}.rowid NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
+                                        f"WHERE __operator = '{node_id}')", read="duckdb")
+            select.where(dropped, append=True, copy=False)
 
     def _is_ltz(self, relation: exp.Expr, column: str) -> bool | None:
         """Whether ``column`` of a table or view is a TIMESTAMP_LTZ (None: not known here)."""
@@ -340,14 +431,19 @@ class Translator:
             raise stmt.error(TranslationError, f"GROUP BY {kind}(...) over joins cannot be replayed yet",
                              window, "join in a view, then group the view")
         ltz = self._is_ltz(source, time_col.name)
+        late_source = self._late_source(window, source, time_col.name)
+        if late_source is not None:  # every row's watermark, before any filter
+            source = late.watermarked(late_source.name, source.alias_or_name)
         if node.args.get("where") is not None:  # WHERE picks the rows windows are built from (sessions!)
             source = exp.select("*").from_(source.copy()).where(node.args["where"].this.copy()) \
                 .subquery(source.alias_or_name)
             node.set("where", None)
         keys = [g.name for g in group.expressions if g is not window and isinstance(g, exp.Column)] \
             if kind == "SESSION" else []
+        alias = source.alias_or_name
         relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
-                                   source.alias_or_name, ltz)
+                                   alias, ltz)
+        relation = self._late_window(window, relation, alias, late_source, "GroupWindowAggregate")
         node.set("from_", exp.From(this=relation))
         group.set("expressions", [g for g in group.expressions if g is not window]
                   + [exp.column("window_start"), exp.column("window_end"), exp.column("window_time")])
@@ -415,6 +511,39 @@ class Translator:
                              "a versioned view keeps the last row per key: ROW_NUMBER() OVER (PARTITION BY key "
                              "ORDER BY time DESC) = 1")
         raise stmt.error(TranslationError, f"unknown table `{name}`", table)
+
+
+def _window_consumer(node: WindowTableFunction) -> str | None:
+    """The operator reading a window TVF's rows when it decides late rows by window (Flink's window aggregate
+    grouped by window_start and window_end, or window top-N / deduplication ranked per window); None for
+    anything else (the TVF's rows as they are: no late rule)."""
+    select = node.parent.parent if isinstance(node.parent, exp.From) else None
+    if not isinstance(select, exp.Select):
+        return None
+    windows = {"window_start", "window_end"}
+    if select.args.get("group") is not None:
+        grouped = {g.name for g in select.args["group"].expressions if isinstance(g, exp.Column)}
+        return "WindowAggregate" if windows <= grouped else None
+    for projection in select.expressions:
+        for ranking in projection.find_all(exp.Window):
+            partition = {p.name for p in ranking.args.get("partition_by") or [] if isinstance(p, exp.Column)}
+            if isinstance(ranking.this, late.RANKINGS) and windows <= partition:
+                return "WindowRank"
+    return None
+
+
+def _over_frame(window: exp.Window) -> tuple[str | None, int]:
+    """(frame kind for ``late.simulate``, RANGE's preceding interval in ms): "range", "rows", "unbounded";
+    None for a frame the replay does not follow."""
+    spec = window.args.get("spec")
+    if spec is None or str(spec.args.get("start")).upper() == "UNBOUNDED":
+        return "unbounded", 0
+    if str(spec.args.get("end") or "").upper() != "CURRENT ROW" or str(spec.args.get("start_side")).upper() != "PRECEDING":
+        return None, 0
+    if str(spec.args.get("kind")).upper() == "ROWS":
+        return "rows", 0
+    offset = _interval_milliseconds(spec.args.get("start"))
+    return ("range", offset) if offset is not None else (None, 0)
 
 
 def _schema(tables: dict[str, dict[str, str]]) -> MappingSchema:
@@ -588,12 +717,17 @@ def _is_rowid(node: exp.Expr) -> bool:
 
 def bottom_up(tree: exp.Expr, rewrite: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     """Apply ``rewrite`` to every node, children before parents, so a rule sees translated arguments.
-    A replacement keeps the annotated type of the node it replaces."""
+    A replacement keeps the annotated type of the node it replaces, and its late-rule id (on the node of the
+    same kind within it: a rewritten OVER is still the OVER)."""
     for node in reversed(list(tree.walk())):  # reversed pre-order: descendants first
         new = rewrite(node)
         if new is not node:
             if new.type is None and node.type is not None:
                 new.type = node.type
+            if late.LATE_ID in node.meta:
+                same = new.find(type(node))
+                if same is not None and late.LATE_ID not in same.meta:
+                    same.meta[late.LATE_ID] = node.meta[late.LATE_ID]
             if node is tree:
                 tree = new
             else:

@@ -1,0 +1,234 @@
+"""Late rows as Flink's operators decide them, for the DuckDB replay.
+
+Both engines read each source in file (arrival) order with a watermark after every record (a Flink replay
+sets ``pipeline.auto-watermark-interval`` to 0, as Flink's own test programs do): the watermark an operator
+holds when a row reaches it is the largest watermark expression of the rows before it in its source, emitted
+only when it grows (and only above 0 ms). Each operator then decides on its own, as Flink 2's table runtime
+does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperator``):
+
+- window aggregates, window top-N and deduplication over TUMBLE, HOP, CUMULATE (and legacy GROUP BY TUMBLE /
+  HOP): a row counts in each of its windows that has not fired (watermark < the window's last millisecond);
+  a row none of whose windows is open is dropped. SQL: a filter on the windowed rows (``window_filter``).
+- OVER with a bounded frame (RANGE x PRECEDING, ROWS n PRECEDING): a row is dropped when it is not newer than
+  the last timer that fired for its key (a timer fires once the watermark passes a row's time; in RANGE the
+  state-cleanup timers count too, and a cleanup that runs forgets the key). Unbounded OVER (LAG,
+  FIRST_VALUE, running aggregates): a row at or behind the watermark is dropped.
+- temporal sort (ORDER BY the time attribute): a row is dropped when not newer than the last time it emitted.
+
+The OVER and sort rules depend on the timers' history: ``simulate`` runs them over the rows reaching the
+operator, and the translation filters the rows it drops (``DROPS_TABLE``). Operators of other kinds (session
+windows, joins, MATCH_RECOGNIZE) and any operator reading a source through a view are not modeled:
+``unmodeled`` names those that late rows can reach, and the replay refuses rather than differ.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from streamscore.sql.dialect import WindowTableFunction
+
+LATE_ID = "late_id"  # meta key: a late-sensitive node's id, "<file>:<line>#<n>"
+DROPS_TABLE = "__late_drops"  # (__operator, __row): the source rows an OVER or sort operator drops
+WATERMARK = "__watermark"  # the watermark (epoch ms) an operator holds when the row arrives; NULL: none yet
+ROW = "__row"  # the row's place in its source (DuckDB rowid: file order)
+RANKINGS = (exp.RowNumber, exp.Rank, exp.DenseRank)  # Flink plans these as Rank/Deduplicate: no late rule
+
+
+@dataclass
+class LateOperator:
+    """One operator whose late rows the replay decides as Flink does."""
+
+    id: str
+    kind: str  # Flink's operator name, as `run` reports numLateRecordsDropped: OverAggregate, WindowAggregate ...
+    source: str  # the source table it reads directly
+    frame: str  # "window", "range", "rows", "unbounded", "sort"
+    sql: str  # window: counts the rows dropped; others: the rows reaching it (ROW, __k*, __ts, WATERMARK)
+    offset: int = 0  # RANGE: the preceding interval in ms
+    keys: int = 0  # number of key columns (__k0 ...) in ``sql``
+    decided: bool = False
+    dropped: int = 0
+    passes_late: int = 0  # rows it keeps that are behind the watermark: late again for the next operator
+    problem: str | None = None  # why the replay cannot follow it on this data
+
+
+def node_id(stmt, n: int) -> str:
+    return f"{stmt.path.name}:{stmt.line}#{n}"
+
+
+def sensitive_nodes(query: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """The nodes of ``query`` whose operator depends on which rows arrive late, in a fixed order (the
+    translation stamps them with ids, the refusal check finds them again by the same walk)."""
+    found = []
+    for node in query.walk():
+        if isinstance(node, WindowTableFunction) or (
+                isinstance(node, exp.Anonymous) and node.name.upper() in ("TUMBLE", "HOP", "SESSION")
+                and isinstance(node.parent, exp.Group)):
+            found.append(("window", node))
+        elif isinstance(node, exp.Window) and node.args.get("order") is not None \
+                and not isinstance(node.this, RANKINGS):
+            found.append(("OVER", node))
+        elif isinstance(node, exp.Join) and not isinstance(node.this, exp.Unnest):  # UNNEST: per row
+            found.append(("join", node))
+        elif isinstance(node, exp.Order) and isinstance(node.parent, exp.Select) \
+                and node.parent.args.get("limit") is None:  # with LIMIT: a top-N, no late rule
+            found.append(("ORDER BY", node))
+        elif isinstance(node, exp.MatchRecognize):
+            found.append(("MATCH_RECOGNIZE", node))
+    return found
+
+
+def stamp(query: exp.Expr, stmt) -> None:
+    for n, (_, node) in enumerate(sensitive_nodes(query)):
+        node.meta[LATE_ID] = node_id(stmt, n)
+
+
+def watermarked_name(table: str) -> str:
+    return f"__watermarked_{table}"
+
+
+def watermarked_sql(table: str, watermark: str) -> str:
+    """A view of source ``table`` with each row's place and the watermark (epoch ms) it finds on arrival: the
+    largest watermark expression (``watermark``, DuckDB SQL) of the rows before it; Flink emits none at or
+    below 0 ms."""
+    held = f"epoch_ms(max({watermark}) OVER (ORDER BY {table}.rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))"
+    return (f"CREATE OR REPLACE TEMPORARY VIEW {watermarked_name(table)} AS SELECT *, {table}.rowid AS {ROW}, "
+            f"CASE WHEN {held} > 0 THEN {held} END AS {WATERMARK} FROM {table}")
+
+
+def watermarked(table: str, alias: str) -> exp.Table:
+    """The watermarked view of source ``table`` (``watermarked_sql``), named ``alias``."""
+    return exp.Table(this=exp.to_identifier(watermarked_name(table)), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def window_filter(relation: exp.Subquery, alias: str) -> exp.Subquery:
+    """The windowed rows an aggregate (or window top-N) keeps: a row in a window that has not fired."""
+    from sqlglot import parse_one
+
+    kept = f"coalesce({WATERMARK} < epoch_ms(window_time), true)"
+    sql = f"SELECT * EXCLUDE ({ROW}, {WATERMARK}) FROM __windowed WHERE {kept}"
+    tree = parse_one(sql, read="duckdb")
+    tree.find(exp.Table).replace(relation.copy())
+    return tree.subquery(alias)
+
+
+def window_drop_count_sql(relation: exp.Subquery) -> str:
+    """Rows none of whose windows was open on arrival: the rows Flink's window operator drops."""
+    return (f"SELECT count(*) FROM (SELECT {ROW} FROM ({relation.this.sql('duckdb')}) GROUP BY {ROW} "
+            f"HAVING bool_and({WATERMARK} >= epoch_ms(window_time)))")
+
+
+@dataclass
+class _KeyState:
+    last: int | None = None  # lastTriggeringTs
+    cleanup: int | None = None  # cleanupTsState (RANGE)
+    timers: list = field(default_factory=list)  # heap of (time, watermark when registered)
+    registered: set = field(default_factory=set)  # timer times pending (Flink keeps one timer per time)
+    data: set = field(default_factory=set)  # times with rows waiting in state
+    epoch: int = 0  # cleanups so far
+    epochs: dict = field(default_factory=dict)  # epoch -> (min, max) time of the rows it kept
+
+
+def simulate(frame: str, offset: int, rows: dict[str, list]) -> tuple[list[int], int, str | None]:
+    """Which rows an OVER (``frame`` range/rows/unbounded) or temporal sort drops, in arrival order.
+
+    ``rows``: ROW, __ts (ms), WATERMARK (ms or None) and the key columns __k0.. per row. A timer registered
+    by a row fires at the first watermark emitted after that row at or past the timer's time; the watermark
+    a row finds is the last one emitted before it, so a timer is due when ``time <= W`` and it was registered
+    under an older watermark. Returns (dropped rows, rows kept behind the watermark, why the replay cannot
+    follow the operator here or None)."""
+    keys = [k for k in rows if k.startswith("__k")]
+    states: dict[tuple, _KeyState] = {}
+    dropped, passes_late, problem = [], 0, None
+    for i, row in enumerate(rows[ROW]):
+        ts, wm = rows["__ts"][i], rows[WATERMARK][i]
+        if frame == "unbounded":
+            if wm is not None and ts <= wm:
+                dropped.append(row)
+            continue
+        key = tuple(rows[k][i] for k in keys)
+        state = states.setdefault(key, _KeyState())
+        if wm is not None:
+            _fire(state, frame, wm)
+        last = state.last if state.last is not None else (None if frame == "sort" else 0)
+        if last is not None and ts <= last:
+            dropped.append(row)
+            continue
+        if wm is not None and ts <= wm:
+            passes_late += 1
+        state.data.add(ts)
+        _register(state, ts, wm)
+        if frame == "range":
+            low, high = state.epochs.get(state.epoch, (ts, ts))
+            state.epochs[state.epoch] = (min(low, ts), max(high, ts))
+            if state.cleanup is None or state.cleanup < ts + offset + 1:
+                state.cleanup = ts + int(offset * 1.5) + 1
+                _register(state, state.cleanup, wm)
+    if frame == "range":
+        for key, state in states.items():
+            spans = [state.epochs[e] for e in sorted(state.epochs)]
+            if any(later[0] - offset <= earlier[1] for earlier, later in zip(spans, spans[1:])):
+                problem = (f"key {key!r}: a row arrived after Flink's OVER had cleaned up the key's state (its "
+                           "rows 1.5 ranges behind the watermark), and its range reaches rows Flink forgot")
+                break
+    return dropped, passes_late, problem
+
+
+def _register(state: _KeyState, time: int, wm: int | None) -> None:
+    if time not in state.registered:
+        state.registered.add(time)
+        heapq.heappush(state.timers, (time, wm if wm is not None else float("-inf")))
+
+
+def _fire(state: _KeyState, frame: str, wm: int) -> None:
+    """Fire the key's timers due at watermark ``wm`` (in time order, as Flink's timer service does)."""
+    due, waiting = [], []
+    while state.timers and state.timers[0][0] <= wm:
+        timer = heapq.heappop(state.timers)
+        (due if timer[1] < wm else waiting).append(timer)
+    for timer in waiting:
+        heapq.heappush(state.timers, timer)
+    for time, _ in due:
+        state.registered.discard(time)
+        if frame == "range" and state.cleanup is not None and state.cleanup <= time:
+            state.last = state.cleanup = None  # the cleanup ran: the key is forgotten
+            state.data.clear()
+            state.epoch += 1
+            continue
+        had_rows = time in state.data
+        state.data.discard(time)
+        if had_rows or frame != "sort":
+            state.last = time
+
+
+def unmodeled(job, late_sources: set[str], covered: dict[str, str], operators: dict[str, LateOperator]) -> list[str]:
+    """Late-sensitive operators that rows behind the watermark can reach and the replay does not model, as
+    "file:line: kinds"; follows the job's views in order (what carries late rows: a source that has them, a
+    view reading one not through a modeled operator, or a modeled OVER/sort that keeps some)."""
+    carries = {name: name in late_sources for name in job.tables}
+    found = []
+    statements = [(v.name, v.query, v.statement) for v in job.views.values()] + \
+                 [(None, i.query, i.statement) for i in job.inserts]
+    for name, query, stmt in statements:
+        reads = set(stmt.names) if query is None else {t.name for t in query.find_all(exp.Table)}
+        late_in = {r for r in reads if carries.get(r)}
+        if query is None:
+            if late_in:
+                found.append(f"{stmt.path}:{stmt.line}: SQL only Flink reads")
+        elif late_in:
+            kinds, modeled = set(), []
+            for n, (kind, _) in enumerate(sensitive_nodes(query)):
+                op = operators.get(covered.get(node_id(stmt, n), ""))
+                if op is None:
+                    kinds.add(kind)
+                else:
+                    modeled.append(op)
+            if kinds:
+                found.append(f"{stmt.path}:{stmt.line}: {', '.join(sorted(kinds))}")
+            direct = {op.source for op in modeled}
+            late_in = {r for r in late_in if r not in direct} | {op.source for op in modeled if op.passes_late}
+        if name is not None:
+            carries[name] = bool(late_in)
+    return found

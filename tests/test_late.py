@@ -1,0 +1,66 @@
+"""Flink's per-operator late rules as the replay follows them (streamscore.late), on streams small enough to
+follow by hand from Flink's operator code; the corpus cases tests/replay/late_* check them against Flink."""
+
+from streamscore.late import ROW, WATERMARK, simulate
+
+S = 1000  # ms
+T0 = 10_000 * S  # times are seconds after T0 (Flink's bounded OVER drops rows at or before 0 ms)
+
+
+def _rows(times: list[int], delay: int = 10, keys: list[str] | None = None) -> dict[str, list]:
+    """Rows arriving in ``times`` order (seconds); the watermark each finds: the largest time - ``delay`` of
+    the rows before it (None before the first)."""
+    watermarks, mark = [], None
+    for t in times:
+        watermarks.append(mark)
+        mark = max(mark if mark is not None else T0 + (t - delay) * S, T0 + (t - delay) * S)
+    rows = {ROW: list(range(len(times))), "__ts": [T0 + t * S for t in times], WATERMARK: watermarks}
+    if keys is not None:
+        rows["__k0"] = keys
+    return rows
+
+
+def test_unbounded_over_drops_rows_at_or_behind_the_watermark():
+    # marks found: -, 90, 95, 95, 95, 110
+    dropped, passes, problem = simulate("unbounded", 0, _rows([100, 105, 95, 94, 120, 110]))
+    assert dropped == [2, 3, 5] and passes == 0 and problem is None
+
+
+def test_bounded_over_keeps_a_late_row_newer_than_the_last_timer_fired():
+    # marks found: -, 90, 95, 95, 95, 110. Until 101 no timer has fired (none at or below the mark), so 92,
+    # behind the mark 95, is kept: late for the next operator. 101 finds mark 110: the timers of 92, 97,
+    # 100 and 105 have fired, the last at 105, and 101 is dropped.
+    dropped, passes, problem = simulate("rows", 0, _rows([100, 105, 97, 92, 120, 101]))
+    assert dropped == [5] and passes == 1 and problem is None
+
+
+def test_a_timer_registered_under_the_current_watermark_waits_for_the_next_one():
+    # 50 arrives under mark 90 (after 100): kept (no timer fired); its timer is due only at the next
+    # watermark, which 95 does not raise: 60 is still newer than the last fired (0 -> none fired) and kept.
+    dropped, _, _ = simulate("rows", 0, _rows([100, 50, 95, 60, 130, 55]))
+    # 130 raises the mark to 120 after it: at 55, timers 50, 60, 100 have fired -> 55 dropped
+    assert dropped == [5]
+
+
+def test_range_over_cleanup_timers_count_as_fired():
+    # RANGE 60 s: the row at 0 registers a cleanup timer at 0 + 90 s + 1 ms; the row at 31 one at 121 s + 1 ms
+    # (it registers when 31 + 60 s + 1 ms is past the current one). When the watermark passes 90 s, the first
+    # fires without cleaning (a newer one is due) and becomes the last fired time: a row at 50 s is then
+    # dropped though newer than 31.
+    rows = _rows([0, 31, 102, 50], keys=["k", "k", "other", "k"])
+    assert simulate("range", 60 * S, rows)[0] == [3]
+    assert simulate("rows", 0, rows)[0] == []  # ROWS has no such timers: 50 > 30 is kept
+
+
+def test_range_over_refuses_a_row_whose_range_reaches_rows_flink_cleaned_up():
+    # k's state is cleaned at 90 s + 1 ms; a row at 40 s then comes: Flink starts k afresh (its range sees
+    # none of 0 s), which the replay's OVER over all rows would not.
+    dropped, _, problem = simulate("range", 60 * S, _rows([0, 200, 40], keys=["k", "other", "k"]))
+    assert dropped == [] and "cleaned up" in problem
+
+
+def test_temporal_sort_keeps_rows_until_their_time_was_emitted_and_is_one_key():
+    dropped, passes, _ = simulate("sort", 0, _rows([100, 90, 80, 120, 95, 111]))
+    # 90: mark 90, no timer fired: kept (late). 80: kept (late). 120: mark 90. 95: mark 110 fired 80..100
+    # -> last 100: 95 dropped. 111: 111 > 100 kept.
+    assert dropped == [4] and passes == 2
