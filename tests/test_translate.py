@@ -341,3 +341,20 @@ def test_statistics_over_a_view_use_no_file_order(tmp_path):
         assert got[column].fillna(-1).tolist() == expected[column].fillna(-1).tolist()
     assert ((got["pressure_var_samp"].astype(float) - expected["pressure_var_samp"].astype(float)).abs()
             .fillna(0) < 1e-6).all()
+
+
+def test_query_hints_leave_the_replay_with_a_note(job):
+    sql = "SELECT /*+ STATE_TTL('orders' = '1d') */ cur, COUNT(*) FROM orders GROUP BY cur"
+    tree = sqlglot.parse_one(sql, read=Flink)
+    translator = Translator(job)
+    translated = translator.query(tree, Statement(job.path, 3, 1, sql, tree))
+    assert "STATE_TTL" not in translated.sql("duckdb")
+    assert len(translator.notes) == 1 and "processing time" in translator.notes[0]
+    joined = "SELECT /*+ SHUFFLE_HASH(o) */ o.id FROM orders AS o JOIN rate_log AS r ON o.cur = r.cur"
+    tree = sqlglot.parse_one(joined, read=Flink)
+    assert "SHUFFLE_HASH" not in translator.query(tree, Statement(job.path, 4, 1, joined, tree)).sql("duckdb")
+    assert len(translator.notes) == 1  # a join strategy changes how, not what
+    unknown = "SELECT /*+ FASTER(o) */ id FROM orders AS o"
+    tree = sqlglot.parse_one(unknown, read=Flink)
+    with pytest.raises(TranslationError, match="query hint FASTER is not one of Flink's"):
+        translator.query(tree, Statement(job.path, 5, 1, unknown, tree))

@@ -174,6 +174,8 @@ def cmd_replay(args) -> int:
         if late:
             print(f"{source}: {late:,} late rows (at or behind the watermark on arrival), "
                   + ("dropped" if args.drop_late else "kept" if args.keep_late else "decided per operator as Flink's"))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     if result.late_dropped:
         print("late rows dropped: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(result.late_dropped.items())))
     for source, count in result.dead_letters.items():

@@ -25,6 +25,7 @@ class ReplayResult:
     # them; written to ``dead_letters_file`` (Parquet: source_table, line, raw, error).
     dead_letters: dict[str, int] = field(default_factory=dict)
     dead_letters_file: Path | None = None
+    notes: list[str] = field(default_factory=list)  # how the replay may differ from production (hints ...)
 
 
 def get_engine(name: str, project, drop_late: bool = False, keep_late: bool = False):

@@ -142,6 +142,7 @@ class DuckDBEngine:
         queries = {sink.name: [self.sink_query(job, i, translator) for i in job.inserts if i.sink == sink.name]
                    for sink in job.sinks}
         self.decide_late(con, translator)  # the sinks' own operators
+        result.notes = list(translator.notes)
         for op in translator.late_operators.values():
             if op.dropped:
                 result.late_dropped[op.kind] = result.late_dropped.get(op.kind, 0) + op.dropped

@@ -48,6 +48,15 @@ UNTRANSLATABLE: dict[type, tuple[str, str]] = {
 }
 
 
+# Flink's query hints (``SELECT /*+ ... */``): how planning them changes the rows a replay of bounded history
+# gives. Join strategies and lookup options change how, not what; a state TTL counts processing time, which a
+# replay of history does not let pass (noted, in case the history spans more than the TTL in real time).
+QUERY_HINTS = {
+    "BROADCAST": None, "SHUFFLE_HASH": None, "SHUFFLE_MERGE": None, "NEST_LOOP": None, "LOOKUP": None,
+    "STATE_TTL": "the STATE_TTL hint expires state after processing time, which a replay does not let pass: "
+                 "rows Flink would have forgotten in production (state idle longer than its TTL) are kept",
+}
+
 # -- windows -----------------------------------------------------------------------------------------
 EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
 # {src}: the input relation, {ts}: its time column, {local}: its local wall-clock (a TIMESTAMP_LTZ in the
@@ -150,6 +159,7 @@ class Translator:
         # Operators whose late rows the replay decides (by id), and which late-sensitive node each covers.
         self.late_operators: dict[str, late.LateOperator] = {}
         self.late_covered: dict[str, str] = {}
+        self.notes: list[str] = []  # what a replay of this job should say of itself (query hints)
         self.views: dict[str, exp.Query] = {}
         # Computed columns are typed against the physical ones (Flink's computed columns read no other
         # computed column); then the schema is built afresh with them, as sqlglot caches table lookups
@@ -177,6 +187,7 @@ class Translator:
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
         late.stamp(query, stmt)
+        self._query_hints(query, stmt)
         _refuse_untranslatable(query, stmt)
         _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
         self._refuse_not_null_access(query, stmt)
@@ -199,8 +210,22 @@ class Translator:
                 raise
             raise stmt.error(TranslationError, error.message, hint=error.hint) from None
         query = query.transform(lambda node: self._arrival_order(node, stmt), copy=False)
+        query = query.transform(duckdb_types, copy=False)
         self._late_over_and_sort(query, stmt)
-        return query.transform(duckdb_types, copy=False)
+        return query
+
+    def _query_hints(self, query: exp.Query, stmt: Statement) -> None:
+        """Query hints leave the replay's tree (Flink plans them); each known hint's effect on a replay noted."""
+        for hint in list(query.find_all(exp.Hint)):
+            for call in hint.expressions:
+                name = call.name.upper() if isinstance(call, exp.Func) else call.sql().upper()
+                if name not in QUERY_HINTS:
+                    raise stmt.error(TranslationError, f"query hint {name} is not one of Flink's", call,
+                                     "Flink's query hints: " + ", ".join(QUERY_HINTS))
+                note = f"{stmt.path}:{stmt.line}: {QUERY_HINTS[name]}" if QUERY_HINTS[name] else None
+                if note and note not in self.notes:
+                    self.notes.append(note)
+            hint.pop()
 
     def _refuse_not_null_access(self, query: exp.Query, stmt: Statement) -> None:
         tables = {t.name: {c.name: c.type for c in t.columns if c.type is not None} for t in self.job.tables.values()}
