@@ -43,7 +43,8 @@ class LateOperator:
 
     id: str
     kind: str  # Flink's operator name, as `run` reports numLateRecordsDropped: OverAggregate, WindowAggregate ...
-    source: str  # the source table it reads directly
+    source: str  # the source table whose rows and watermark it reads
+    reads: str  # the table or view it reads (the source, or a view filtering and projecting it)
     frame: str  # "window", "range", "rows", "unbounded", "sort"
     sql: str  # window: counts the rows dropped; others: the rows reaching it (ROW, __k*, __ts, WATERMARK)
     offset: int = 0  # RANGE: the preceding interval in ms
@@ -227,8 +228,8 @@ def unmodeled(job, late_sources: set[str], covered: dict[str, str], operators: d
                     modeled.append(op)
             if kinds:
                 found.append(f"{stmt.path}:{stmt.line}: {', '.join(sorted(kinds))}")
-            direct = {op.source for op in modeled}
-            late_in = {r for r in late_in if r not in direct} | {op.source for op in modeled if op.passes_late}
+            direct = {op.reads for op in modeled}
+            late_in = {r for r in late_in if r not in direct} | {op.reads for op in modeled if op.passes_late}
         if name is not None:
             carries[name] = bool(late_in)
     return found

@@ -326,35 +326,61 @@ class Translator:
         consumer = _window_consumer(node)
         late_source = self._late_source(node, table.this, time_column) if consumer else None
         if late_source is not None:
-            source = late.watermarked(late_source.name, alias)
+            source = late_source[1]
         relation = window_relation(node.this, source, time_column, args, keys, alias, ltz)
         return self._late_window(node, relation, alias, late_source, consumer)
 
     # -- late rows (streamscore.late) -------------------------------------------------------------------
-    def _late_source(self, node: exp.Expr, relation: exp.Expr, time_column: str) -> TableDef | None:
-        """The source an aligned window (TUMBLE, HOP, CUMULATE) of ``node`` reads directly on its time
-        attribute, when the replay decides its late rows; None otherwise (then late rows reaching it are
-        refused: ``late.unmodeled``)."""
+    def _late_source(self, node: exp.Expr, relation: exp.Expr, time_column: str) -> tuple[TableDef, exp.Expr] | None:
+        """For an aligned window (TUMBLE, HOP, CUMULATE) of ``node`` over ``relation`` on its time attribute,
+        when the replay decides its late rows: the source and the relation to read instead, the source's rows
+        with their place and arrival watermark (``late.watermarked``). None otherwise (late rows reaching
+        the window are then refused: ``late.unmodeled``)."""
         kind = node.this if isinstance(node, WindowTableFunction) else node.name.upper()
-        if not self.model_late or late.LATE_ID not in node.meta or kind not in ALIGNED_WINDOWS \
-                or not isinstance(relation, exp.Table):
+        if not self.model_late or late.LATE_ID not in node.meta or kind not in ALIGNED_WINDOWS:
             return None
+        return self._watermarked_relation(relation, time_column)
+
+    def _watermarked_relation(self, relation: exp.Expr, time_column: str) -> tuple[TableDef, exp.Expr] | None:
+        """A source table, or a view filtering and projecting one (through more such views) that keeps its
+        time attribute as it is (Flink keeps the source's watermark through them, and its arrival order),
+        with each row's place and arrival watermark; None for anything else."""
+        if not isinstance(relation, exp.Table):
+            return None
+        alias = relation.alias_or_name
         table = self.job.tables.get(relation.name)
-        if table is None or table not in self.job.sources or table.rowtime != time_column:
+        if table is not None:
+            if table not in self.job.sources or table.rowtime != time_column:
+                return None
+            return table, late.watermarked(table.name, alias)
+        view = self.job.views.get(relation.name)
+        query = view.query if view is not None else None
+        if not _plain_projection(query) or query.args.get("joins") or not isinstance(query.args["from_"].this, exp.Table) \
+                or not any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.name == time_column)
+                           for p in query.expressions):
             return None
-        return table
+        inner = query.args["from_"].this
+        found = self._watermarked_relation(inner, time_column)
+        if found is None:
+            return None
+        query = query.copy()
+        query.args["from_"].set("this", found[1])
+        query.select(*(exp.column(c, table=inner.alias_or_name) for c in (late.ROW, late.WATERMARK)), copy=False)
+        return found[0], query.subquery(alias)
 
     def watermarked_sql(self, table: TableDef) -> str:
         """The view of source ``table`` the late rules read (``late.watermarked_sql``)."""
         rowtime, expression = table.watermark
         return late.watermarked_sql(table.name, self.expression(expression, table.statement, table.name).sql("duckdb"))
 
-    def _late_window(self, node: exp.Expr, relation: exp.Subquery, alias: str, source: TableDef | None,
-                     kind: str | None) -> exp.Subquery:
+    def _late_window(self, node: exp.Expr, relation: exp.Subquery, alias: str,
+                     source: tuple[TableDef, exp.Expr] | None, kind: str | None) -> exp.Subquery:
         if source is None:
             return relation
         op_id = node.meta[late.LATE_ID]
-        self.late_operators[op_id] = late.LateOperator(op_id, kind, source.name, "window",
+        reads = _table_argument(node).this.name if isinstance(node, WindowTableFunction) \
+            else node.find_ancestor(exp.Select).args["from_"].this.name
+        self.late_operators[op_id] = late.LateOperator(op_id, kind, source[0].name, reads, "window",
                                                       late.window_drop_count_sql(relation))
         self.late_covered[op_id] = op_id
         return late.window_filter(relation, alias)
@@ -394,8 +420,8 @@ class Translator:
                     + (f" WHERE {where.this.sql('duckdb')}" if where is not None else "")
                     + f" ORDER BY {late.ROW}")
             kind = "OverAggregate" if isinstance(node, exp.Window) else "TemporalSort"
-            self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, frame, rows, offset,
-                                                             len(keys))
+            self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, source.name, frame, rows,
+                                                             offset, len(keys))
             self.late_covered[node_id] = node_id
             select.meta[late.LATE_ID] = node_id
             dropped = sqlglot.parse_one(f"{alias}.rowid NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
@@ -458,7 +484,7 @@ class Translator:
         ltz = self._is_ltz(source, time_col.name)
         late_source = self._late_source(window, source, time_col.name)
         if late_source is not None:  # every row's watermark, before any filter
-            source = late.watermarked(late_source.name, source.alias_or_name)
+            source = late_source[1]
         if node.args.get("where") is not None:  # WHERE picks the rows windows are built from (sessions!)
             source = exp.select("*").from_(source.copy()).where(node.args["where"].this.copy()) \
                 .subquery(source.alias_or_name)
