@@ -11,7 +11,7 @@ READY  := $(VENV)/.ready
 JVM    := $(VENV)/.jvm-ready
 JAVA_SOURCES := $(shell find jvm -name '*.java' -o -name pom.xml)
 
-.PHONY: setup demo test browser clean
+.PHONY: setup demo test test-flink-corpus browser clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest
+
+# Every replay case and function family on Flink too (the suite replays a sample; fingerprints keep the rest's
+# expected rows Flink's): after a change to the Flink harness.
+test-flink-corpus: setup
+	$(BIN)/python -m pytest tests/test_replay_corpus.py tests/test_functions.py --flink-corpus all
 
 clean:
 	rm -rf $(VENV) build data .streamscore jvm/target jvm/kafka-broker/target jvm/sql-client/target jvm/k8s-schema/target

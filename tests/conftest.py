@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 JOB = ROOT / "sql" / "jobs" / "flight_delays.sql"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--flink-corpus", choices=("sample", "all"), default="sample",
+                     help="replay corpus and function corpus on Flink: a case of each family (default), or all "
+                          "(every expected row is also checked to be Flink's record of the case as it is)")
+
+
 @pytest.fixture(scope="session")
 def project() -> Project:
     return Project(ROOT)

@@ -119,7 +119,7 @@ def test_exactly_once_through_a_crash_and_a_savepoint(project_copy, broker, smal
     run = _start(root, log1, checkpoint_interval=5)
     feeder = threading.Thread(target=_produce, args=(servers, TOPICS["flights"], fed, 60), daemon=True)
     try:
-        _wait_for(lambda: any(checkpoints.glob("*/chk-*/_metadata")), 90, "the first checkpoint")
+        _wait_for(lambda: any(checkpoints.glob("*/chk-*/_metadata")), 300, "the first checkpoint")
         feeder.start()
         _wait_for(lambda: _open_transaction_holds_scores(servers), 90, "scores in an open transaction",
                   lambda: f"(committed {sum(_scored(servers).values())}, "

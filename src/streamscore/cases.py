@@ -40,6 +40,19 @@ CASE_FILE = "case.toml"  # a case of the project's own job
 SHARED_TABLES = "tables.sql"
 REFUSED = "refused.txt"
 REJECTED = "rejected.txt"
+FINGERPRINT = "fingerprint.txt"  # what Flink's expected rows were written from (``Case.fingerprint``)
+
+
+def fingerprint(files: list[Path]) -> str:
+    """A digest of ``files`` (names within and contents) and of the Flink that runs them: it changes when
+    anything Flink's recorded output depends on changes, so a record made from something else shows."""
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"apache-flink {version('apache-flink')}\n".encode())
+    for path in files:
+        digest.update(f"{path.name}\n".encode() + path.read_bytes() + b"\n")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,19 @@ class Case:
 
     def sinks(self, job: Job) -> list[TableDef]:
         return job.sinks
+
+    def fingerprint(self) -> str:
+        """Of what the case's Flink replay reads: its job and table files, the case folder's files, its inputs."""
+        job = self.job()
+        statements = dict.fromkeys(Path(s.path).resolve() for s in job.statements)
+        own = sorted(f for f in self.folder.rglob("*") if f.is_file() and self.expected_dir not in f.parents)
+        inputs = [Path(p).resolve() for _, p in sorted(self.inputs(job).items())]
+        return fingerprint(list(dict.fromkeys([*statements, *own, *inputs])))
+
+    @property
+    def recorded_fingerprint(self) -> str | None:
+        path = self.expected_dir / FINGERPRINT
+        return path.read_text().strip() if path.exists() else None
 
     def inputs(self, job: Job, workdir: Path | None = None) -> dict[str, Path]:
         found = {}
@@ -391,6 +417,8 @@ def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
         return {}  # Flink refuses it, or the user wrote the expected rows: nothing to record
     job = case.job()
     replay = flink_engine.replay(job, case.inputs(job), workdir)
+    case.expected_dir.mkdir(parents=True, exist_ok=True)
+    (case.expected_dir / FINGERPRINT).write_text(case.fingerprint() + "\n")
     if case.refusal is not None:
         return replay.rows  # the replay must refuse this case: no rows to keep
     for stale in case.expected_dir.glob("*.jsonl"):

@@ -351,4 +351,20 @@ def regenerate(flink_engine, corpus: Path, family: str) -> list[dict]:
     path = Path(corpus) / EXPECTED / f"{family}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    path.with_suffix(".fingerprint").write_text(family_fingerprint(corpus, family) + "\n")
     return records
+
+
+def family_fingerprint(corpus: Path, family: str) -> str:
+    """Of what Flink's record of a family depends on: its expressions, the table and its inputs."""
+    from streamscore.cases import fingerprint
+
+    job = table_job(corpus)
+    files = [Path(corpus) / f"{family}.sql", *dict.fromkeys(Path(s.path) for s in job.statements),
+             *(Path(p) for _, p in sorted(table_inputs(corpus, job).items()))]
+    return fingerprint(files)
+
+
+def recorded_fingerprint(corpus: Path, family: str) -> str | None:
+    path = Path(corpus) / EXPECTED / f"{family}.fingerprint"
+    return path.read_text().strip() if path.exists() else None
