@@ -2,7 +2,8 @@
 
 The pipeline for one query (each step returns nodes unchanged when it does not apply):
 
-1. refuse what cannot replay faithfully (processing time, MATCH_RECOGNIZE, ...), with its place;
+1. refuse what cannot replay faithfully (processing time, OVERLAPS, ...), with its place; MATCH_RECOGNIZE
+   becomes a table the engine fills (``MatchRelation``, streamscore.sql.match);
 2. structural rewrites: filters move before session windows where Flink's plan runs them there, then
    window TVFs, legacy group windows and temporal joins become plain SQL;
 3. Flink functions (``FUNCTIONS``, DuckDB templates with Flink's meaning, result types spelled out);
