@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = ROOT / "tests" / "replay" / "tables.sql"
 INPUTS = ROOT / "tests" / "replay" / "inputs"
 MATCH_CASE = ROOT / "tests" / "replay" / "match_recognize_within" / "job.sql"
-UNPARSED_CASE = ROOT / "tests" / "replay" / "unparsed_cast_not_null" / "job.sql"
+UNPARSED_CASE = ROOT / "tests" / "replay" / "unparsed_json_array" / "job.sql"
 
 
 @pytest.mark.flink
@@ -34,13 +34,13 @@ def test_replay_refuses_what_flink_rejects(capsys):
 
 @pytest.mark.flink
 def test_flink_runs_what_the_replay_cannot_parse(tmp_path, capsys):
-    """CAST(x AS type NOT NULL): the replay's parser cannot read it; Flink gets it as written."""
+    """JSON_ARRAY(... ABSENT ON NULL): the replay's parser cannot read it; Flink gets it as written."""
     inputs = ["--input", f"orders={INPUTS / 'orders.jsonl'}"]
     assert main(["--project", str(ROOT), "replay", str(UNPARSED_CASE), "--engine", "flink", *inputs,
                  "--output", str(tmp_path)]) == 0
-    rows = pd.read_parquet(tmp_path / "priced.parquet")
+    rows = pd.read_parquet(tmp_path / "tagged.parquet")
     orders = pd.read_json(INPUTS / "orders.jsonl", lines=True)
-    assert sorted(rows["order_id"]) == sorted(orders.loc[orders["price"].notna(), "order_id"]) and len(rows)
+    assert sorted(rows["order_id"]) == sorted(orders["order_id"]) and len(rows)
     capsys.readouterr()
     assert main(["--project", str(ROOT), "replay", str(UNPARSED_CASE), *inputs]) == 2  # Flink plans it; DuckDB cannot
     err = capsys.readouterr().err
@@ -82,7 +82,7 @@ def test_unparsed_statements_keep_their_kind_and_tables():
     assert [s.line for s in job.unparsed] == [4]
     assert job.inserts[0].query is None
     assert [t.name for t in job.sources] == ["orders"]
-    assert [t.name for t in job.sinks] == ["priced"]
+    assert [t.name for t in job.sinks] == ["tagged"]
 
 
 def test_a_statement_of_unknown_kind_still_fails_to_parse(tmp_path):

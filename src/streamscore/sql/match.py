@@ -8,6 +8,7 @@ ORDER BY keys, then arrival), fed one at a time to an NFA whose pattern variable
 - a greedy quantifier (``B+``, ``B{1,3}``) makes the next variable's first row also fail ``B``'s condition,
   without backtracking (Flink's NFA adds ``NOT B`` to the next state's conditions); a reluctant one
   (``B+?``) lets both go on; a reluctant last variable completes a match as soon as it may;
+- without AFTER MATCH, the default is SKIP TO NEXT ROW (Calcite's);
 - a completed match is reported only when no partial match that started earlier is still running (then the
   earlier one goes first), and AFTER MATCH SKIP drops the partial and pending matches it overlaps;
 - WITHIN: a partial match is dropped once a row (or the end of input) is at least the interval after its
@@ -141,7 +142,7 @@ def interval_ms(node: exp.Expr, stmt) -> int:
 
 def read_skip(after: exp.Expr | None, variables: set[str], stmt, node) -> tuple[str, str | None]:
     if after is None:
-        return ("PAST LAST ROW", None)  # Flink's default
+        return ("TO NEXT ROW", None)  # the default (Calcite's, so Flink's)
     text = after.name.upper().removeprefix("AFTER MATCH SKIP ").strip()
     for skip in SKIPS:
         if text == skip:
@@ -224,9 +225,7 @@ class Context:
             if var is None or link.var == var:
                 rows.append((link.element, link.row))
             link = link.parent
-        rows.reverse()
-        if var is None:
-            rows.sort(key=lambda item: item[0])  # pattern order (the same as row order: no repeated variables)
+        rows.reverse()  # row order: the pattern's order too, as no variable appears twice
         out = [r for _, r in rows]
         if var is None or var == self.current:
             out.append(self.row)
@@ -273,16 +272,13 @@ def _compile(node: exp.Expr, current: str, variables: set[str], stmt) -> Callabl
         if var is None or var == current:
             return lambda ctx: ctx.row.get(column)
         return _navigate(var, column, 0, False)
-    if isinstance(node, (exp.First, exp.Last)) or (isinstance(node, exp.Anonymous) and node.name.upper() == "PREV"):
-        if isinstance(node, exp.Anonymous):
-            args = node.expressions
-            if not args or len(args) > 2:
-                raise refuse(stmt, "PREV(column [, offset])", node)
-            target, offset, first = args[0], _offset(args[1] if len(args) > 1 else exp.Literal.number(1), stmt), False
-        else:
-            target, offset, first = node.this, _offset(node.args.get("expression"), stmt), isinstance(node, exp.First)
-        var, column = _column_ref(target, variables, stmt)
-        return _navigate(var, column, offset, first, defined=current)
+    if isinstance(node, exp.Anonymous) and node.name.upper() in ("PREV", "NEXT"):
+        raise refuse(stmt, f"{node.name.upper()} is a physical offset, which Flink does not support (its job fails: "
+                     "\"Flink does not support physical offsets within partition\")", node,
+                     "use a logical offset: LAST(var.column, 1) is the variable's row before the current one")
+    if isinstance(node, (exp.First, exp.Last)):
+        var, column = _column_ref(node.this, variables, stmt)
+        return _navigate(var, column, _offset(node.args.get("expression"), stmt), isinstance(node, exp.First))
     if isinstance(node, tuple(AGGREGATES)):
         return _aggregate(node, current, variables, stmt)
     binary = BINARY.get(type(node))
@@ -322,9 +318,10 @@ def _compile(node: exp.Expr, current: str, variables: set[str], stmt) -> Callabl
     raise refuse(stmt, f"{name} in DEFINE is not replayed yet ({node.sql('flink')})", node)
 
 
-def _navigate(var, column, offset, first, defined=None):
-    """``var.column`` (the variable's last row so far), FIRST/LAST(var.column, n) and PREV (as Flink computes it:
-    the n-th row back in the variable's rows, the current row counted for the variable being defined)."""
+def _navigate(var, column, offset, first):
+    """``var.column`` (the variable's last row so far) and FIRST/LAST(var.column, n), as Flink computes them: the
+    n-th of the variable's rows from the first or the last, the current row counted for the variable being
+    defined (no variable: every row of the match so far and the current one)."""
     def get(ctx):
         rows = ctx.rows_of(var)
         index = offset if first else len(rows) - 1 - offset
