@@ -103,12 +103,18 @@ def test_within_drops_partial_matches_as_old_as_the_interval():
 
 
 def test_define_navigation():
-    # LAST(B.v, 1): B's row before the current; PREV(v): the match's row before the current.
+    # LAST(B.v, 1): B's row before the current; LAST(v, 2): the match's row two before the current.
     down = ("B AS (LAST(B.v, 1) IS NULL AND B.v < A.v) OR B.v < LAST(B.v, 1), "
             "C AS C.v > LAST(B.v)")
     assert matches(clause("A B+ C", down, "TO LAST C"), [9, 7, 5, 6, 4, 8]) == ["A9 B7 B5 C6", "A6 B4 C8"]
-    assert matches(clause("A B C", "C AS C.v > PREV(v, 2) AND FIRST(v) = 1"), [1, 0, 2, 2, 0, 3]) == ["A1 B0 C2"]
+    assert matches(clause("A B C", "C AS C.v > LAST(v, 2) AND FIRST(v) = 1"), [1, 0, 2, 2, 0, 3]) == ["A1 B0 C2"]
     assert matches(clause("A+ B", "A AS SUM(A.v) < 10 AND COUNT(A.v) <= 3"), [4, 4, 4, 1, 1]) == ["A4 A4 B4"]
+
+
+def test_the_default_skip_is_to_next_row():
+    overlapping = "ORDER BY ts MEASURES A.v AS a PATTERN (A B) DEFINE B AS B.v > A.v"
+    spec = spec_of(overlapping)
+    assert spec.skip == ("TO NEXT ROW", None)
 
 
 def test_null_conditions_are_false():
@@ -124,6 +130,7 @@ def test_null_conditions_are_false():
     ("ORDER BY ts MEASURES A.v AS a PATTERN (A B?? C) DEFINE A AS A.v > 1", r"quantifier \?\?"),
     ("ORDER BY ts MEASURES A.v AS a PATTERN (A B A) DEFINE A AS A.v > 1", "appears twice"),
     ("ORDER BY ts MEASURES A.v AS a PATTERN (A B) DEFINE B AS UPPER(B.v) = 'X'", "UPPER in DEFINE"),
+    ("ORDER BY ts MEASURES A.v AS a PATTERN (A B) DEFINE B AS B.v > PREV(B.v)", "PREV is a physical offset"),
     ("ORDER BY ts MEASURES A.v AS a PATTERN (A B) DEFINE B AS B.v > X.v", "X is not a pattern variable"),
     ("ORDER BY ts MEASURES A.v AS a PATTERN (A B) DEFINE B AS B.v > LAST(B.v, A.v)", "only a constant"),
     ("ORDER BY ts DESC MEASURES A.v AS a PATTERN (A B) DEFINE B AS B.v > 1", "event time ascending"),
