@@ -91,8 +91,18 @@ def test_a_later_match_waits_for_an_earlier_partial_match():
     assert matches(clause("A B+ C", define), [100, 10, 5, 50, None]) == ["A10 B5 C50"]
     # Without WITHIN, a partial match still running at the end keeps it from being reported at all...
     assert matches(clause("A B+ C", define), [100, 10, 5, 50]) == []
-    # ...with WITHIN, the end of input times the partial match out.
-    assert matches(clause("A B+ C", define, within="WITHIN INTERVAL '1' HOUR"), [100, 10, 5, 50]) == ["A10 B5 C50"]
+    # ...and with WITHIN Flink reports it (or not) by its watermarks once the partial match times out: refused.
+    with pytest.raises(EngineError, match="by its watermarks"):
+        matches(clause("A B+ C", define, within="WITHIN INTERVAL '1' HOUR"), [100, 10, 5, 50])
+    with pytest.raises(EngineError, match="WITHIN drops"):
+        matches(clause("A B+ C", define, within="WITHIN INTERVAL '4' MINUTE"), [100, 10, 5, 50, 1, 1])
+
+
+def test_a_held_match_is_reported_at_the_row_that_frees_it():
+    spec = spec_of(clause("A B+ C", "B AS B.v <= A.v, C AS C.v > A.v"))
+    rows = [{"v": v, "ts": T0 + dt.timedelta(minutes=m)} for m, v in enumerate([100, 10, 5, 50, None])]
+    [match] = Matcher(spec).run(rows, [r["ts"] for r in rows])
+    assert match.rows()[-1].position == 3 and match.reported == 4  # MATCH_ROWTIME(): the NULL row's time
 
 
 def test_within_drops_partial_matches_as_old_as_the_interval():

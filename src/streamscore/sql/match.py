@@ -10,10 +10,11 @@ ORDER BY keys, then arrival), fed one at a time to an NFA whose pattern variable
   (``B+?``) lets both go on; a reluctant last variable completes a match as soon as it may;
 - without AFTER MATCH, the default is SKIP TO NEXT ROW (Calcite's);
 - a completed match is reported only when no partial match that started earlier is still running (then the
-  earlier one goes first), and AFTER MATCH SKIP drops the partial and pending matches it overlaps;
-- WITHIN: a partial match is dropped once a row (or the end of input) is at least the interval after its
-  first row; without WITHIN, a completed match still waiting behind a partial match at the end of input is
-  never reported (Flink's operator keeps both until more rows come).
+  earlier one goes first), and AFTER MATCH SKIP drops the partial and pending matches it overlaps; its
+  MATCH_ROWTIME() is the time of the row at which it is reported (a held match: a later row's);
+- WITHIN: a partial match is dropped once a row is at least the interval after its first row;
+- a completed match still held at the end of input is never reported (Flink keeps it); one held behind a
+  partial match that WITHIN drops is refused: Flink reports it (or not) by its watermarks, not by the rows.
 
 DEFINE conditions are evaluated here, in Python, per row (``compile_condition``); MEASURES become SQL
 aggregates over the matched rows (``measure_query``), so the translation types and computes them as Flink
@@ -35,6 +36,7 @@ from streamscore.errors import EngineError, TranslationError
 # Columns of a match table (one row per matched row) besides the input's.
 MATCH_ID, LABEL, LABEL_INDEX, LABEL_COUNT, INDEX, COUNT = ("__match", "__label", "__label_index", "__label_count",
                                                          "__index", "__count")
+MATCH_ROWTIME = "__match_rowtime"  # the time of the row at which Flink reported the match (the rowtime's type)
 MATCH_COLUMNS = {MATCH_ID: "BIGINT", LABEL: "VARCHAR", LABEL_INDEX: "BIGINT", LABEL_COUNT: "BIGINT",
                  INDEX: "BIGINT", COUNT: "BIGINT"}
 SKIPS = ("PAST LAST ROW", "TO NEXT ROW", "TO FIRST", "TO LAST")
@@ -485,7 +487,7 @@ def _measure(node: exp.Expr, variables: set[str], spec: MatchSpec, stmt) -> exp.
         if isinstance(inner, exp.Anonymous) and inner.name.upper() == "MATCH_ROWTIME":
             if inner.expressions:
                 raise refuse(stmt, "MATCH_ROWTIME(column) is not replayed (only MATCH_ROWTIME())", inner)
-            return _pick(spec.rowtime, None, last(0))
+            return exp.Max(this=exp.column(MATCH_ROWTIME))
         if isinstance(inner, exp.Anonymous) and inner.name.upper() in ("PREV", "NEXT", "CLASSIFIER", "MATCH_NUMBER",
                                                                          "MATCH_PROCTIME", "RUNNING", "FINAL"):
             raise refuse(stmt, f"{inner.name.upper()} in MEASURES is not replayed", inner)
@@ -522,10 +524,11 @@ class Link:
 class Partial:
     """A partial (or completed) match: at ``element`` with ``count`` rows taken there."""
 
-    __slots__ = ("element", "count", "path", "start", "start_time")
+    __slots__ = ("element", "count", "path", "start", "start_time", "reported")
 
     def __init__(self, element, count, path, start, start_time):
         self.element, self.count, self.path, self.start, self.start_time = element, count, path, start, start_time
+        self.reported = None  # the row (its index) at which the match was reported
 
     def rows(self) -> list[Link]:
         out, link = [], self.path
@@ -587,8 +590,14 @@ class Matcher:
         previous_time = None
         for position, (row, time) in enumerate(zip(rows, times)):
             if within is not None and time != previous_time:
-                partials = [p for p in partials if _ms(time - p.start_time) < within]
-                self._release(partials, completed, out)
+                kept = [p for p in partials if _ms(time - p.start_time) < within]
+                if len(kept) < len(partials) and completed and min(p.start for p in completed) \
+                        <= min((p.start for p in kept), default=position):
+                    raise EngineError(f"{self.describe}: a completed match waits behind a partial match that WITHIN "
+                                      "drops; Flink reports such a match by its watermarks, not by the rows, so a "
+                                      "replay cannot tell whether or when (a pattern whose partial matches end "
+                                      "sooner avoids it)")
+                partials = kept
             previous_time = time
             new_partials, finals = [], []
             for partial in partials:
@@ -600,13 +609,14 @@ class Matcher:
             finals += [Partial(i, k, link, position, time) for i, k, link in done]
             partials = new_partials
             completed += finals
-            self._release(partials, completed, out)
-        if within is not None:  # the end of input passes every window
-            partials = []
-            self._release(partials, completed, out)
+            self._release(partials, completed, out, position)
+        if within is not None and completed:
+            raise EngineError(f"{self.describe}: a completed match still waits behind a partial match at the end "
+                              "of input, which WITHIN times out; Flink reports such a match by its watermarks, not "
+                              "by the rows, so a replay cannot tell whether or when")
         return out
 
-    def _release(self, partials: list[Partial], completed: list[Partial], out: list[Partial]) -> None:
+    def _release(self, partials: list[Partial], completed: list[Partial], out: list[Partial], position: int) -> None:
         while completed:
             earliest = min(p.start for p in completed)
             if partials and min(p.start for p in partials) < earliest:
@@ -616,6 +626,7 @@ class Matcher:
             if len(candidates) > 1:
                 self._refuse_tie(candidates)
             completed.remove(match)
+            match.reported = position
             out.append(match)
             self._prune(match, partials)
             self._prune(match, completed)
@@ -680,7 +691,7 @@ def fill_match_table(con, relation) -> None:
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, values)) for values in cursor.fetchall()]
     matcher = Matcher(spec, describe)
-    out = {c: [] for c in ("__row", *MATCH_COLUMNS)}
+    out = {c: [] for c in ("__row", "__reported", *MATCH_COLUMNS)}
     match_id = 0
     start = 0
     while start < len(rows):  # one partition at a time (rows are sorted by the partition's keys first)
@@ -697,6 +708,7 @@ def fill_match_table(con, relation) -> None:
             seen: dict[str, int] = {}
             for index, link in enumerate(links):
                 out["__row"].append(link.row["__row"])
+                out["__reported"].append(part[match.reported]["__row"])
                 out[MATCH_ID].append(match_id)
                 out[LABEL].append(link.var)
                 out[LABEL_INDEX].append(seen.get(link.var, 0))
@@ -710,8 +722,9 @@ def fill_match_table(con, relation) -> None:
     con.register(f"{name}__rows", arrow)
     hidden = "__row, __arrival" if relation.arrival else "__row"
     con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {quote(name)} AS SELECT i.* EXCLUDE ({hidden}), "
-                f"{', '.join('m.' + c for c in MATCH_COLUMNS)} FROM {quote(name + '__rows')} AS m "
-                f"JOIN {quote(source)} AS i ON m.__row = i.__row").fetchall()
+                f"{', '.join('m.' + c for c in MATCH_COLUMNS)}, r.{quote(spec.rowtime)} AS {MATCH_ROWTIME} "
+                f"FROM {quote(name + '__rows')} AS m JOIN {quote(source)} AS i ON m.__row = i.__row "
+                f"JOIN {quote(source)} AS r ON m.__reported = r.__row").fetchall()
     con.unregister(f"{name}__rows")
     con.execute(f"DROP TABLE {quote(source)}").fetchall()
 

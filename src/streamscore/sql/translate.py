@@ -35,7 +35,7 @@ from streamscore.errors import TranslationError
 from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
                                        node_semantics)
-from streamscore.sql.match import MATCH_COLUMNS, MatchSpec, measure_query, read_spec
+from streamscore.sql.match import MATCH_COLUMNS, MATCH_ROWTIME, MatchSpec, measure_query, read_spec
 from streamscore.sql.nested import (NESTED_FUNCTIONS, NESTED_NODES, NOT_NULL_ACCESS, NOT_NULL_HINT, nested_rewrite,
                                    nested_typed, refuse_not_null_access)
 from streamscore.sql.rewrites import inline_ml_predict
@@ -242,7 +242,8 @@ class Translator:
             if column not in columns:
                 raise stmt.error(TranslationError, f"MATCH_RECOGNIZE: `{column}` is not a column of its input", node)
         name = f"__match_{len(self.matches) + 1}"
-        self.schema.add_table(name, {**columns, **MATCH_COLUMNS}, dialect=CaseSensitiveDuckDB)
+        self.schema.add_table(name, {**columns, **MATCH_COLUMNS, MATCH_ROWTIME: columns[spec.rowtime]},
+                              dialect=CaseSensitiveDuckDB)
         self.matches.append(MatchRelation(name, input_sql, spec, arrival, self._owner, stmt))
         select.set("match", None)
         source.replace(exp.Subquery(this=measure_query(spec, name, stmt),
