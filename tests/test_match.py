@@ -188,3 +188,11 @@ def test_measures_become_aggregates_over_a_match_table(tmp_path):
     sql = translator.query(job.inserts[0].query, job.inserts[0].statement).sql("duckdb")
     assert "__match_1" in sql and "FILTER" in sql and "GROUP BY" in sql
     assert [m.name for m in translator.matches] == ["__match_1"] and translator.matches[0].arrival
+
+
+def test_two_matches_of_one_start_ending_together_are_refused():
+    # At row 2, A0 X1 C2 and A0 Y1 C2 complete together: Flink's queue reports either.
+    with pytest.raises(EngineError, match="Flink reports either"):
+        matches(clause("A X{0,2}? Y{0,2}? C", "A AS A.v = 0, C AS C.v = 2"), [0, 1, 2])
+    assert matches(clause("A X{0,2}? Y{0,2}? C", "A AS A.v = 0, Y AS Y.v = 9, C AS C.v = 2"), [0, 1, 2]) == \
+        ["A0 X1 C2"]
