@@ -214,10 +214,10 @@ def read_pattern(text: str, stmt, node) -> list[Element]:
 class Context:
     """A partial match (its rows with their elements) and the row being tried as ``current``."""
 
-    __slots__ = ("path", "row", "current", "pattern_vars")
+    __slots__ = ("path", "row", "current")
 
-    def __init__(self, path, row, current, pattern_vars):
-        self.path, self.row, self.current, self.pattern_vars = path, row, current, pattern_vars
+    def __init__(self, path, row, current):
+        self.path, self.row, self.current = path, row, current
 
     def rows_of(self, var: str | None) -> list:
         """Flink's list for a variable in DEFINE: its rows so far, plus the current row for the variable being
@@ -282,7 +282,7 @@ def _compile(node: exp.Expr, current: str, variables: set[str], stmt) -> Callabl
         var, column = _column_ref(node.this, variables, stmt)
         return _navigate(var, column, _offset(node.args.get("expression"), stmt), isinstance(node, exp.First))
     if isinstance(node, tuple(AGGREGATES)):
-        return _aggregate(node, current, variables, stmt)
+        return _aggregate(node, variables, stmt)
     binary = BINARY.get(type(node))
     if binary is not None:
         left, right = c(node.this), c(node.expression)
@@ -331,7 +331,7 @@ def _navigate(var, column, offset, first):
     return get
 
 
-def _aggregate(node, current, variables, stmt):
+def _aggregate(node, variables, stmt):
     kind = AGGREGATES[type(node)]
     argument = node.this
     if isinstance(argument, exp.Star) and kind == "COUNT":
@@ -390,8 +390,9 @@ def _arith(op):
 
 
 def _divide(a, b):
-    if isinstance(a, int) and isinstance(b, int):
-        return int(a / b) if abs(a) < 2**52 else (abs(a) // abs(b)) * (1 if (a < 0) == (b < 0) else -1)
+    if isinstance(a, int) and isinstance(b, int):  # Java's integer division: toward zero
+        quotient = abs(a) // abs(b)
+        return quotient if (a < 0) == (b < 0) else -quotient
     return a / b
 
 
@@ -551,7 +552,7 @@ class Matcher:
         condition = self.spec.conditions.get(self.vars[element])
         if condition is None:
             return True
-        return condition(Context(partial_path, row, self.vars[element], self.vars)) is True
+        return condition(Context(partial_path, row, self.vars[element])) is True
 
     def _successors(self, element: int, count: int, path, row, position: int):
         """What one row makes of a partial match at (element, count): new partial matches and completed ones,
