@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = ROOT / "tests" / "replay" / "tables.sql"
 INPUTS = ROOT / "tests" / "replay" / "inputs"
 MATCH_CASE = ROOT / "tests" / "replay" / "match_recognize_within" / "job.sql"
+UNPARSED_CASE = ROOT / "tests" / "replay" / "unparsed_json_array" / "job.sql"
 
 
 @pytest.mark.flink
@@ -33,16 +34,28 @@ def test_replay_refuses_what_flink_rejects(capsys):
 
 @pytest.mark.flink
 def test_flink_runs_what_the_replay_cannot_parse(tmp_path, capsys):
-    """MATCH_RECOGNIZE ... WITHIN: the replay's parser cannot read it; Flink gets it as written."""
+    """JSON_ARRAY(... ABSENT ON NULL): the replay's parser cannot read it; Flink gets it as written."""
     inputs = ["--input", f"orders={INPUTS / 'orders.jsonl'}"]
-    assert main(["--project", str(ROOT), "replay", str(MATCH_CASE), "--engine", "flink", *inputs,
+    assert main(["--project", str(ROOT), "replay", str(UNPARSED_CASE), "--engine", "flink", *inputs,
                  "--output", str(tmp_path)]) == 0
-    rows = pd.read_parquet(tmp_path / "currency_hops.parquet")
-    assert rows.sort_values("first_order").to_dict("records") == _currency_hops(INPUTS / "orders.jsonl")
+    rows = pd.read_parquet(tmp_path / "tagged.parquet")
+    orders = pd.read_json(INPUTS / "orders.jsonl", lines=True)
+    assert sorted(rows["order_id"]) == sorted(orders["order_id"]) and len(rows)
     capsys.readouterr()
-    assert main(["--project", str(ROOT), "replay", str(MATCH_CASE), *inputs]) == 2  # Flink plans it; DuckDB cannot
+    assert main(["--project", str(ROOT), "replay", str(UNPARSED_CASE), *inputs]) == 2  # Flink plans it; DuckDB cannot
     err = capsys.readouterr().err
-    assert f"{MATCH_CASE}:13:1: {REPLAY_CANNOT}: cannot parse statement" in err
+    assert f"{UNPARSED_CASE}:4:1: {REPLAY_CANNOT}: cannot parse statement" in err
+
+
+@pytest.mark.flink
+def test_match_recognize_within_replays_as_flink_runs_it(tmp_path):
+    """MATCH_RECOGNIZE ... WITHIN: Flink's matches, the replay's and the pattern computed directly agree."""
+    inputs = ["--input", f"orders={INPUTS / 'orders.jsonl'}"]
+    for engine in ("flink", "duckdb"):
+        assert main(["--project", str(ROOT), "replay", str(MATCH_CASE), "--engine", engine, *inputs,
+                     "--output", str(tmp_path / engine)]) == 0
+        rows = pd.read_parquet(tmp_path / engine / "currency_hops.parquet")
+        assert rows.sort_values("first_order").to_dict("records") == _currency_hops(INPUTS / "orders.jsonl")
 
 
 def _currency_hops(path: Path) -> list[dict]:
@@ -65,11 +78,11 @@ def _currency_hops(path: Path) -> list[dict]:
 
 
 def test_unparsed_statements_keep_their_kind_and_tables():
-    job = parse_job(MATCH_CASE, [TABLES])
-    assert [s.line for s in job.unparsed] == [13]
-    assert job.views["hops"].query is None
+    job = parse_job(UNPARSED_CASE, [TABLES])
+    assert [s.line for s in job.unparsed] == [4]
+    assert job.inserts[0].query is None
     assert [t.name for t in job.sources] == ["orders"]
-    assert [t.name for t in job.sinks] == ["currency_hops"]
+    assert [t.name for t in job.sinks] == ["tagged"]
 
 
 def test_a_statement_of_unknown_kind_still_fails_to_parse(tmp_path):

@@ -114,7 +114,7 @@ REFUSED = [
      "SLIDE is not a Flink window function", 2, None),
     ("SELECT DATE_FORMAT(ts, cur) FROM orders", "needs a literal format", 1, 8),
     ("SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY cur ORDER BY ts MEASURES A.id AS aid "
-     "PATTERN (A) DEFINE A AS A.amount > 10)", "MATCH_RECOGNIZE", 1, None),
+     "ALL ROWS PER MATCH PATTERN (A) DEFINE A AS A.amount > 10)", "ALL ROWS PER MATCH is not replayed", 1, None),
     ("SELECT o.id FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur AND o.amount > r.rate",
      "only key equalities", 1, None),
     ("SELECT o.id FROM orders AS o JOIN all_rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur",

@@ -43,16 +43,21 @@ REJECTED = "rejected.txt"
 FINGERPRINT = "fingerprint.txt"  # what Flink's expected rows were written from (``Case.fingerprint``)
 
 
-def fingerprint(files: list[Path]) -> str:
-    """A digest of ``files`` (names within and contents) and of the Flink that runs them: it changes when
-    anything Flink's recorded output depends on changes, so a record made from something else shows."""
+def fingerprint(parts: list[tuple[str, bytes]]) -> str:
+    """A digest of named ``parts`` (files' contents, statements' texts) and of the Flink that runs them: it
+    changes when anything Flink's recorded output depends on changes, so a record made from something else
+    shows."""
     import hashlib
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"apache-flink {version('apache-flink')}\n".encode())
-    for path in files:
-        digest.update(f"{path.name}\n".encode() + path.read_bytes() + b"\n")
+    for name, content in parts:
+        digest.update(f"{name}\n".encode() + content + b"\n")
     return digest.hexdigest()
+
+
+def file_parts(files: list[Path]) -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in files]
 
 
 @dataclass(frozen=True)
@@ -119,12 +124,16 @@ class Case:
         return job.sinks
 
     def fingerprint(self) -> str:
-        """Of what the case's Flink replay reads: its job and table files, the case folder's files, its inputs."""
+        """Of what the case's Flink replay reads: its job file, the tables it uses (their statements: a table
+        added beside them changes nothing), the case folder's files and its inputs."""
         job = self.job()
-        statements = dict.fromkeys(Path(s.path).resolve() for s in job.statements)
+        used = {t.name for t in [*job.sources, *job.sinks]}
+        used |= {job.tables[name].like.base for name in list(used) if job.tables[name].like}
+        tables = [(f"table {name}", job.tables[name].statement.text.encode()) for name in sorted(used)]
         own = sorted(f for f in self.folder.rglob("*") if f.is_file() and self.expected_dir not in f.parents)
         inputs = [Path(p).resolve() for _, p in sorted(self.inputs(job).items())]
-        return fingerprint(list(dict.fromkeys([*statements, *own, *inputs])))
+        files = list(dict.fromkeys([Path(job.path).resolve(), *own, *inputs]))
+        return fingerprint(tables + file_parts(files))
 
     @property
     def recorded_fingerprint(self) -> str | None:

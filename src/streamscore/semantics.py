@@ -357,12 +357,12 @@ def regenerate(flink_engine, corpus: Path, family: str) -> list[dict]:
 
 def family_fingerprint(corpus: Path, family: str) -> str:
     """Of what Flink's record of a family depends on: its expressions, the table and its inputs."""
-    from streamscore.cases import fingerprint
+    from streamscore.cases import file_parts, fingerprint
 
     job = table_job(corpus)
-    files = [Path(corpus) / f"{family}.sql", *dict.fromkeys(Path(s.path) for s in job.statements),
+    files = [Path(corpus) / f"{family}.sql", Path(corpus) / TABLES,
              *(Path(p) for _, p in sorted(table_inputs(corpus, job).items()))]
-    return fingerprint(files)
+    return fingerprint(file_parts(files))
 
 
 def recorded_fingerprint(corpus: Path, family: str) -> str | None:

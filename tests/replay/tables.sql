@@ -70,3 +70,22 @@ CREATE TABLE samples (
   t       TIMESTAMP(3),
   epoch_s BIGINT
 ) WITH ('connector' = 'filesystem', 'path' = 'inputs/samples.jsonl', 'format' = 'json');
+
+-- Stock ticks, as in Flink's MATCH_RECOGNIZE examples.
+CREATE TABLE ticks (
+  symbol STRING,
+  price  DECIMAL(10, 2),
+  tax    INT,
+  ts     TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH ('connector' = 'filesystem', 'path' = 'inputs/ticks.jsonl', 'format' = 'json');
+
+-- Card transactions, for fraud patterns.
+CREATE TABLE transactions (
+  tx_id   BIGINT,
+  card    STRING,
+  country STRING,
+  amount  DOUBLE,
+  ts      TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH ('connector' = 'filesystem', 'path' = 'inputs/transactions.jsonl', 'format' = 'json');

@@ -25,6 +25,7 @@ from streamscore.models.checks import check_job_models, function_object, resolve
 from streamscore.models.scorer import OUTPUTS, function_spec, score_outputs
 from streamscore.sql.rewrites import model_function_name
 from streamscore.sql.statements import InsertDef, Job, TableDef
+from streamscore.sql.match import fill_match_table
 from streamscore.sql.translate import Translator
 from streamscore.sql.typed import duckdb_type
 
@@ -124,9 +125,11 @@ class DuckDBEngine:
             decoded.close()
         self.cache_hits, self.cache_misses = decoded.hits, decoded.misses
         self.decide_late(con, translator)
+        self._matched = set()
         for view in job.views.values():
             if view.name in skipped:
                 continue
+            self._fill_matches(con, translator, view.name)
             body = translator.views[view.name].sql("duckdb")
             self._execute(con, f"CREATE OR REPLACE TEMPORARY VIEW {ident(view.name)} AS {body}", view)
         return con
@@ -146,6 +149,7 @@ class DuckDBEngine:
         for op in translator.late_operators.values():
             if op.dropped:
                 result.late_dropped[op.kind] = result.late_dropped.get(op.kind, 0) + op.dropped
+        self._fill_matches(con, translator, None)
         for sink in job.sinks:
             path = output_dir / f"{sink.name}.parquet"
             union = " UNION ALL ".join(f"({q})" for q in queries[sink.name])
@@ -194,6 +198,13 @@ class DuckDBEngine:
             for c in physical
         ]
         return f"SELECT {', '.join(casts)} FROM {renamed}"
+
+    def _fill_matches(self, con, translator: Translator, owner: str | None) -> None:
+        """The tables of the MATCH_RECOGNIZE clauses in ``owner`` (a view; None: the INSERTs), before it runs."""
+        for relation in translator.matches:
+            if relation.name not in self._matched and (owner is None or relation.owner == owner):
+                fill_match_table(con, relation)
+                self._matched.add(relation.name)
 
     def _load(self, con, source: TableDef, inputs: dict[str, Path], decoded: "history.Decoded") -> str:
         """The source's rows as a view in ``con``: its input's files decoded once (JSON Lines of a guarded

@@ -180,6 +180,24 @@ class FlinkParser(parser.Parser):
     # In Flink, FOR SYSTEM_TIME AS OF only means an event-time temporal join.
     VERSION_PHRASES = {("FOR", "SYSTEM_TIME"): "SYSTEM_TIME"}
 
+    # MATCH_RECOGNIZE's ``PATTERN (...) WITHIN INTERVAL ...`` (Flink's time bound on a match): sqlglot's parser
+    # reads DEFINE right after the pattern, so the WITHIN clause is read there and kept as the node's ``within``.
+    _match_within: exp.Expr | None = None
+
+    def _parse_match_recognize(self):
+        self._match_within = None
+        node = super()._parse_match_recognize()
+        if node is not None and self._match_within is not None:
+            node.set("within", self._match_within)
+        self._match_within = None
+        return node
+
+    def _match_text_seq(self, *texts, advance=True):
+        if texts == ("DEFINE",) and advance and self._curr and self._curr.text.upper() == "WITHIN":
+            self._advance()
+            self._match_within = self._parse_interval() or self.raise_error("Expecting INTERVAL after WITHIN")
+        return super()._match_text_seq(*texts, advance=advance)
+
     def _parse_create(self):
         index = self._index
         temporary = self._match(TokenType.TEMPORARY)

@@ -2,7 +2,8 @@
 
 The pipeline for one query (each step returns nodes unchanged when it does not apply):
 
-1. refuse what cannot replay faithfully (processing time, MATCH_RECOGNIZE, ...), with its place;
+1. refuse what cannot replay faithfully (processing time, OVERLAPS, ...), with its place; MATCH_RECOGNIZE
+   becomes a table the engine fills (``MatchRelation``, streamscore.sql.match);
 2. structural rewrites: filters move before session windows where Flink's plan runs them there, then
    window TVFs, legacy group windows and temporal joins become plain SQL;
 3. Flink functions (``FUNCTIONS``, DuckDB templates with Flink's meaning, result types spelled out);
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime
 import math
 import zoneinfo
+from dataclasses import dataclass
 from typing import Callable
 
 import sqlglot
@@ -34,6 +36,7 @@ from streamscore.errors import TranslationError
 from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
                                        node_semantics)
+from streamscore.sql.match import MATCH_COLUMNS, MATCH_ROWTIME, MatchSpec, measure_query, read_spec
 from streamscore.sql.nested import (NESTED_FUNCTIONS, NESTED_NODES, NOT_NULL_ACCESS, NOT_NULL_HINT, nested_rewrite,
                                    nested_typed, refuse_not_null_access)
 from streamscore.sql.rewrites import inline_ml_predict
@@ -43,7 +46,6 @@ from streamscore.sql.typed import (ARRIVAL_ORDER, duckdb_types, schema_type, tim
 
 # -- refusals --------------------------------------------------------------------------------------
 UNTRANSLATABLE: dict[type, tuple[str, str]] = {
-    exp.MatchRecognize: ("MATCH_RECOGNIZE cannot be replayed on DuckDB yet", "replay this job with --engine flink"),
     exp.Overlaps: ("OVERLAPS cannot be replayed on DuckDB yet", "compare the periods' ends instead"),
 }
 
@@ -146,6 +148,20 @@ def window_sql(kind: str, source: str, time_column: str, intervals: dict[str, ex
     return WINDOW_TEMPLATES[kind].format(src=source, window_time=TIME_OF[ltz].format(last=last, **values), **values)
 
 
+@dataclass
+class MatchRelation:
+    """A MATCH_RECOGNIZE the translation replaced by the table ``name`` (one row per matched row, see
+    streamscore.sql.match): the engine fills it from ``input_sql`` (DuckDB) before running ``owner`` (the view
+    whose query holds it; None: an INSERT's)."""
+
+    name: str
+    input_sql: str
+    spec: MatchSpec
+    arrival: bool  # the input is a source table read directly: ties in time keep file order (its rowid)
+    owner: str | None
+    statement: Statement
+
+
 class Translator:
     """Translates one job's queries. Holds the job (to resolve tables and views) and a schema of
     every table and view, so typed rules know integer from double."""
@@ -161,6 +177,8 @@ class Translator:
         self.late_covered: dict[str, str] = {}
         self.notes: list[str] = []  # what a replay of this job should say of itself (query hints)
         self.views: dict[str, exp.Query] = {}
+        self.matches: list[MatchRelation] = []
+        self._owner: str | None = None
         # Computed columns are typed against the physical ones (Flink's computed columns read no other
         # computed column); then the schema is built afresh with them, as sqlglot caches table lookups
         # (a table updated in place would keep its physical columns for some lookups).
@@ -178,7 +196,9 @@ class Translator:
                                                              late.WATERMARK: "BIGINT"}
         self.schema = _schema(tables)
         for view in job.views.values():
+            self._owner = view.name
             translated = self.query(view.query, view.statement)
+            self._owner = None
             self.views[view.name] = translated
             self.schema.add_table(view.name, {s.alias_or_name: type_name(s) for s in translated.selects},
                                   dialect=CaseSensitiveDuckDB)
@@ -188,6 +208,8 @@ class Translator:
         query = query.copy()
         late.stamp(query, stmt)
         self._query_hints(query, stmt)
+        for node in reversed(list(query.find_all(exp.MatchRecognize))):  # inner ones first
+            self._match_recognize(node, stmt)
         _refuse_untranslatable(query, stmt)
         _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
         self._refuse_not_null_access(query, stmt)
@@ -226,6 +248,44 @@ class Translator:
                 if note and note not in self.notes:
                     self.notes.append(note)
             hint.pop()
+
+    def _match_recognize(self, node: exp.MatchRecognize, stmt: Statement) -> None:
+        """Replace ``FROM input MATCH_RECOGNIZE (...)`` by the matches' rows (PARTITION BY columns, MEASURES)
+        computed from a table the engine fills (``MatchRelation``)."""
+        select = node.parent
+        source = select.args["from_"].this if isinstance(select, exp.Select) and select.args.get("from_") else None
+        if select.args.get("joins") or not isinstance(source, (exp.Table, exp.Subquery)) \
+                or select.args.get("match") is not node:
+            raise stmt.error(TranslationError, "MATCH_RECOGNIZE over a join or a table function is not replayed "
+                             "yet", node, "match over a view of the join")
+        spec = read_spec(node, stmt)
+        arrival = False
+        if isinstance(source, exp.Table):
+            name = source.name
+            if name not in self.job.tables and name not in self.job.views:
+                raise stmt.error(TranslationError, f"unknown table `{name}`", source)
+            columns = {c: self.schema.get_column_type(exp.to_table(name), exp.column(c)).sql("duckdb")
+                       for c in self.schema.column_names(exp.to_table(name))}
+            table = self.job.tables.get(name)
+            arrival = table is not None and table in self.job.sources
+            if table is not None and table.rowtime and spec.rowtime != table.rowtime:
+                raise stmt.error(TranslationError, f"MATCH_RECOGNIZE must ORDER BY the event time `{table.rowtime}` "
+                                 "first (as Flink requires)", node)
+            input_sql = f"SELECT *{', rowid AS __arrival' if arrival else ''} FROM {exp.to_identifier(name).sql('duckdb')}"
+        else:
+            translated = self.query(source.this, stmt)
+            columns = {s.alias_or_name: type_name(s) for s in translated.selects}
+            input_sql = translated.sql("duckdb")
+        for column in [*spec.partition_by, *(c for c, _ in spec.order_by)]:
+            if column not in columns:
+                raise stmt.error(TranslationError, f"MATCH_RECOGNIZE: `{column}` is not a column of its input", node)
+        name = f"__match_{len(self.matches) + 1}"
+        self.schema.add_table(name, {**columns, **MATCH_COLUMNS, MATCH_ROWTIME: columns[spec.rowtime]},
+                              dialect=CaseSensitiveDuckDB)
+        self.matches.append(MatchRelation(name, input_sql, spec, arrival, self._owner, stmt))
+        select.set("match", None)
+        source.replace(exp.Subquery(this=measure_query(spec, name, stmt),
+                                    alias=exp.TableAlias(this=exp.to_identifier(spec.alias or name))))
 
     def _refuse_not_null_access(self, query: exp.Query, stmt: Statement) -> None:
         tables = {t.name: {c.name: c.type for c in t.columns if c.type is not None} for t in self.job.tables.values()}

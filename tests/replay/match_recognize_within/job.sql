@@ -1,5 +1,5 @@
 -- Three orders of one customer within 30 minutes, each in another currency (a fraud pattern's shape).
--- The replay's parser cannot read MATCH_RECOGNIZE ... WITHIN: Flink runs the job as written, the replay refuses.
+-- PATTERN (...) WITHIN: the replay reads it and matches as Flink does.
 
 CREATE TABLE currency_hops (
   customer       STRING,
