@@ -101,9 +101,9 @@ def test_check_command_plans_the_demo_jobs(capsys):
 
 
 @pytest.mark.flink
-def test_late_rows_the_replay_would_decide_unlike_flink_are_refused(project, flink_engine, tmp_path):
-    """A row behind the watermark whose window has fired: Flink (a watermark after every record) drops it;
-    keeping every row would count it; the DuckDB replay refuses by default, as it cannot yet say per operator."""
+def test_late_rows_are_decided_as_flinks_window_does(project, flink_engine, tmp_path):
+    """A row behind the watermark whose window has fired: Flink (a watermark after every record) drops it, and
+    so does the DuckDB replay by default; keeping every row (--keep-late) counts it."""
     from streamscore.engines.duckdb import DuckDBEngine
 
     case = ROOT / "tests" / "replay" / "late_window_fired"
@@ -111,8 +111,9 @@ def test_late_rows_the_replay_would_decide_unlike_flink_are_refused(project, fli
     inputs = {"orders": case / "inputs" / "orders.jsonl"}
     flink = pd.read_parquet(flink_engine.replay(job, inputs, tmp_path / "flink").sinks["minute_counts"])
     assert sorted(flink["orders"]) == [1, 2, 2]  # 09:00 counts orders 1 and 2 only
+    decided = DuckDBEngine(project).replay(job, inputs, tmp_path / "default")
+    assert sorted(pd.read_parquet(decided.sinks["minute_counts"])["orders"]) == [1, 2, 2]
+    assert decided.late_dropped == {"WindowAggregate": 1}
     kept = pd.read_parquet(DuckDBEngine(project, keep_late=True).replay(job, inputs, tmp_path / "kept")
                            .sinks["minute_counts"])
     assert sorted(kept["orders"]) == [1, 2, 3]
-    with pytest.raises(StreamscoreError, match="behind their source's watermark"):
-        DuckDBEngine(project).replay(job, inputs, tmp_path / "default")

@@ -328,8 +328,14 @@ class Translator:
             message = exp.Literal.string(f"{stmt.path}:{stmt.line}: rows tie on the ordering of "
                                          f"{node.this.sql('duckdb')} OVER (...); Flink orders them by arrival, "
                                          "which this replay cannot see here (order by a unique column too)")
-            checked = exp.Case(ifs=[exp.If(this=exp.GT(this=ties, expression=exp.Literal.number(1)),
-                                           true=exp.func("error", message))], default=node.copy())
+            tied = exp.GT(this=ties, expression=exp.Literal.number(1))
+            kept = _top_n_kept(node)
+            if kept is not None and isinstance(node.this, exp.RowNumber):
+                # A top-N keeps the first N: a tie whose rows all rank below N changes nothing kept.
+                rank = exp.Window(this=exp.Rank(), partition_by=[k.copy() for k in node.args.get("partition_by") or []],
+                                  order=order.copy())
+                tied = exp.and_(tied, exp.LTE(this=rank, expression=exp.Literal.number(kept)))
+            checked = exp.Case(ifs=[exp.If(this=tied, true=exp.func("error", message))], default=node.copy())
             checked.type = node.type
             return checked
         # Deduplication on the event time keeps the last arrival for DESC (Flink's keep-last-row replaces on
@@ -640,6 +646,26 @@ def _window_consumer(node: WindowTableFunction) -> str | None:
             partition = {p.name for p in ranking.args.get("partition_by") or [] if isinstance(p, exp.Column)}
             if isinstance(ranking.this, late.RANKINGS) and windows <= partition:
                 return "WindowRank"
+    return None
+
+
+def _top_n_kept(window: exp.Window) -> int | None:
+    """N of a top-N around ``window`` (``SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn ...)
+    WHERE rn <= N``, ``rn < N + 1`` or ``rn = 1``), or None when its rows are not filtered that way."""
+    projection = window.parent
+    inner = window.find_ancestor(exp.Select)
+    if not isinstance(projection, exp.Alias) or inner is None or not isinstance(inner.parent, exp.Subquery):
+        return None
+    outer = inner.parent.find_ancestor(exp.Select)
+    where = outer.args.get("where") if outer is not None else None
+    if where is None:
+        return None
+    for part in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        if isinstance(part, (exp.LTE, exp.LT, exp.EQ)) and isinstance(part.this, exp.Column) \
+                and part.this.name == projection.alias and isinstance(part.expression, exp.Literal) \
+                and part.expression.is_int:
+            n = int(part.expression.name)
+            return n - 1 if isinstance(part, exp.LT) else n
     return None
 
 
