@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from sqlglot import exp
+from sqlglot import exp, parse_one
 
 from streamscore.sql.dialect import WindowTableFunction
 
@@ -46,9 +46,8 @@ class LateOperator:
     source: str  # the source table whose rows and watermark it reads
     reads: str  # the table or view it reads (the source, or a view filtering and projecting it)
     frame: str  # "window", "range", "rows", "unbounded", "sort"
-    sql: str  # window: counts the rows dropped; others: the rows reaching it (ROW, __k*, __ts, WATERMARK)
+    sql: str  # window: counts its dropped rows; others: the rows reaching it (ROW, keys __k0.., __ts, WATERMARK)
     offset: int = 0  # RANGE: the preceding interval in ms
-    keys: int = 0  # number of key columns (__k0 ...) in ``sql``
     decided: bool = False
     dropped: int = 0
     passes_late: int = 0  # rows it keeps that are behind the watermark: late again for the next operator
@@ -106,8 +105,6 @@ def watermarked(table: str, alias: str) -> exp.Table:
 
 def window_filter(relation: exp.Subquery, alias: str) -> exp.Subquery:
     """The windowed rows an aggregate (or window top-N) keeps: a row in a window that has not fired."""
-    from sqlglot import parse_one
-
     kept = f"coalesce({WATERMARK} < epoch_ms(window_time), true)"
     sql = f"SELECT * EXCLUDE ({ROW}, {WATERMARK}) FROM __windowed WHERE {kept}"
     tree = parse_one(sql, read="duckdb")

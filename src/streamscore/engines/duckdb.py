@@ -79,8 +79,8 @@ class DuckDBEngine:
         for insert in job.inserts:
             out.append(self.sink_query(job, insert, translator))
         if any(op.frame != "window" for op in translator.late_operators.values()):
-            out.insert(next(i for i, sql in enumerate(out) if "VIEW" in sql), f"-- the rows Flink's OVER and sort operators drop as late (decided on the "
-                                         f"data)\n{DROPS_TABLE_SQL}")
+            out.insert(0, f"-- the rows Flink's OVER and sort operators drop as late (decided on the data)\n"
+                          f"{DROPS_TABLE_SQL}")
         return out
 
     def connect(self, job: Job, inputs: dict[str, Path], models: bool = True, translator: Translator | None = None,
@@ -116,8 +116,8 @@ class DuckDBEngine:
                 relation = self._load(con, source, inputs, decoded)
                 self._execute(con, self._source_sql(source, relation, translator), source)
                 if source.watermark:
-                    self.late_rows[source.name] = self._late_rows(con, source, translator)
                     con.execute(translator.watermarked_sql(source)).fetchall()
+                    self.late_rows[source.name] = self._late_rows(con, source)
             for table in extra or []:
                 relation = self._load(con, table, inputs, decoded)
                 self._execute(con, self._source_sql(table, relation, extra_translator or translator), table)
@@ -296,21 +296,16 @@ class DuckDBEngine:
             "replays every row, --drop-late drops them all at the source; `replay --engine flink` gives "
             "Flink's result)")
 
-    def _late_rows(self, con, source: TableDef, translator: Translator) -> int:
-        """Count (and with ``drop_late``, delete) rows at or behind the watermark when they arrive.
-
-        The watermark after each row is the largest watermark expression so far, in file order (as
-        if Flink emitted one per row; its periodic watermarks lag, so it drops at most these). OVER
-        aggregations and interval and temporal joins drop such rows; a window only once it closed.
+    def _late_rows(self, con, source: TableDef) -> int:
+        """Count (and with ``drop_late``, delete) rows at or behind the watermark they find on arrival (the
+        source's watermarked view, ``late.watermarked_sql``: as if Flink emitted one per row; its periodic
+        watermarks lag, so it drops at most these). Which of them each operator drops: ``decide_late``.
         """
-        rowtime, expression = source.watermark
-        watermark = translator.expression(expression, source.statement, source.name).sql("duckdb")
-        late = (f"SELECT rowid AS late_row FROM (SELECT rowid, {ident(rowtime)} <= max({watermark}) OVER "
-                f"(ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late "
-                f"FROM {ident(source.name)} AS {ident(source.name)}) WHERE late")
-        count = con.execute(f"SELECT count(*) FROM ({late})").fetchall()[0][0]
+        behind = (f"SELECT {late.ROW} FROM {ident(late.watermarked_name(source.name))} "
+                  f"WHERE epoch_ms({ident(source.rowtime)}) <= {late.WATERMARK}")
+        count = con.execute(f"SELECT count(*) FROM ({behind})").fetchall()[0][0]
         if count and self.drop_late:
-            con.execute(f"DELETE FROM {ident(source.name)} WHERE rowid IN ({late})").fetchall()
+            con.execute(f"DELETE FROM {ident(source.name)} WHERE rowid IN ({behind})").fetchall()
         return count
 
     @staticmethod

@@ -16,6 +16,20 @@ from sqlglot.generator import Generator
 from sqlglot.tokens import TokenType
 
 
+# Milliseconds per unit of Flink's constant ``INTERVAL 'n' UNIT``.
+INTERVAL_MILLISECONDS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
+
+
+def interval_milliseconds(node: exp.Expr | None, units: dict[str, int] = INTERVAL_MILLISECONDS) -> int | None:
+    """A constant ``INTERVAL 'n' UNIT`` (UNIT one of ``units``) in milliseconds, or None."""
+    if not isinstance(node, exp.Interval) or not isinstance(node.this, exp.Literal) or node.args.get("unit") is None:
+        return None
+    unit = node.args["unit"].name.upper().rstrip("S")
+    if unit not in units or not node.this.name.strip().isdigit():
+        return None
+    return int(node.this.name) * units[unit]
+
+
 def with_clause(options: dict[str, str]) -> str:
     """``WITH ('k' = 'v', ...)`` with Flink's string quoting."""
     def quote(value: str) -> str:

@@ -32,6 +32,7 @@ from typing import Callable
 from sqlglot import exp
 
 from streamscore.errors import EngineError, TranslationError
+from streamscore.sql.dialect import INTERVAL_MILLISECONDS, interval_milliseconds
 
 # Columns of a match table (one row per matched row) besides the input's.
 MATCH_ID, LABEL, LABEL_INDEX, LABEL_COUNT, INDEX, COUNT = ("__match", "__label", "__label_index", "__label_count",
@@ -41,7 +42,7 @@ MATCH_COLUMNS = {MATCH_ID: "BIGINT", LABEL: "VARCHAR", LABEL_INDEX: "BIGINT", LA
                  INDEX: "BIGINT", COUNT: "BIGINT"}
 SKIPS = ("PAST LAST ROW", "TO NEXT ROW", "TO FIRST", "TO LAST")
 AGGREGATES = {exp.Sum: "SUM", exp.Count: "COUNT", exp.Avg: "AVG", exp.Min: "MIN", exp.Max: "MAX"}
-INTERVAL_UNITS = {"SECOND": 1_000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
+INTERVAL_UNITS = {u: INTERVAL_MILLISECONDS[u] for u in ("SECOND", "MINUTE", "HOUR", "DAY")}  # as replayed
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,11 @@ def read_spec(node: exp.MatchRecognize, stmt) -> MatchSpec:
 
 
 def interval_ms(node: exp.Expr, stmt) -> int:
-    unit = node.args.get("unit")
-    unit = unit.name.upper().rstrip("S") if unit is not None else ""
-    text = node.this.name if isinstance(node.this, exp.Literal) else ""
-    if unit not in INTERVAL_UNITS or not text.strip().isdigit():
+    milliseconds = interval_milliseconds(node, INTERVAL_UNITS)
+    if milliseconds is None:
         raise refuse(stmt, f"interval {node.sql('flink')}: only INTERVAL 'n' SECOND|MINUTE|HOUR|DAY is replayed",
                      node)
-    return int(text) * INTERVAL_UNITS[unit]
+    return milliseconds
 
 
 def read_skip(after: exp.Expr | None, variables: set[str], stmt, node) -> tuple[str, str | None]:
@@ -310,11 +309,7 @@ def _compile(node: exp.Expr, current: str, variables: set[str], stmt) -> Callabl
         value, options = c(node.this), [c(o) for o in node.expressions]
         return lambda ctx: _in(value(ctx), [o(ctx) for o in options])
     if isinstance(node, exp.Interval):
-        unit = node.args.get("unit")
-        unit = unit.name.upper().rstrip("S") if unit is not None else ""
-        if unit not in INTERVAL_UNITS or not isinstance(node.this, exp.Literal) or not node.this.name.isdigit():
-            raise refuse(stmt, f"{node.sql('flink')}: only INTERVAL 'n' SECOND|MINUTE|HOUR|DAY is replayed", node)
-        delta = datetime.timedelta(milliseconds=int(node.this.name) * INTERVAL_UNITS[unit])
+        delta = datetime.timedelta(milliseconds=interval_ms(node, stmt))
         return lambda ctx: delta
     name = node.name.upper() if isinstance(node, exp.Anonymous) else type(node).__name__.upper()
     raise refuse(stmt, f"{name} in DEFINE is not replayed yet ({node.sql('flink')})", node)
@@ -671,9 +666,10 @@ def fill_match_table(con, relation) -> None:
     per matched row, for the matches Flink would report (``relation``: a translate.MatchRelation)."""
     import pyarrow as pa
 
+    from streamscore.engines.duckdb import ident as quote
+
     spec, name = relation.spec, relation.name
     describe = f"{relation.statement.path}:{relation.statement.line}: MATCH_RECOGNIZE"
-    quote = _quote
     keys = [quote(c) for c in spec.partition_by]
     order = keys + [f"{quote(c)} {'DESC' if desc else 'ASC'} NULLS FIRST" for c, desc in spec.order_by]
     if relation.arrival:
@@ -728,7 +724,3 @@ def fill_match_table(con, relation) -> None:
                 f"JOIN {quote(source)} AS r ON m.__reported = r.__row").fetchall()
     con.unregister(f"{name}__rows")
     con.execute(f"DROP TABLE {quote(source)}").fetchall()
-
-
-def _quote(name: str) -> str:
-    return exp.to_identifier(name).sql("duckdb")

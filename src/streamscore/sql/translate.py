@@ -33,7 +33,8 @@ from sqlglot.schema import MappingSchema
 
 from streamscore import late
 from streamscore.errors import TranslationError
-from streamscore.sql.dialect import CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction
+from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction,
+                                     interval_milliseconds)
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
                                        node_semantics)
 from streamscore.sql.match import MATCH_COLUMNS, MATCH_ROWTIME, MatchSpec, measure_query, read_spec
@@ -115,7 +116,6 @@ FILTER_BEFORE_WINDOW = frozenset({"SESSION"})
 # is not a multiple of the slice (Asia/Kolkata, +05:30, with hourly or daily windows; legacy GROUP BY
 # windows are right there): such windows are refused (``_check_local_alignment``).
 ALIGNED_WINDOWS = {"TUMBLE": ("SIZE",), "HOP": ("SLIDE", "SIZE"), "CUMULATE": ("STEP", "SIZE")}
-INTERVAL_MILLISECONDS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
 
 
 SOURCE_PLACEHOLDER = "__window_source__"
@@ -477,7 +477,7 @@ class Translator:
             if frame is None:
                 continue
             alias = table.alias_or_name
-            keys = node.args.get("partition_by") or [] if isinstance(node, exp.Window) else []
+            keys = (node.args.get("partition_by") or []) if isinstance(node, exp.Window) else []
             where = select.args.get("where")
             rows = (f"SELECT {alias}.{late.ROW} AS {late.ROW}, "
                     + "".join(f"{k.sql('duckdb')} AS __k{i}, " for i, k in enumerate(keys))
@@ -487,7 +487,7 @@ class Translator:
                     + f" ORDER BY {late.ROW}")
             kind = "OverAggregate" if isinstance(node, exp.Window) else "TemporalSort"
             self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, source.name, frame, rows,
-                                                             offset, len(keys))
+                                                             offset)
             self.late_covered[node_id] = node_id
             select.meta[late.LATE_ID] = node_id
             dropped = sqlglot.parse_one(f"{alias}.rowid NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
@@ -514,7 +514,7 @@ class Translator:
         offsets = _zone_offsets(zone)
         if offsets is not None and len(offsets) > 1:
             return
-        slices = [_interval_milliseconds(intervals.get(name)) for name in ALIGNED_WINDOWS[node.this]]
+        slices = [interval_milliseconds(intervals.get(name)) for name in ALIGNED_WINDOWS[node.this]]
         if offsets is None or None in slices:
             raise stmt.error(TranslationError, f"{node.this} over the TIMESTAMP_LTZ column `{time_column}` in time "
                              f"zone {zone}: the replay cannot tell whether Flink's windows align there", node,
@@ -679,7 +679,7 @@ def _over_frame(window: exp.Window) -> tuple[str | None, int]:
         return None, 0
     if str(spec.args.get("kind")).upper() == "ROWS":
         return "rows", 0
-    offset = _interval_milliseconds(spec.args.get("start"))
+    offset = interval_milliseconds(spec.args.get("start"))
     return ("range", offset) if offset is not None else (None, 0)
 
 
@@ -770,16 +770,6 @@ def _zone_offsets(zone: str) -> set[int] | None:
         return None
     days = (datetime.datetime(2024, 1, 1) + datetime.timedelta(days=d) for d in range(0, 366, 7))
     return {int(info.utcoffset(day).total_seconds() * 1000) for day in days}
-
-
-def _interval_milliseconds(node: exp.Expr | None) -> int | None:
-    """A constant ``INTERVAL 'n' UNIT`` in milliseconds, or None."""
-    if not isinstance(node, exp.Interval) or not isinstance(node.this, exp.Literal) or node.args.get("unit") is None:
-        return None
-    unit = node.args["unit"].name.upper().rstrip("S")
-    if unit not in INTERVAL_MILLISECONDS or not node.this.name.strip().isdigit():
-        return None
-    return int(node.this.name) * INTERVAL_MILLISECONDS[unit]
 
 
 def _table_argument(window: WindowTableFunction) -> TableArgument | None:
