@@ -300,7 +300,15 @@ def cmd_promote(args) -> int:
 def cmd_init(args) -> int:
     from streamscore.scaffold import init_project
 
-    root = init_project(Path(args.folder))
+    root = init_project(Path(args.folder), example=args.example)
+    if args.example == "fraud":
+        print(f"""next, in {root}:
+  streamscore replay sql/jobs/fraud_alerts.sql     # the job over data/*.jsonl, on DuckDB
+  streamscore test                                 # the job's test case in tests/replay
+  streamscore produce card_updates --from data/card_updates.jsonl && \\
+    streamscore produce payments --from data/payments.jsonl && \\
+    streamscore run sql/jobs/fraud_alerts.sql --bounded && streamscore verify sql/jobs/fraud_alerts.sql --kafka""")
+        return 0
     print(f"""next, in {root}:
   streamscore replay sql/jobs/example.sql          # the job over data/orders.jsonl, on DuckDB
   streamscore test                                 # the test cases in tests/replay (the job's, an inline one)
@@ -887,6 +895,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="start a new project in an empty folder (sources, a job, profiles, a test)")
     p.add_argument("folder")
+    p.add_argument("--example", choices=("orders", "fraud"), default="orders",
+                   help="orders: one table, a windowed job (default); fraud: card payments with nested baskets, "
+                        "a card reference table, MATCH_RECOGNIZE")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("model", help="models trained anywhere: `model import FILE [--name N]`")

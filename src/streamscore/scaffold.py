@@ -177,17 +177,38 @@ def sample_orders(count: int, seed: int) -> list[dict]:
     return rows
 
 
-def init_project(folder: Path, log=print) -> Path:
-    """Write a new project into ``folder`` (empty or missing); returns its root."""
+EXAMPLES = ("orders", "fraud")
+SHARED = ("connectors/local.toml", "connectors/kafka.toml", "udfs/__init__.py", "udfs/models/.gitkeep")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def init_project(folder: Path, log=print, example: str = "orders") -> Path:
+    """Write a new project into ``folder`` (empty or missing); returns its root. ``example``: "orders" (a
+    windowed job over one table) or "fraud" (card payments with nested baskets, a card reference table,
+    MATCH_RECOGNIZE)."""
     folder = Path(folder).resolve()
+    if example not in EXAMPLES:
+        raise ConfigError(f"no example {example!r}: choose one of {', '.join(EXAMPLES)}")
     if folder.exists() and any(folder.iterdir()):
         raise ConfigError(f"{folder} is not empty: `streamscore init` writes a new project into an empty folder")
-    for name, text in FILES.items():
+    if example == "orders":
+        files = dict(FILES)
+        data = {"data/orders.jsonl": sample_orders(200, 1), "tests/replay/inputs/orders.jsonl": sample_orders(30, 2)}
+    else:
+        files = {name: FILES[name] for name in SHARED}
+        files.update({str(path.relative_to(TEMPLATES / example)): path.read_text()
+                      for path in sorted((TEMPLATES / example).rglob("*")) if path.is_file()})
+        updates, payments = sample_fraud(cards=40, hours=4, seed=1)
+        test_updates, test_payments = sample_fraud(cards=12, hours=1, seed=2)
+        data = {"data/card_updates.jsonl": updates, "data/payments.jsonl": payments,
+                "tests/replay/inputs/card_updates.jsonl": test_updates,
+                "tests/replay/inputs/payments.jsonl": test_payments}
+    for name, text in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    for path, rows in ((folder / "data" / "orders.jsonl", sample_orders(200, 1)),
-                       (folder / "tests" / "replay" / "inputs" / "orders.jsonl", sample_orders(30, 2))):
+    for name, rows in data.items():
+        path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     _write_expected(folder)
@@ -196,17 +217,92 @@ def init_project(folder: Path, log=print) -> Path:
 
 
 def _write_expected(root: Path) -> None:
-    """The example case's expected rows, from a DuckDB replay (`streamscore test --regenerate` asks Flink)."""
+    """The project's cases' expected rows, from a DuckDB replay (`streamscore test --regenerate` asks Flink)."""
     import tempfile
 
-    from streamscore.cases import discover, write_expected
+    from streamscore.cases import InlineCase, discover, write_expected
     from streamscore.engines.duckdb import DuckDBEngine
     from streamscore.project import Project
 
-    (case,) = discover(root / "tests" / "replay" / "example")
-    job = case.job()
-    with tempfile.TemporaryDirectory() as tmp:
-        # no decoded-input cache: a new project starts without .streamscore/
-        result = DuckDBEngine(Project(root), use_cache=False).replay(job, case.inputs(job, Path(tmp)), Path(tmp))
-        for sink, parquet in result.sinks.items():
-            write_expected(parquet, case.expected_dir / f"{sink}.jsonl")
+    for case in discover(root / "tests" / "replay"):
+        if isinstance(case, InlineCase):  # its rows are written out
+            continue
+        job = case.job()
+        with tempfile.TemporaryDirectory() as tmp:
+            # no decoded-input cache: a new project starts without .streamscore/
+            result = DuckDBEngine(Project(root), use_cache=False).replay(job, case.inputs(job, Path(tmp)), Path(tmp))
+            for sink, parquet in result.sinks.items():
+                write_expected(parquet, case.expected_dir / f"{sink}.jsonl")
+
+
+# -- the card-fraud example (`streamscore init DIR --example fraud`) -----------------------------------
+COUNTRIES = ["US", "GB", "DE", "FR", "NL", "ES", "IT", "BR", "JP", "IN", "MX", "PL"]
+CATALOG = {  # category: (skus, unit price range)
+    "grocery": (["milk", "bread", "coffee", "fruit"], (2.0, 40.0)),
+    "fashion": (["shirt", "shoes", "jacket"], (15.0, 180.0)),
+    "electronics": (["phone", "laptop", "headphones", "charger"], (20.0, 1200.0)),
+    "travel": (["train", "flight", "hotel"], (30.0, 700.0)),
+    "gift_card": (["gift25", "gift50", "gift100"], None),  # face value from the sku
+}
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def _basket(rng: random.Random, categories: list[str]) -> tuple[list[dict], float]:
+    items = []
+    for category in categories:
+        skus, prices = CATALOG[category]
+        sku = rng.choice(skus)
+        price = float(sku.removeprefix("gift")) if prices is None else round(rng.uniform(*prices), 2)
+        items.append({"sku": sku, "category": category, "quantity": rng.randint(1, 3 if prices else 4),
+                      "unit_price": price})
+    return items, round(sum(i["quantity"] * i["unit_price"] for i in items), 2)
+
+
+def sample_fraud(cards: int, hours: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """Card updates (in time order) and payments (in arrival order: up to 6 s out of event-time order, within
+    the table's 10 s watermark delay) of ``cards`` cards over ``hours``, with bursts of stolen-card use:
+    payments abroad in several countries minutes apart, gift cards and electronics in the baskets."""
+    rng = random.Random(seed)
+    start = dt.datetime(2024, 3, 1, 9, 0, 0)
+    end = start + dt.timedelta(hours=hours)
+    ids = [f"card-{n:03d}" for n in range(1, cards + 1)]
+    home = {card: rng.choice(COUNTRIES) for card in ids}
+    updates = [{"card_id": card, "home_country": home[card], "credit_limit": float(rng.choice([500, 1000, 2500, 5000])),
+                "updated_at": _stamp(start - dt.timedelta(days=30, seconds=n))} for n, card in enumerate(ids)]
+    for _ in range(max(1, cards // 5)):  # limits changed and holders moved during the day
+        card, at = rng.choice(ids), start + dt.timedelta(seconds=rng.uniform(0, hours * 3600))
+        if rng.random() < 0.3:
+            home[card] = rng.choice(COUNTRIES)
+        updates.append({"card_id": card, "home_country": home[card],
+                        "credit_limit": float(rng.choice([500, 1000, 2500, 5000])),
+                        "updated_at": _stamp(at.replace(microsecond=500_000))})
+    updates.sort(key=lambda u: u["updated_at"])
+
+    events = []  # (event time, card, country, categories)
+    at = start
+    while at < end:
+        at += dt.timedelta(milliseconds=rng.randint(2_000, 25_000))
+        card = rng.choice(ids)
+        country = home[card] if rng.random() < 0.93 else rng.choice(COUNTRIES)
+        categories = rng.choices(list(CATALOG), weights=[8, 4, 3, 2, 1], k=rng.randint(1, 4))
+        events.append((at, card, country, categories))
+    for _ in range(max(3, cards // 6)):  # stolen cards: 3 to 5 payments in other countries, 20 s to 2 min apart
+        card = rng.choice(ids)
+        at = start + dt.timedelta(seconds=rng.uniform(0, hours * 3600 - 1200))
+        for _ in range(rng.randint(3, 5)):
+            at += dt.timedelta(milliseconds=rng.randint(20_000, 120_000))
+            country = rng.choice([c for c in COUNTRIES if c != home[card]])
+            events.append((at, card, country, rng.choices(["gift_card", "electronics"], k=rng.randint(1, 3))))
+    events.sort(key=lambda e: e[0])
+    payments = []
+    for payment_id, (at, card, country, categories) in enumerate(events, start=1):
+        items, amount = _basket(rng, categories)
+        arrival = at + dt.timedelta(milliseconds=rng.randint(0, 6_000))
+        payments.append((arrival, {"payment_id": payment_id, "card_id": card, "merchant": f"m{rng.randint(1, 60):02d}",
+                                   "country": country, "amount": amount, "line_items": items,
+                                   "paid_at": _stamp(at)}))
+    payments.sort(key=lambda p: p[0])
+    return updates, [p for _, p in payments]
