@@ -5,6 +5,8 @@ the sink topic is found and named; a rerun is warned about (and doubles the sink
 --reset-sinks starts from empty sink topics."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -118,6 +120,38 @@ def test_run_takes_sql_only_flink_reads(shop, broker, monkeypatch, capsys):
     assert cli(shop, "replay", "sql/jobs/rising.sql", "--output", str(shop / "build" / "rising")) == 0
     replayed = pd.read_parquet(shop / "build" / "rising" / "rising_orders.parquet")
     assert sorted((r.customer, r.first_order, r.last_order) for r in replayed.itertuples()) == written
+
+
+LATE_ORDERS = """
+CREATE TABLE late_orders (order_id BIGINT, customer STRING, amount DOUBLE, ts TIMESTAMP(3),
+                          WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'late_orders', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');
+"""
+
+
+def test_a_bounded_run_counts_and_drops_late_rows_as_the_replay(shop, broker, monkeypatch, capsys):
+    """Out-of-order orders into MATCH_RECOGNIZE (Flink's CEP drops a row at or behind the watermark): a bounded
+    run reads a watermark after every record as the replay does, so both drop the same rows, and its totals
+    (read as each task ends: the job is over in seconds) equal the records read and the replay's counts."""
+    monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
+    orders = Path(__file__).parent / "replay" / "late_match_recognize" / "inputs" / "orders.jsonl"
+    reset_topics(broker.bootstrap_servers, ["late_orders", "rising_orders"])
+    produce_jsonl(broker.bootstrap_servers, "late_orders", orders)
+    (shop / "sql" / "jobs" / "late_rising.sql").write_text(LATE_ORDERS + RISING.replace("FROM orders", "FROM late_orders"))
+    capsys.readouterr()
+    assert cli(shop, "replay", "sql/jobs/late_rising.sql", "--input", f"late_orders={orders}") == 0
+    replayed = capsys.readouterr()
+    dropped = re.search(r"late rows dropped: Match (\d+)", replayed.out + replayed.err)
+    assert dropped and int(dropped[1]) > 0
+    assert cli(shop, "run", "sql/jobs/late_rising.sql", "--bounded", "--reset-sinks") == 0
+    ran = capsys.readouterr()
+    records = len(orders.read_text().splitlines())
+    written = read_topic(broker.bootstrap_servers, "rising_orders")
+    assert (f"metrics (total): in {records} " in ran.out
+            and f"out rising_orders {len(written)} |" in ran.out
+            and f"late dropped {dropped[1]} (Match {dropped[1]})" in ran.out), ran.out
+    assert cli(shop, "verify", "sql/jobs/late_rising.sql", "--kafka") == 0
+    assert f"rising_orders: {len(written):,} rows, equal" in capsys.readouterr().out
 
 
 def test_topics_list_tail_reset(shop, broker, monkeypatch, capsys):

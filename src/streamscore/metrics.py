@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from streamscore.kafka.dead_letters import DEAD_LETTER_TABLE, LATE_ROWS_TABLE
 
@@ -22,6 +23,8 @@ _SINK = re.compile(r"^\d+\.(?P<table>[\w$]+)\[\d+\]__Writer\.numRecordsIn$")
 _MODEL = re.compile(r"^\d+\..*\.streamscore_model_(?P<what>rows|micros)$")
 # Flink's own counters of rows dropped behind the watermark (window, OVER and join operators).
 _LATE = re.compile(r"^\d+\.(?P<operator>.+)\.\w*[lL]ateRecordsDropped$")
+# What Flink's REST API writes as "_" in an operator's name within a metric id.
+_METRIC_ID_CHARS = re.compile(r"[ .:,]")
 
 DEAD_LETTER_SINK = DEAD_LETTER_TABLE
 LATE_ROWS_SINK = LATE_ROWS_TABLE  # the profile's late_topic
@@ -30,6 +33,14 @@ METRICS_PER_REQUEST = 8  # operator names make long metric ids: keep each reques
 # Flink's Prometheus reporter (a plugin inside the PyFlink distribution). It listens on every interface (it
 # has no bind address): scrape it at 127.0.0.1, and firewall the port where that matters.
 PROMETHEUS_REPORTER = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+FINAL_COUNTS_REPORTER = "dev.streamscore.metrics.FinalCounts$Factory"  # jvm/, the streamscore-jvm-metrics jar
+
+
+def final_counts_settings(path: Path) -> dict[str, str]:
+    """Flink settings that write each operator counter's value when its task ends to ``path`` (JSON):
+    a finished task's counters leave the REST API, often before a short bounded job's first reading."""
+    return {"metrics.reporter.streamscore_totals.factory.class": FINAL_COUNTS_REPORTER,
+            "metrics.reporter.streamscore_totals.path": str(path)}
 
 
 def prometheus_settings(ports: str) -> dict[str, str]:
@@ -74,6 +85,31 @@ class FlinkMetrics:
             for start in range(0, len(ids), METRICS_PER_REQUEST):
                 for metric in self._get(f"{base}?get={','.join(ids[start:start + METRICS_PER_REQUEST])}"):
                     _add(snap, metric["id"], int(float(metric["value"])))
+        return self._by_table(snap)
+
+    def final_counts(self, path: Path, wait: float = 10.0) -> Snapshot | None:
+        """The counters as each task ended (streamscore's FinalCounts reporter writes ``path``; see
+        ``final_counts_settings``), once the cluster has closed it (waiting up to ``wait`` seconds); None
+        when there is no such file."""
+        deadline = time.monotonic() + wait
+        counts = None
+        while True:
+            try:
+                counts = json.loads(path.read_text())
+            except (OSError, ValueError):
+                pass
+            if (counts is not None and counts.pop("__closed", 0)) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        if counts is None:
+            return None
+        snap = Snapshot(time.monotonic())
+        for key, value in counts.items():
+            subtask, operator, name = key.split("\t")
+            _add(snap, f"{subtask}.{_METRIC_ID_CHARS.sub('_', operator)}.{name}", int(value))
+        return self._by_table(snap)
+
+    def _by_table(self, snap: Snapshot) -> Snapshot:
         snap.records_in = {self._source_table(name): n for name, n in snap.records_in.items()}
         snap.dead_letters = snap.records_out.pop(DEAD_LETTER_SINK, 0)
         snap.late_routed = snap.records_out.pop(LATE_ROWS_SINK, 0)
@@ -245,12 +281,13 @@ class Reporter:
         return (tuple(sorted(snap.records_in.items())), tuple(sorted(snap.records_out.items())), snap.dead_letters,
                 tuple(sorted(snap.late.items())), snap.late_routed)
 
-    def stop(self) -> dict:
-        """Stop printing; log and return the totals. Flink drops a finished task's counters, so for a
-        job that finished by itself they are the last reading while it ran (at most ~1 s before the end)."""
+    def stop(self, final: Snapshot | None = None) -> dict:
+        """Stop printing; log and return the totals: the highest of the last reading while the job ran
+        (Flink drops a finished task's counters from its REST API) and ``final``, the counters as each
+        task ended (``FlinkMetrics.final_counts``)."""
         self._stop.set()
         self._thread.join(10)
-        snap = _latest(self.last, self._read())
+        snap = _latest(_latest(self.last, self._read()), final)
         latencies = self.latency.stop() if self.latency else []
         if snap is None:
             return {}

@@ -8,7 +8,8 @@
   the tests check ``streamscore k8s`` manifests against).
 
 Everything lands in ``<venv>/share/streamscore`` so a venv carries it: ``flink/`` holds the jars a
-Flink job needs (``streamscore classpath`` prints them), ``kafka/`` the broker's classpath, ``sql-client/``
+Flink job needs (``streamscore classpath`` prints them), ``metrics/`` the reporter of a run's final counts,
+``kafka/`` the broker's classpath, ``sql-client/``
 what ``streamscore sql`` adds to PyFlink's distribution. Maven
 checks every artifact's checksum (``--strict-checksums``).
 """
@@ -24,7 +25,9 @@ from pathlib import Path
 from streamscore.errors import SetupError
 
 STREAMSCORE_JAR = "streamscore-jvm.jar"
+METRICS_JAR = "streamscore-jvm-metrics.jar"  # the reporter alone, for the JVM's own classpath
 FLINK_JARS = "flink"
+METRICS = "metrics"
 BROKER_CLASSPATH = "kafka"
 SQL_CLIENT_JARS = "sql-client"
 K8S_SCHEMA = "k8s"
@@ -51,6 +54,10 @@ def flink_jars() -> list[Path]:
 
 def streamscore_jar() -> Path:
     return _require(f"{FLINK_JARS}/{STREAMSCORE_JAR}")
+
+
+def metrics_reporter_jar() -> Path:
+    return _require(f"{METRICS}/{METRICS_JAR}")
 
 
 def broker_classpath() -> str:
@@ -102,6 +109,7 @@ def install(target: Path | None = None) -> list[Path]:
     _maven(sources / "k8s-schema" / "pom.xml")
     built = {
         FLINK_JARS: [sources / "target" / STREAMSCORE_JAR, *sorted((sources / "target" / "connector").glob("*.jar"))],
+        METRICS: [sources / "target" / METRICS_JAR],
         BROKER_CLASSPATH: sorted((sources / "kafka-broker" / "target" / "lib").glob("*.jar")),
         SQL_CLIENT_JARS: sorted((sources / "sql-client" / "target" / "lib").glob("*.jar")),
         K8S_SCHEMA: sorted((sources / "k8s-schema" / "target" / "lib").glob("*.jar")),

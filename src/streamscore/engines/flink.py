@@ -31,7 +31,8 @@ from streamscore.errors import ConfigError, EngineError
 from streamscore.kafka import dead_letters as dl
 from streamscore.kafka.broker import free_port
 from streamscore.kafka.dead_letters import DeadLetterRouting
-from streamscore.metrics import FlinkMetrics, LatencyTracker, Reporter, latency_key, prometheus_settings
+from streamscore.metrics import (FlinkMetrics, LatencyTracker, Reporter, final_counts_settings, latency_key,
+                                prometheus_settings)
 from streamscore.models.checks import check_job_models, function_object, resolve_declared_model
 from streamscore.models.scorer import jvm_spec, model_files
 from streamscore.sql.dialect import (Descriptor, Flink, MLPredict, ModelArgument, TableArgument,
@@ -463,6 +464,11 @@ class FlinkEngine:
         if prometheus_port is not None:
             prometheus_port = prometheus_port or free_port()
             settings.update(prometheus_settings(str(prometheus_port)))
+        final_counts = state / "final_counts.json"
+        if metrics_interval:
+            final_counts.parent.mkdir(parents=True, exist_ok=True)
+            final_counts.unlink(missing_ok=True)
+            settings.update(final_counts_settings(final_counts))
         with self._job_settings(self.t_env, job, settings):
             statement_set = self._prepare(self.t_env, job, bind, dead_letters=dead_letters)
             tracker = self._latency_tracker(job, profile, latency_key, log) if metrics_interval else None
@@ -486,7 +492,7 @@ class FlinkEngine:
                 status, savepoint = self._wait(table_result, client, job, profile, idle_timeout,
                                                state / "savepoints", log, reporter.progress if reporter else None)
             finally:
-                totals = reporter.stop() if reporter else {}
+                totals = reporter.stop(metrics.final_counts(final_counts)) if reporter else {}
         return RunResult(job_id, status, time.perf_counter() - started, ends, savepoint, totals)
 
     def _kafka_bindings(self, job: Job, profile: Profile, delivery: str, bounded: bool, max_records: int | None,
@@ -526,6 +532,10 @@ class FlinkEngine:
                            for p, (low, end) in ranges.items()}
                 ends[table.name] = offsets
                 options["scan.bounded.mode"] = "specific-offsets"
+                if table.watermark:
+                    # A watermark after every record, as the replay reads history: the rows the run finds late
+                    # are then the replay's, not an accident of how many records one 200 ms tick read.
+                    options.setdefault("scan.watermark.emit.strategy", "on-event")
                 options["scan.bounded.specific-offsets"] = ";".join(
                     f"partition:{p},offset:{o}" for p, o in sorted(offsets.items()))
             return options
@@ -715,14 +725,17 @@ def _stop_with_savepoint(client, directory: Path) -> str:
 
 
 def _reporter_on_gateway_classpath() -> None:
-    """The mini-cluster inside PyFlink's gateway JVM loads no plugins, so Flink's Prometheus reporter must be
-    on that JVM's classpath; PyFlink extends it only through HADOOP_CLASSPATH (read when the JVM starts)."""
+    """The mini-cluster inside PyFlink's gateway JVM loads no plugins, so the metric reporters a run uses
+    (Flink's Prometheus reporter, streamscore's final counts) must be on that JVM's classpath; PyFlink
+    extends it only through HADOOP_CLASSPATH (read when the JVM starts)."""
     import pyflink
 
-    jar = next((Path(pyflink.__file__).parent / "plugins" / "metrics-prometheus").glob("*.jar"), None)
+    from streamscore.vendor import metrics_reporter_jar
+
+    prometheus = next((Path(pyflink.__file__).parent / "plugins" / "metrics-prometheus").glob("*.jar"), None)
     current = os.environ.get("HADOOP_CLASSPATH", "")
-    if jar is not None and str(jar) not in current:
-        os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [current, str(jar)]))
+    jars = [str(jar) for jar in (prometheus, metrics_reporter_jar()) if jar is not None and str(jar) not in current]
+    os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [current, *jars]))
 
 
 JVM_SCORER_FUNCTION = "streamscore_lightgbm_predict"
