@@ -14,11 +14,13 @@ does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperato
   state-cleanup timers count too, and a cleanup that runs forgets the key). Unbounded OVER (LAG,
   FIRST_VALUE, running aggregates): a row at or behind the watermark is dropped.
 - temporal sort (ORDER BY the time attribute): a row is dropped when not newer than the last time it emitted.
+- MATCH_RECOGNIZE (``CepOperator``): a row at or behind the watermark is dropped (the unbounded OVER rule).
 
 The OVER and sort rules depend on the timers' history: ``simulate`` runs them over the rows reaching the
 operator, and the translation filters the rows it drops (``DROPS_TABLE``). Operators of other kinds (session
-windows, joins, MATCH_RECOGNIZE) and any operator reading a source through a view are not modeled:
-``unmodeled`` names those that late rows can reach, and the replay refuses rather than differ.
+windows, joins) and OVER or MATCH_RECOGNIZE reading a source through a view are not modeled: ``unmodeled``
+names those that late rows can reach, and the replay refuses rather than differ. A join's watermark is the
+lower of its two inputs', which depends on how Flink interleaves them: its late rows are no fact of the files.
 """
 
 from __future__ import annotations

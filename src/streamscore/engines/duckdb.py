@@ -79,7 +79,7 @@ class DuckDBEngine:
         for insert in job.inserts:
             out.append(self.sink_query(job, insert, translator))
         if any(op.frame != "window" for op in translator.late_operators.values()):
-            out.insert(0, f"-- the rows Flink's OVER and sort operators drop as late (decided on the data)\n"
+            out.insert(0, f"-- the rows Flink's OVER, sort and MATCH_RECOGNIZE operators drop as late (decided on the data)\n"
                           f"{DROPS_TABLE_SQL}")
         return out
 
@@ -291,8 +291,8 @@ class DuckDBEngine:
         raise EngineError(
             f"{job.path}: rows arrive behind their source's watermark ({counts}) and reach operators whose late "
             f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
-            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, OVER and an INSERT's temporal sort, "
-            "each reading a source table directly; so its result could differ from Flink's (--keep-late "
+            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, OVER, MATCH_RECOGNIZE and an INSERT's "
+            "temporal sort, each reading a source table directly; so its result could differ from Flink's (--keep-late "
             "replays every row, --drop-late drops them all at the source; `replay --engine flink` gives "
             "Flink's result)")
 
