@@ -154,6 +154,40 @@ def test_a_bounded_run_counts_and_drops_late_rows_as_the_replay(shop, broker, mo
     assert f"rising_orders: {len(written):,} rows, equal" in capsys.readouterr().out
 
 
+CDC = """
+CREATE TABLE products (id INT, name STRING, description STRING, weight DOUBLE, PRIMARY KEY (id) NOT ENFORCED)
+WITH ('connector' = 'kafka', 'topic' = 'inventory_products', 'format' = 'debezium-json',
+      'scan.startup.mode' = 'earliest-offset');
+CREATE TABLE weight_by_name (name STRING, products BIGINT, total_weight DOUBLE, PRIMARY KEY (name) NOT ENFORCED)
+WITH ('connector' = 'upsert-kafka', 'topic' = 'weight_by_name', 'key.format' = 'json', 'value.format' = 'json');
+INSERT INTO weight_by_name SELECT name, COUNT(*), SUM(weight) FROM products GROUP BY name;
+"""
+
+
+def test_a_debezium_changelog_from_kafka_verifies_against_the_replay(shop, broker, monkeypatch, capsys):
+    """Debezium's change records in a topic (and a tombstone after a delete, as Debezium sends): Flink's
+    aggregate over them into an upsert-kafka topic holds per name what the replay computes over the table as
+    the changes leave it."""
+    from confluent_kafka import Producer
+
+    monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
+    reset_topics(broker.bootstrap_servers, ["inventory_products", "weight_by_name"])
+    changes = Path(__file__).parent / "replay" / "changelog_debezium_inventory" / "inputs" / "products.jsonl"
+    producer = Producer({"bootstrap.servers": broker.bootstrap_servers})
+    for line in changes.read_text().splitlines():
+        record = json.loads(line)
+        key = json.dumps({"id": (record["after"] or record["before"])["id"]}).encode()
+        producer.produce("inventory_products", line.encode(), key=key)
+        if record["op"] == "d":
+            producer.produce("inventory_products", None, key=key)  # the tombstone that follows a delete
+    producer.flush()
+    (shop / "sql" / "jobs" / "weights.sql").write_text(CDC)
+    assert cli(shop, "run", "sql/jobs/weights.sql", "--bounded", "--reset-sinks", "--metrics-interval", "0") == 0
+    capsys.readouterr()
+    assert cli(shop, "verify", "sql/jobs/weights.sql", "--kafka") == 0
+    assert "weight_by_name: 7 rows, equal" in capsys.readouterr().out
+
+
 def test_topics_list_tail_reset(shop, broker, monkeypatch, capsys):
     monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
     assert cli(shop, "topics") == 0

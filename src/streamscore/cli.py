@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from streamscore.config import redact
+from streamscore.config import is_kafka_table, redact
 from streamscore.errors import ConfigError, StreamscoreError
 
 
@@ -62,7 +62,7 @@ def _streaming_job(args):
         from streamscore.kafka.broker import ensure_local_broker
 
         topics = [profile.kafka_options(t.name, t.options)["topic"] for t in [*job.sources, *job.sinks]
-                  if t.options.get("connector") == "kafka"]
+                  if is_kafka_table(t)]
         ensure_local_broker(profile, project.root / ".streamscore", topics)
     return project, job, profile
 

@@ -169,6 +169,14 @@ class Profile:
         return (self.root / path) if path else None
 
 
+KAFKA_CONNECTORS = ("kafka", "upsert-kafka")
+
+
+def is_kafka_table(table) -> bool:
+    """A table on a Kafka topic (append or upsert): the profile's connection options apply to it."""
+    return table.options.get("connector") in KAFKA_CONNECTORS
+
+
 def _security(raw: dict, where: str) -> Security:
     values = {k: expand_env(str(v), where) for k, v in raw.items()}
     unknown = set(values) - {"protocol", "sasl_mechanism", "username", "password", "ssl_ca_location"}

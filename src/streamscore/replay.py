@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from streamscore.config import is_kafka_table
 from streamscore.engines import ReplayResult, get_engine
 from streamscore.errors import ConfigError, StreamscoreError
 from streamscore.sql.statements import Job
@@ -261,12 +262,10 @@ def like(records: list[dict], template: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(template.dtypes.to_dict())
 
 
-KAFKA_SINKS = ("kafka", "upsert-kafka")
-
 
 def kafka_topic(profile, table) -> str | None:
     """The topic ``table`` is bound to under ``profile``, or None when it is not a Kafka table."""
-    if table.options.get("connector") not in KAFKA_SINKS:
+    if not is_kafka_table(table):
         return None
     return profile.kafka_options(table.name, table.options).get("topic")
 

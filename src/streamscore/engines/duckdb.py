@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from streamscore import history, late, monitoring
+from streamscore import changelog, history, late, monitoring
 from streamscore.config import file_format
 from streamscore.engines import ReplayResult
 from streamscore.javatext import java_double_to_string, java_float_to_string
@@ -216,10 +216,37 @@ class DuckDBEngine:
                               "or bind it in connectors/replay.toml")
         if history.is_topic(spec):
             raise ConfigError(f"input `{source.name}`={spec}: resolve topic inputs first (replay.resolve_inputs)")
+        if changelog.changelog_format(source):
+            return self._load_changelog(con, source, spec)
         reader, dead = decoded.table(source, spec)
         self.dead_letters.extend(dead)
         name = f"__records_{source.name}"
         con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS SELECT * FROM {reader}").fetchall()
+        return name
+
+    @staticmethod
+    def _load_changelog(con, source: TableDef, spec) -> str:
+        """A changelog source's rows as they stand after its file's last change (``streamscore.changelog``)."""
+        changelog.refuse_timed_use(source)
+        if any(not c.is_physical for c in source.columns if c.in_replay_file):
+            raise ConfigError(f"`{source.name}`: metadata columns of a changelog table are not replayed")
+        files = history.files_of(spec)
+        if files[0].format != "json":
+            raise ConfigError(f"`{source.name}` is a {changelog.changelog_format(source)} changelog: its input must "
+                              f"be JSON Lines of change records, not {files[0].format}")
+        columns = [c for c in source.columns if c.is_physical]
+        struct = "STRUCT(" + ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in columns) + ")"
+        envelope = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}"
+                                   for k, v in changelog.envelope_columns(source, struct).items()) + "}"
+        listed = "[" + ", ".join(_literal(str(f.path)) for f in files) + "]"
+        records = ident(f"__changes_{source.name}")
+        con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {records} AS SELECT * FROM read_json({listed}, "
+                    f"format = 'newline_delimited', columns = {envelope})").fetchall()
+        positioned = f"(SELECT *, rowid AS {changelog.POSITION} FROM {records})"
+        kept = changelog.check_records(con, source, positioned)
+        name = f"__records_{source.name}"
+        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS "
+                    f"{changelog.final_rows_sql(source, kept, [ident(c.name) for c in columns])}").fetchall()
         return name
 
     @staticmethod

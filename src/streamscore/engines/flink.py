@@ -9,6 +9,7 @@ other's tables, and its SET statements last for that job only.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -22,10 +23,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlglot
 from sqlglot import exp
 
 from streamscore import monitoring
-from streamscore.config import Profile, file_format, redact
+from streamscore.changelog import changelog_format
+from streamscore.config import Profile, file_format, is_kafka_table, redact
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
 from streamscore.kafka import dead_letters as dl
@@ -330,7 +333,7 @@ class FlinkEngine:
         EngineError (or ModelError) located at the statement Flink rejects."""
         def bind(table: TableDef):
             options = dict(table.options)
-            if profile is not None and profile.kind == "kafka" and options.get("connector") == "kafka":
+            if profile is not None and profile.kind == "kafka" and is_kafka_table(table):
                 options = profile.kafka_options(table.name, options)
             return options
 
@@ -364,24 +367,34 @@ class FlinkEngine:
         json_inputs = {name: self._as_json_lines(job.tables[name], inputs, work) for name in sources}
 
         def bind(table: TableDef):
-            if table.name in sources:
-                path = json_inputs[table.name]
-            else:
-                path = work / "sinks" / table.name
-            return {"connector": "filesystem", "path": str(path), "format": "json",
+            if table.name not in sources:
+                return {"connector": "filesystem", "path": str(work / "sinks" / table.name), "format": "json",
+                        "json.timestamp-format.standard": "SQL"}
+            fmt = changelog_format(table)
+            if fmt:  # a changelog's records stay changes: Flink's own format reads them
+                return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": fmt,
+                        **{k: v for k, v in table.options.items() if k.startswith(f"{fmt}.")}}
+            return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": "json",
                     "json.timestamp-format.standard": "SQL"}
 
         # Streaming first, as the job runs in production. A file sink takes inserts only: when a sink
-        # is fed updates, batch mode over the same bounded files gives Flink's final rows instead.
-        for mode in ("streaming", "batch"):
-            t_env = self._environment(mode)
+        # is fed updates, batch mode over the same bounded files gives Flink's final rows instead; batch
+        # mode reads no changelog, so over one the updates are collected and applied here ("changelog").
+        changes = any(changelog_format(t) for t in job.sources)
+        collected: dict[str, pa.Table] = {}
+        for mode in ("streaming", "changelog" if changes else "batch"):
+            t_env = self._environment("streaming" if mode == "changelog" else mode)
             shutil.rmtree(work / "sinks", ignore_errors=True)
             # A watermark after every record (not every 200 ms of reading): which rows are late is then a
             # fact of the file's order, as in Flink's own test programs and in the DuckDB replay.
             with self._job_settings(t_env, job, {"pipeline.auto-watermark-interval": "0 ms"}):
                 try:
-                    statement_set = self._prepare(t_env, job, bind, replay=True)
-                    self._planned(t_env, statement_set.execute).wait()
+                    planned: list = []
+                    statement_set = self._prepare(t_env, job, bind, replay=True, planned_inserts=planned)
+                    if mode == "changelog":
+                        collected = self._collect_final_rows(t_env, job, planned)
+                    else:
+                        self._planned(t_env, statement_set.execute).wait()
                     break
                 except EngineError as error:
                     if mode == "streaming" and _fed_updates(str(error)):
@@ -395,13 +408,47 @@ class FlinkEngine:
         dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
             path = output_dir / f"{sink.name}.parquet"
-            table = _read_json_sink(sink, work / "sinks" / sink.name)
+            table = collected[sink.name] if mode == "changelog" else _read_json_sink(sink, work / "sinks" / sink.name)
             pq.write_table(table, path)
             result.sinks[sink.name] = path
             result.rows[sink.name] = table.num_rows
         shutil.rmtree(work, ignore_errors=True)
         result.seconds = time.perf_counter() - started
         return result
+
+    def _collect_final_rows(self, t_env, job: Job, planned: list) -> dict[str, pa.Table]:
+        """Each sink's final rows: every INSERT's query run and its changes (+I, -U, +U, -D) applied in order,
+        a row as many times as it was inserted and not retracted."""
+        from collections import Counter
+
+        from pyflink.common import RowKind
+
+        counts: dict[str, Counter] = {sink.name: Counter() for sink in job.sinks}
+        values: dict[str, dict] = {}  # a row's key -> its values
+        for statement, sql in planned:
+            insert = sqlglot.parse_one(sql, read=Flink)
+            target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
+            sink = job.tables[target.name]
+            physical = [c.name for c in sink.columns if c.is_physical]
+            named = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Schema) else physical
+            query = insert.expression.sql(Flink)
+            try:
+                table = self._planned(t_env, lambda: t_env.sql_query(query))
+            except Exception as error:
+                raise rejected(statement, sql, error) from None
+            with table.execute().collect() as results:
+                for result in results:
+                    given = dict(zip(named, (_python_value(v) for v in result)))
+                    row = {c: given.get(c) for c in physical}
+                    key = json.dumps([sink.name, row], default=str, sort_keys=True)
+                    values[key] = row
+                    if result.get_row_kind() in (RowKind.INSERT, RowKind.UPDATE_AFTER):
+                        counts[sink.name][key] += 1
+                    elif counts[sink.name][key] > 0:
+                        counts[sink.name][key] -= 1
+        return {name: pa.Table.from_pylist([values[key] for key, n in standing.items() for _ in range(n)],
+                                           schema=_sink_schema(job.tables[name]))
+                for name, standing in counts.items()}
 
     def _as_json_lines(self, table: TableDef, inputs: dict[str, Path], output_dir: Path) -> Path:
         """Flink here reads JSON Lines (no Parquet format jar): convert other files with DuckDB."""
@@ -507,7 +554,7 @@ class FlinkEngine:
 
         def bind(table: TableDef):
             options = dict(table.options)
-            if options.get("connector") != "kafka":
+            if not is_kafka_table(table):
                 return options
             options = profile.kafka_options(table.name, options)
             if table in job.sinks:
@@ -609,7 +656,7 @@ class FlinkEngine:
         fails in whichever thread lacks its thread-local metadata provider
         ("NullPointerException: metadataHandlerProvider", FLINK-23020)."""
         sink_options = [profile.kafka_options(s.name, s.options) for s in job.sinks
-                        if s.options.get("connector") == "kafka"]
+                        if is_kafka_table(s)]
         sink_topics = [(o["properties.bootstrap.servers"], o["topic"]) for o in sink_options]
         # Idle means no new output since the last: the clock starts at the job's first output (its sources
         # and Python workers take seconds to start), or after STARTUP_GRACE_SECONDS with none at all.
@@ -841,6 +888,19 @@ def check_model_inputs(t_env, job: Job) -> None:
                         f"{model_def.name}, whose INPUT declares `{declared.name}` {wanted.asSummaryString()}: Flink "
                         "accepts the job and then fails on its first row (ClassCastException)", column,
                         f"CAST({column.name} AS {wanted.asSummaryString()}) where `{table.this.name}` computes it")
+
+
+def _python_value(value):
+    """A collected value as plain Python (a nested ROW as a dict), as pyarrow builds it."""
+    from pyflink.common import Row
+
+    if isinstance(value, Row):
+        return {k: _python_value(v) for k, v in value.as_dict().items()}
+    if isinstance(value, list):
+        return [_python_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _python_value(v) for k, v in value.items()}
+    return value
 
 
 def _fed_updates(message: str) -> bool:

@@ -1,0 +1,95 @@
+"""Changelog sources: tables whose records are changes to rows (Debezium's envelope), not rows.
+
+Flink reads each `debezium-json` record as changes: `c` and `r` (a snapshot read) insert the `after` row,
+`u` retracts the `before` row and inserts the `after` one, `d` retracts the `before` row; any other record
+fails the job (unless the table sets 'debezium-json.ignore-parse-errors', which skips it). The replay reads a file of such records and queries the table
+as it stands after the last change: over a changelog, Flink's operators that keep no time (projections,
+filters, regular joins and aggregates, top-N, DISTINCT) end with the rows the same query gives over that
+table, and an updating sink's final rows are what a replay compares. Operators over time (windows, OVER,
+MATCH_RECOGNIZE, interval and temporal joins) need the changes in time and are refused.
+"""
+
+from __future__ import annotations
+
+from streamscore.errors import ConfigError, EngineError
+
+CHANGELOG_FORMATS = ("debezium-json",)
+OPERATIONS = {"c": "+I", "r": "+I", "u": "-U/+U", "d": "-D"}
+POSITION = "__change"  # a record's place in its file
+
+
+def changelog_format(table) -> str | None:
+    """The table's changelog format, or None for a table of rows."""
+    fmt = table.options.get("format") or table.options.get("value.format")
+    return fmt if fmt in CHANGELOG_FORMATS else None
+
+
+def _option(table, name: str) -> bool:
+    return table.options.get(f"debezium-json.{name}", "false").lower() == "true"
+
+
+def _payload(table) -> str:
+    """Where the envelope's fields are: under `payload` when the records include Debezium's schema."""
+    return "payload." if _option(table, "schema-include") else ""
+
+
+def envelope_columns(table, struct: str) -> dict[str, str]:
+    """The columns DuckDB reads from a file of the table's records (``struct``: the DuckDB STRUCT type of a
+    row)."""
+    envelope = {"before": struct, "after": struct, "op": "VARCHAR"}
+    if _payload(table):
+        return {"payload": "STRUCT(" + ", ".join(f"{k} {v}" for k, v in envelope.items()) + ")"}
+    return envelope
+
+
+def final_rows_sql(table, records: str, columns: list[str]) -> str:
+    """The table after its last change, from ``records`` (a DuckDB relation of the file's records with
+    ``envelope_columns`` and ``POSITION``): each row as many times as it was inserted and not retracted, in
+    the order of its last insertion (what order-sensitive aggregates see)."""
+    payload = _payload(table)
+    fields = ", ".join(f"__row.{c} AS {c}" for c in columns)
+    return (
+        f"WITH changes AS ("
+        f"SELECT {payload}after AS __row, 1 AS __sign, {POSITION} FROM {records} "
+        f"WHERE {payload}op IN ('c', 'r', 'u') "
+        f"UNION ALL SELECT {payload}before, -1, {POSITION} FROM {records} WHERE {payload}op IN ('u', 'd')), "
+        f"standing AS (SELECT __row, CAST(sum(__sign) AS BIGINT) AS __count, max({POSITION}) FILTER (WHERE __sign > 0) AS __last "
+        f"FROM changes GROUP BY __row) "
+        f"SELECT {fields} FROM standing, range(standing.__count) WHERE standing.__count > 0 ORDER BY __last")
+
+
+def check_records(con, table, records: str) -> str:
+    """``records`` without what Flink skips; a record Flink refuses is an error: no or an unknown op (not a
+    change record), an update or delete without its `before` row (a Postgres table without REPLICA
+    IDENTITY FULL), an insert without `after`."""
+    payload = _payload(table)
+    wrong = (f"{payload}op IS NULL OR {payload}op NOT IN ('c', 'r', 'u', 'd') "
+             f"OR ({payload}op IN ('u', 'd') AND {payload}before IS NULL) "
+             f"OR ({payload}op IN ('c', 'r', 'u') AND {payload}after IS NULL)")
+    if _option(table, "ignore-parse-errors"):
+        return f"(SELECT * FROM {records} WHERE NOT ({wrong}))"
+    bad = con.execute(f"SELECT {POSITION}, {payload}op FROM {records} WHERE {wrong} ORDER BY {POSITION} "
+                      "LIMIT 1").fetchone()
+    if bad is None:
+        return records
+    place, op = bad
+    if op is None or op not in OPERATIONS:
+        reason = (f"unknown op {op!r}" if op is not None else "no op") + \
+            ": not a Debezium change record (ops c, r, u, d)"
+    elif op in ("u", "d"):
+        reason = (f"op {op!r} without its `before` row (a Postgres table needs REPLICA IDENTITY FULL for Debezium "
+                  "to send it)")
+    else:
+        reason = f"op {op!r} without its `after` row"
+    raise EngineError(f"`{table.name}` ({changelog_format(table)}): record {place + 1}: {reason}; Flink fails the "
+                      "job on it too ('debezium-json.ignore-parse-errors' = 'true' skips such records)")
+
+
+def refuse_timed_use(table) -> None:
+    """A changelog table with event time is read by Flink's operators over time, whose result depends on
+    when each change came: the replay applies the changes and has no such history."""
+    if table.watermark:
+        raise ConfigError(f"`{table.name}` is a {changelog_format(table)} changelog with a WATERMARK: the replay "
+                          "applies its changes and queries the table as it ends, so it does not replay event time "
+                          "over a changelog yet (windows, temporal joins against its versions); `replay --engine "
+                          "flink` does")
