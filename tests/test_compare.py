@@ -38,3 +38,17 @@ def test_an_empty_side_shows_every_row_of_the_other():
     assert not diff.equal and len(diff.only_left) == 2 and diff.only_right.empty
     diff = compare_tables("s", expected.iloc[0:0], expected, 1e-9)
     assert len(diff.only_right) == 2 and diff.only_left.empty
+
+
+def test_nested_values_compare_as_values():
+    """ROW (dict), ARRAY (list or numpy array, as pyarrow gives them) and MAP (entries as tuples, in any order)
+    values: equal when their contents are, floats in them within the tolerance; a changed field is shown."""
+    row = {"customer": "ann", "total": 7.2, "item": {"product": "tea", "quantity": 2}}
+    a = frame([("a", [row, {"customer": None, "total": None, "item": None}]), ("b", [("x", 1.0), ("y", 2.0)])])
+    b = frame([("b", [("y", 2.0), ("x", 1.0 + 1e-12)]),
+               ("a", np.array([dict(row, total=7.2 + 1e-12), {"customer": None, "total": None, "item": None}]))])
+    assert compare_tables("s", a, b, 1e-9).equal
+    changed = frame([("a", [dict(row, item={"product": "tea", "quantity": 3}), {"customer": None}]),
+                     ("b", [("x", 1.0), ("y", 2.0)])])
+    diff = compare_tables("s", a, changed, 1e-9)
+    assert not diff.equal and '"quantity": 3' in format_diff(diff, "a", "b")

@@ -229,6 +229,13 @@ def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance
         return diff
     floats = [c for c in left.columns if pd.api.types.is_float_dtype(left[c]) or pd.api.types.is_float_dtype(right[c])]
     others = [c for c in left.columns if c not in floats]
+    digits = max(0, int(-np.log10(tolerance)))
+    nested = [c for c in others if any(_is_nested(v) for v in (*left[c], *right[c]))]
+    if nested:  # ROW, ARRAY and MAP values compared as canonical text (floats in them rounded to the tolerance)
+        left, right = left.copy(), right.copy()
+        for column in nested:
+            left[column] = [_canonical_text(v, digits) for v in left[column]]
+            right[column] = [_canonical_text(v, digits) for v in right[column]]
     order = others + floats
     a = left.sort_values(order, na_position="first", kind="stable").reset_index(drop=True)
     b = right.sort_values(order, na_position="first", kind="stable").reset_index(drop=True)
@@ -242,7 +249,6 @@ def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance
         diff.only_left, diff.only_right = a[bad], b[bad]
         return diff
     # Different counts: show the rows each side has that the other lacks (floats rounded to the tolerance).
-    digits = max(0, int(-np.log10(tolerance)))
     key_a, key_b = _row_keys(a, floats, digits), _row_keys(b, floats, digits)
     count_a, count_b = key_a.groupby(key_a).cumcount(), key_b.groupby(key_b).cumcount()
     ids_a, ids_b = set(zip(key_a, count_a)), set(zip(key_b, count_b))
@@ -251,6 +257,30 @@ def compare_tables(sink: str, left: pd.DataFrame, right: pd.DataFrame, tolerance
     if diff.only_left.empty and diff.only_right.empty:
         diff.problem = f"{len(a)} vs {len(b)} rows"
     return diff
+
+
+def _is_nested(value) -> bool:
+    return isinstance(value, (dict, list, tuple, np.ndarray))
+
+
+def _canonical(value, digits: int):
+    """A nested value as plain JSON-able data: a MAP (pyarrow gives its entries as tuples) in key order."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, np.ndarray)):
+        items = list(value)
+        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):
+            return sorted(([_canonical(k, digits), _canonical(v, digits)] for k, v in items), key=json.dumps)
+        return [_canonical(i, digits) for i in items]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return "NaN" if np.isnan(value) else round(value, digits)
+    return value
+
+
+def _canonical_text(value, digits: int) -> str | None:
+    return None if value is None else json.dumps(_canonical(value, digits), sort_keys=True, default=str)
 
 
 def like(records: list[dict], template: pd.DataFrame) -> pd.DataFrame:

@@ -98,6 +98,13 @@ def with_options(table: TableDef, options: dict[str, str], replay: bool = False)
 def arrow_type(dtype: exp.DataType) -> pa.DataType:
     if dtype.this == exp.DType.DECIMAL:
         return pa.decimal128(*decimal_precision(dtype))
+    children = [c.args.get("kind") if isinstance(c, exp.ColumnDef) else c for c in dtype.expressions]
+    if dtype.this == exp.DType.ARRAY and len(children) == 1:
+        return pa.list_(arrow_type(children[0]))
+    if dtype.this == exp.DType.MAP and len(children) == 2:
+        return pa.map_(arrow_type(children[0]), arrow_type(children[1]))
+    if dtype.this == exp.DType.STRUCT and children and all(isinstance(c, exp.ColumnDef) for c in dtype.expressions):
+        return pa.struct([(c.name, arrow_type(c.args["kind"])) for c in dtype.expressions])
     try:
         return ARROW_TYPES[dtype.this]
     except KeyError:

@@ -38,6 +38,8 @@ TRANSLATED_NODES = frozenset({
     exp.Floor, exp.Ceil, exp.Extract, exp.JSONValue,
     # standard SQL string syntax
     exp.Substring, exp.StrPosition, exp.Trim,
+    # ROW(...) (node_semantics)
+    exp.Struct,
 })
 
 
@@ -868,6 +870,9 @@ def node_semantics(node: exp.Expr) -> exp.Expr:
                          "by ascending event time)")
     if isinstance(node, exp.ILike):
         raise ValueError("ILIKE fails Flink's planner (use LOWER(x) LIKE ...)")
+    if isinstance(node, exp.Struct) and not any(isinstance(e, (exp.PropertyEQ, exp.Slice)) for e in node.expressions):
+        # ROW(a, b): fields by position (Flink names them EXPR$0, ...), as a sink's ROW type reads them
+        return exp.Anonymous(this="row", expressions=node.expressions)
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.JSON):
         return _is_json(node)
     if isinstance(node, exp.JSONValue):

@@ -33,7 +33,7 @@ from sqlglot.schema import MappingSchema
 
 from streamscore import late
 from streamscore.errors import TranslationError
-from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, TableArgument, WindowTableFunction,
+from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, Flink, TableArgument, WindowTableFunction,
                                      interval_milliseconds)
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
                                        node_semantics)
@@ -887,7 +887,7 @@ def _refuse_unknown_functions(tree: exp.Expr, stmt: Statement, user_functions: s
             known = name in FUNCTIONS or name in NESTED_FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
                 or name.rpartition("_")[0] in GROUP_WINDOWS
         elif isinstance(node, exp.Func):
-            name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper()
+            name = "ROW" if isinstance(node, exp.Struct) else node.sql(Flink).partition("(")[0].upper()
             known = type(node) in TRANSLATED_NODES or type(node) in NESTED_NODES
         else:
             continue
