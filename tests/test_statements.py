@@ -125,3 +125,24 @@ def test_nested_column_types_are_parsed_not_left_to_flink(tmp_path):
     assert table.rowtime == "ts"
     # UNNEST is a per-row join: the late rows of its input matter to no operator here
     assert sensitive_nodes(job.inserts[0].query) == []
+
+
+def test_create_table_as_select_is_a_table_and_its_insert(tmp_path):
+    """CTAS: a table without columns yet (Flink gives them) and an INSERT whose text is the statement with its
+    head blanked in place, so positions in the query stay the file's; declared columns are refused."""
+    path = _job(tmp_path, "CREATE TABLE s (a INT, b STRING NOT NULL) WITH ('connector' = 'datagen');\n"
+                          "CREATE TABLE IF NOT EXISTS `big s`\n  (PRIMARY KEY (b) NOT ENFORCED)\n"
+                          "  WITH ('connector' = 'blackhole', 'x' = 'big s')\nAS SELECT b, a + 1 FROM s;\n")
+    job = parse_job(path)
+    table = job.tables["big s"]
+    assert table.columns == [] and table.primary_key == ["b"] and table.options["x"] == "big s"
+    assert table.as_select is not None and job.tables["s"].not_null == ["b"] and table.not_null == ["b"]
+    insert = job.inserts[0]
+    assert insert.sink == "big s" and [t.name for t in job.sources] == ["s"]
+    text = insert.statement.text
+    assert len(text) == len(job.statements[1].text) and text.count("\n") == job.statements[1].text.count("\n")
+    assert text.split() == ["INSERT", "INTO", "`big", "s`", "SELECT", "b,", "a", "+", "1", "FROM", "s"]
+    assert text[insert.statement.query_at:] == "SELECT b, a + 1 FROM s"
+    with pytest.raises(ParseError, match="declaring columns"):
+        parse_job(_job(tmp_path, "CREATE TABLE s (a INT) WITH ('connector' = 'datagen');\n"
+                                 "CREATE TABLE t (a INT) WITH ('connector' = 'blackhole') AS SELECT a FROM s;\n"))

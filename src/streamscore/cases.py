@@ -7,7 +7,9 @@ Three forms, found below a corpus folder (tests/replay):
   so the case follows the job as it changes;
 for both, inputs are ``inputs/<table>.{jsonl,csv,parquet}`` (the nearest folder's file wins) and expected
 rows ``expected/<sink>.jsonl``, or, for data a replay cannot reproduce, ``expected/refused.txt``: text the
-DuckDB replay's error must hold, while Flink must run the case; or, for a job Flink refuses,
+DuckDB replay's error must hold, while Flink must run the case; or, for a job whose run Flink fails
+(a NULL into a NOT NULL sink column), ``expected/failed.txt``: text both engines' errors must hold; or, for a
+job Flink refuses,
 ``expected/rejected.txt``: "LINE:COLUMN message" that Flink's check must report, the gate before any
 replay. Expected rows of these come from Flink (``streamscore test --regenerate``) and are committed;
 - an inline case, any other ``<name>.toml``: ``job = ...``, a few ``[[given.<table>]]`` rows per source
@@ -18,6 +20,7 @@ A case passes on an engine when that engine gives exactly the expected rows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -28,18 +31,20 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from sqlglot import exp
 
 from streamscore.config import FILE_FORMATS
 from streamscore.engines.duckdb import DuckDBEngine
 from streamscore.errors import ConfigError, StreamscoreError
 from streamscore.replay import DEFAULT_TOLERANCE, SinkDiff, compare_tables
-from streamscore.sql.statements import Job, TableDef, parse_job
+from streamscore.sql.statements import ColumnDef, Job, TableDef, parse_job
 
 JOB_FILE = "job.sql"
 CASE_FILE = "case.toml"  # a case of the project's own job
 SHARED_TABLES = "tables.sql"
 REFUSED = "refused.txt"
 REJECTED = "rejected.txt"
+FAILED = "failed.txt"
 FINGERPRINT = "fingerprint.txt"  # what Flink's expected rows were written from (``Case.fingerprint``)
 
 
@@ -79,6 +84,12 @@ class Case:
     def refusal(self) -> str | None:
         """For a case the replay must refuse (``expected/refused.txt``): text its error must hold."""
         path = self.expected_dir / REFUSED
+        return path.read_text().strip() if path.exists() else None
+
+    @property
+    def failure(self) -> str | None:
+        """For a job whose run Flink fails (``expected/failed.txt``): text both engines' errors must hold."""
+        path = self.expected_dir / FAILED
         return path.read_text().strip() if path.exists() else None
 
     @property
@@ -213,6 +224,10 @@ class InlineCase(Case):
         return None
 
     @property
+    def failure(self) -> str | None:
+        return None
+
+    @property
     def rejection(self) -> tuple[str, str] | None:
         return None
 
@@ -292,6 +307,15 @@ def read_expected(sink: TableDef, path: Path) -> pd.DataFrame:
     return table.to_pandas()
 
 
+def _typed_as(sink: TableDef, parquet: Path) -> TableDef:
+    """The sink with the columns of a replay's output file (a CREATE TABLE ... AS SELECT declares none)."""
+    con = duckdb.connect()
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(parquet)]).fetchall()
+    con.close()
+    columns = [ColumnDef(name, exp.DataType.build(dtype, dialect="duckdb")) for name, dtype, *_ in described]
+    return dataclasses.replace(sink, columns=columns)
+
+
 def write_expected(parquet: Path, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -327,12 +351,14 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
             result.error = f"Flink rejects the job: {error}"
             result.seconds = time.perf_counter() - started
             return result
-    if case.refusal is not None:
+    if case.refusal is not None or case.failure is not None:
         return _run_refused_case(case, engine, workdir, result, started)
     try:
         job = case.job()
         replay = engine.replay(job, case.inputs(job, workdir), workdir / "replay")
         for sink in case.sinks(job):
+            if sink.as_select is not None and not sink.columns:  # a CTAS table in the replay's own types
+                sink = _typed_as(sink, replay.sinks[sink.name])
             expected = case.expected_rows(sink, workdir)
             actual = pd.read_parquet(replay.sinks[sink.name])[list(expected.columns)]
             result.diffs.append(compare_tables(sink.name, expected, actual, tolerance))
@@ -346,14 +372,16 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
 
 def _run_refused_case(case: Case, engine, workdir: Path, result: CaseResult, started: float) -> CaseResult:
     """A case whose data Flink runs but a replay cannot reproduce (arrival-order ties): the DuckDB replay
-    must fail with the expected reason; Flink must run it."""
+    must fail with the expected reason; Flink must run it. A case whose run Flink fails: both must fail so."""
+    reason = case.failure or case.refusal
+    must_fail = case.failure is not None or engine.name == "duckdb"
     try:
         job = case.job()
         engine.replay(job, case.inputs(job), workdir)
-        if engine.name == "duckdb":
-            result.error = f"case {case.name}: the replay ran, but it should refuse: {case.refusal}"
+        if must_fail:
+            result.error = f"case {case.name}: the {engine.name} replay ran, but it should fail: {reason}"
     except StreamscoreError as error:
-        if engine.name != "duckdb" or case.refusal not in str(error):
+        if not must_fail or reason not in str(error):
             result.error = str(error)
     result.seconds = time.perf_counter() - started
     return result
@@ -425,6 +453,16 @@ def regenerate(case: Case, flink_engine, workdir: Path) -> dict[str, int]:
     if case.rejection is not None or isinstance(case, InlineCase):
         return {}  # Flink refuses it, or the user wrote the expected rows: nothing to record
     job = case.job()
+    if case.failure is not None:  # Flink must still fail the run as recorded
+        try:
+            flink_engine.replay(job, case.inputs(job), workdir)
+        except StreamscoreError as error:
+            if case.failure not in str(error):
+                raise
+        else:
+            raise ConfigError(f"case {case.name}: Flink ran the job, but expected/{FAILED} says it fails")
+        (case.expected_dir / FINGERPRINT).write_text(case.fingerprint() + "\n")
+        return {}
     replay = flink_engine.replay(job, case.inputs(job), workdir)
     case.expected_dir.mkdir(parents=True, exist_ok=True)
     (case.expected_dir / FINGERPRINT).write_text(case.fingerprint() + "\n")

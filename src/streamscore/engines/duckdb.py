@@ -186,6 +186,8 @@ class DuckDBEngine:
         sink = job.tables[insert.sink]
         query = translator.query(insert.query, insert.statement)
         physical = [c for c in sink.columns if c.is_physical]
+        if sink.as_select is not None and not physical:
+            return self._table_as_select(job, sink, query, insert)
         targets = insert.columns or [c.name for c in physical]
         if not query.is_star and len(query.selects) != len(targets):
             raise insert.statement.error(EngineError, f"INSERT INTO {sink.name} gives {len(query.selects)} columns "
@@ -197,7 +199,33 @@ class DuckDBEngine:
             f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {ident(c.name)}"
             for c in physical
         ]
-        return f"SELECT {', '.join(casts)} FROM {renamed}"
+        return self._not_null_enforced(job, sink, f"SELECT {', '.join(casts)} FROM {renamed}")
+
+    @staticmethod
+    def _not_null_enforced(job: Job, sink: TableDef, query: str) -> str:
+        """Flink's sink NOT NULL enforcer over ``query``: a NULL in a NOT NULL (or primary key) column fails
+        the job, or with ``table.exec.sink.not-null-enforcer`` = DROP drops its row."""
+        columns = sink.not_null
+        if not columns:
+            return query
+        if job.settings.get("table.exec.sink.not-null-enforcer", "ERROR").upper() == "DROP":
+            return f"SELECT * FROM ({query}) WHERE " + " AND ".join(f"{ident(c)} IS NOT NULL" for c in columns)
+        checks = ", ".join(
+            f"CASE WHEN {ident(c)} IS NULL THEN error({_literal(_NULL_IN_SINK.format(column=c, sink=sink.name))}) "
+            f"ELSE {ident(c)} END AS {ident(c)}" for c in columns)
+        return f"SELECT * REPLACE ({checks}) FROM ({query})"
+
+    @staticmethod
+    def _table_as_select(job: Job, sink: TableDef, query: exp.Query, insert: InsertDef) -> str:
+        """A CREATE TABLE ... AS SELECT's rows: the query's columns in its own types, named as Flink names
+        them (an expression without an alias is EXPR$<position>)."""
+        written = insert.query.selects if isinstance(insert.query, exp.Select) else []
+        if not written or any(s.is_star for s in written):
+            return DuckDBEngine._not_null_enforced(job, sink, query.sql("duckdb"))
+        names = [s.alias_or_name if isinstance(s, (exp.Alias, exp.Column)) else f"EXPR${i}"
+                 for i, s in enumerate(written)]
+        return DuckDBEngine._not_null_enforced(
+            job, sink, f"SELECT * FROM ({query.sql('duckdb')}) AS q({', '.join(ident(n) for n in names)})")
 
     def _fill_matches(self, con, translator: Translator, owner: str | None) -> None:
         """The tables of the MATCH_RECOGNIZE clauses in ``owner`` (a view; None: the INSERTs), before it runs."""
@@ -344,6 +372,9 @@ class DuckDBEngine:
             raise stmt.error(EngineError, f"DuckDB failed on `{getattr(owner, 'name', '')}`: "
                              f"{str(error).splitlines()[0]}") from None
 
+
+_NULL_IN_SINK = ("Column '{column}' is NOT NULL, however, a null value is being written into it (Flink's job fails "
+                 "on it in sink {sink}; 'table.exec.sink.not-null-enforcer' = 'DROP' drops such rows)")
 
 DROPS_TABLE_SQL = f"CREATE OR REPLACE TEMPORARY TABLE {late.DROPS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT)"
 

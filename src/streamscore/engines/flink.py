@@ -8,6 +8,7 @@ other's tables, and its SET statements last for that job only.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -42,7 +43,7 @@ from streamscore.sql.dialect import (Descriptor, Flink, MLPredict, ModelArgument
                                     decimal_precision, with_clause)
 from streamscore.sql.rewrites import (JVM_MODEL_CLASS, JVM_MODEL_FUNCTION, calls_any, has_ml_predict,
                                      inline_ml_predict, inline_model_functions, merged_by_flink)
-from streamscore.sql.statements import Job, Statement, TableDef
+from streamscore.sql.statements import Job, Statement, TableDef, table_def
 from streamscore.vendor import flink_jars
 
 # Engine settings as data. Bundle sizes trade latency for Python-UDF throughput (STACK.md).
@@ -93,6 +94,10 @@ def with_options(table: TableDef, options: dict[str, str], replay: bool = False)
         head = stmt.replay_head
     like = f" {table.like.for_flink()}" if table.like else ""  # ``options`` are the merged ones
     return f"{head.rstrip()} {with_clause(options)}{like}"
+
+
+def _quoted(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(Flink)
 
 
 def arrow_type(dtype: exp.DataType) -> pa.DataType:
@@ -261,7 +266,7 @@ class FlinkEngine:
                 needed.add(table.like.base)
         guarded = []
         for table in job.tables.values():
-            if table.name in needed:
+            if table.name in needed and table.as_select is None:  # a CTAS table: after the views it reads
                 options = bind(table)
                 if options is None:
                     continue
@@ -285,6 +290,8 @@ class FlinkEngine:
         statement_set = t_env.create_statement_set()
         for insert in job.inserts:
             sql = runnable_text(job, insert.statement, self.project.root, jvm_models, merged)
+            if job.tables[insert.sink].as_select is not None:
+                self._create_table_as_select(t_env, job, insert, sql, bind(job.tables[insert.sink]))
             try:
                 self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
             except Exception as error:
@@ -304,6 +311,29 @@ class FlinkEngine:
                 sql = dl.late_rows_insert_sql(table, dl.LATE_ROWS_TABLE)
                 self._planned(t_env, lambda: statement_set.add_insert_sql(sql))
         return statement_set
+
+    def _create_table_as_select(self, t_env, job: Job, insert, sql: str, options: dict[str, str]) -> None:
+        """A CREATE TABLE ... AS SELECT's table, with the columns Flink gives its query (time attributes become
+        plain timestamps, as in Flink's CTAS), created before its INSERT joins the job's statement set. The job's
+        table then holds those columns: the replay reads the sink by them."""
+        table = job.tables[insert.sink]
+        query = sql[insert.statement.query_at:] if sql == insert.statement.text else \
+            sqlglot.parse_one(sql, read=Flink).expression.sql(Flink)
+        try:
+            schema = self._planned(t_env, lambda: t_env.sql_query(query))._j_table.getResolvedSchema()
+        except Exception as error:
+            raise rejected(insert.statement, sql, error) from None
+        columns = [(c.getName(), re.sub(r"\s*\*(ROWTIME|PROCTIME)\*", "", c.getDataType().toString()))
+                   for c in schema.getColumns()]
+        elements = [f"{_quoted(name)} {dtype}" for name, dtype in columns]
+        if table.primary_key:
+            elements.append(f"PRIMARY KEY ({', '.join(table.primary_key)}) NOT ENFORCED")
+        head = f"CREATE TABLE {_quoted(table.name)} (\n  " + ",\n  ".join(elements) + "\n)"
+        stmt = Statement(table.statement.path, table.statement.line, table.statement.column, head,
+                         sqlglot.parse_one(head, read=Flink), with_clause_at=len(head))
+        resolved = dataclasses.replace(table_def(stmt.tree, stmt), options=table.options, as_select=table.as_select)
+        job.tables[table.name] = resolved
+        self._execute(t_env, with_options(resolved, options), table.statement)
 
     @staticmethod
     def fresh_database(t_env) -> str:

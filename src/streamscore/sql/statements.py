@@ -59,6 +59,7 @@ class ColumnDef:
     type: exp.DataType | None  # None for computed columns (the engine infers it)
     computed: exp.Expr | None = None
     metadata: str | None = None  # METADATA FROM 'key' (Kafka offset, timestamp, ...)
+    not_null: bool = False  # declared NOT NULL (a sink's enforcer checks it)
 
     @property
     def is_physical(self) -> bool:
@@ -82,6 +83,9 @@ class TableDef:
     options: dict[str, str]
     statement: Statement
     like: "Like | None" = None  # CREATE TABLE ... LIKE base: columns, watermark, options merged in above
+    # CREATE TABLE ... AS SELECT: the query whose columns the table takes (Flink decides their types; until a
+    # Flink engine has resolved them, ``columns`` is empty and the DuckDB replay keeps the query's own)
+    as_select: exp.Query | None = None
 
     @property
     def unparsed(self) -> bool:
@@ -94,6 +98,12 @@ class TableDef:
 
     def column(self, name: str) -> ColumnDef:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def not_null(self) -> list[str]:
+        """Columns no row may hold NULL in: declared NOT NULL, or in the primary key (NOT NULL in Flink)."""
+        return [c.name for c in self.columns if c.not_null] + [k for k in self.primary_key
+                                                               if not any(c.name == k and c.not_null for c in self.columns)]
 
 
 @dataclass(frozen=True)
@@ -325,7 +335,7 @@ def _string_value(node: exp.Expr) -> str:
     return node.name if isinstance(node, exp.Literal) else node.sql(Flink)
 
 
-def _table_def(tree: exp.Create, stmt: Statement) -> TableDef:
+def table_def(tree: exp.Create, stmt: Statement) -> TableDef:
     schema = tree.this
     name = schema.this.name
     columns, watermark, primary_key = [], None, []
@@ -336,15 +346,17 @@ def _table_def(tree: exp.Create, stmt: Statement) -> TableDef:
             primary_key = [e.name for e in item.expressions]
         elif isinstance(item, exp.ColumnDef):
             computed = metadata = None
+            not_null = False
             for constraint in item.constraints:
                 kind = constraint.kind
+                not_null = not_null or isinstance(kind, exp.NotNullColumnConstraint) and not kind.args.get("allow_null")
                 if isinstance(kind, exp.ComputedColumnConstraint):
                     computed = kind.this
                 elif isinstance(kind, MetadataColumn):
                     metadata = kind.name if kind.this else item.name
                 elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
                     primary_key = [item.name]
-            columns.append(ColumnDef(item.name, item.args.get("kind"), computed, metadata))
+            columns.append(ColumnDef(item.name, item.args.get("kind"), computed, metadata, not_null))
         else:
             raise stmt.error(ParseError, f"unsupported table element `{item.sql(Flink)}` in {name}", item)
     options = {}
@@ -479,6 +491,9 @@ def _options_from_tokens(tokens: list[Token]) -> dict[str, str]:
 
 def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
     tree = stmt.tree
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.expression, exp.Query):
+        _add_table_as_select(job, stmt, tokens)
+        return
     if isinstance(tree, exp.Create) and tree.kind == "TABLE":
         with_at = _with_clause_offset(tokens)
         like = _like_clause(tokens)
@@ -487,7 +502,7 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
         replay_head = _without_metadata(stmt.text[:head_end] if head_end is not None else stmt.text, tokens)
         stmt = Statement(stmt.path, stmt.line, stmt.column, stmt.text, tree, with_at, replay_head=replay_head,
                          like_at=like_at)
-        table = _table_def(tree, stmt)
+        table = table_def(tree, stmt)
         if like:
             table = _merged_like(job, table, like[1])
         _check_new(job, table.name, stmt)
@@ -532,6 +547,46 @@ def _add(job: Job, stmt: Statement, tokens: list[Token]) -> None:
         raise stmt.error(ParseError, f"unsupported statement: {tree.key.upper()}", tree,
                          hint="a job holds CREATE TABLE/VIEW/FUNCTION/MODEL, SET and INSERT INTO statements")
     job.statements.append(stmt)
+
+
+def _add_table_as_select(job: Job, stmt: Statement, tokens: list[Token]) -> None:
+    """``CREATE TABLE t [(PRIMARY KEY ...)] WITH (...) AS <query>``, as Flink runs it: a table with the query's
+    columns, then an INSERT of the query into it (one job with the others, not a job of its own)."""
+    tree = stmt.tree
+    declared = tree.this.expressions if isinstance(tree.this, exp.Schema) else []
+    if any(not isinstance(item, exp.PrimaryKey) for item in declared):
+        raise stmt.error(ParseError, "CREATE TABLE ... AS SELECT declaring columns or a watermark is not "
+                         "supported", declared[0], "declare the table with its columns, then INSERT INTO it")
+    table = table_def(tree, stmt)
+    _check_new(job, table.name, stmt)
+    job.tables[table.name] = dataclasses.replace(table, as_select=tree.expression)
+    job.statements.append(stmt)
+    # The INSERT's own statement: the CTAS text with its head blanked to ``INSERT INTO t`` in place (newlines
+    # kept), so positions in it (the query's nodes, Flink's messages) are those of the file.
+    query_at = _query_after_as(tokens)
+    base = tokens[0].start
+    text = [c if c == "\n" else " " for c in stmt.text[:query_at]]
+    keep = [t for t in tokens[:_unparsed_kind([t.text.upper() for t in tokens])[1] + 1]]
+    name_tokens = [t for t in tokens if t.start - base < query_at and t.token_type != TokenType.ALIAS
+                   and t.text == tree.this.find(exp.Table).name][:1]
+    for tok, word in ((keep[0], "INSERT"), (next(t for t in keep if t.text.upper() == "TABLE"), "INTO"),
+                      *((t, stmt.text[t.start - base:t.end + 1 - base]) for t in name_tokens)):
+        at = tok.start - base
+        text[at:at + len(word)] = word
+    text = "".join(text) + stmt.text[query_at:]
+    insert = exp.Insert(this=exp.to_table(table.name), expression=tree.expression)
+    job.inserts.append(InsertDef(table.name, None, tree.expression,
+                                 Statement(stmt.path, stmt.line, stmt.column, text, insert, query_at=query_at)))
+
+
+def _query_after_as(tokens: list[Token]) -> int:
+    """Where the query of ``CREATE TABLE ... AS <query>`` starts: after the first top-level AS."""
+    depth = 0
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if depth == 0 and tok.token_type == TokenType.ALIAS and i + 1 < len(tokens):
+            return tokens[i + 1].start - tokens[0].start
+    raise ValueError("CREATE TABLE ... AS without AS")
 
 
 def _merged_like(job: Job, table: TableDef, like: Like) -> TableDef:
