@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import sys
 from dataclasses import dataclass, field
@@ -289,6 +290,8 @@ def like(records: list[dict], template: pd.DataFrame) -> pd.DataFrame:
     for column in template.columns:
         if pd.api.types.is_datetime64_any_dtype(template[column]):
             frame[column] = pd.to_datetime(frame[column])
+        elif any(isinstance(v, decimal.Decimal) for v in template[column]):  # JSON numbers as the DECIMALs they are
+            frame[column] = [None if v is None else decimal.Decimal(str(v)) for v in frame[column]]
     return frame.astype(template.dtypes.to_dict())
 
 
