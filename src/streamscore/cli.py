@@ -30,9 +30,10 @@ def _profile(project, args):
 
 def _job_and_inputs(args):
     from streamscore.replay import parse_inputs, resolve_inputs
+    from streamscore.sql.clock import with_clock
 
     project = _project(args)
-    job = project.job(args.job)
+    job = with_clock(project.job(args.job), project.replay_clock(getattr(args, "clock", None)))
     return project, job, resolve_inputs(project, job, parse_inputs(args.input),
                                         kafka_profile=getattr(args, "profile", "local"),
                                         log=lambda m: print(m, file=sys.stderr))
@@ -233,9 +234,10 @@ def cmd_verify(args) -> int:
 def cmd_translate(args) -> int:
     from streamscore.engines.duckdb import DuckDBEngine
     from streamscore.replay import parse_inputs
+    from streamscore.sql.clock import with_clock
 
     project = _project(args)
-    job = project.job(args.job)
+    job = with_clock(project.job(args.job), project.replay_clock(args.clock))
     for statement in DuckDBEngine(project).translate(job, parse_inputs(args.input)):
         print(statement + ";\n")
     return 0
@@ -582,7 +584,7 @@ def cmd_explore(args) -> int:
 
     project = _project(args)
     con, job, files, tables = open_tables(project, args.job, parse_inputs(args.input), not args.no_cache,
-                                          args.memory_limit, args.profile)
+                                          args.memory_limit, args.profile, args.clock)
     explorer = Explorer(con, job, files, tables)
     scripts = list(args.sql or []) + [Path(f).read_text() for f in args.file or []]
     if not scripts:
@@ -770,6 +772,10 @@ def build_parser() -> argparse.ArgumentParser:
                             ".gz or .zst), a quoted glob ('history/*.jsonl'), a folder (Hive partition folders "
                             "fill the partition columns the table declares), or `kafka` (the table's topic: "
                             "earliest to the current end; kafka@2013-11-01T00:00:00 from that time)")
+        p.add_argument("--clock", metavar="INSTANT",
+                       help="the replay's clock: CURRENT_TIMESTAMP, NOW(), LOCALTIMESTAMP, CURRENT_DATE, ... read "
+                            "this ISO 8601 instant (2024-03-10T10:00:00Z; default: clock in connectors/replay.toml, "
+                            "else such calls are refused)")
 
     def history_options(p):
         p.add_argument("--no-cache", action="store_true",

@@ -123,6 +123,7 @@ class Profile:
     security: Security = field(default_factory=Security)
     options: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    clock: str | None = None  # files profiles: the replay's clock (streamscore.sql.clock)
 
     @classmethod
     def load(cls, path: Path, root: Path) -> "Profile":
@@ -152,6 +153,7 @@ class Profile:
             options={k: expand_env(str(v), where) for k, v in raw.get("options", {}).items()},
             tables={t: {k: expand_env(str(v), where) for k, v in opts.items()}
                     for t, opts in raw.get("tables", {}).items()},
+            clock=str(raw["clock"]) if "clock" in raw else None,
         )
 
     def kafka_options(self, table: str, declared: dict[str, str]) -> dict[str, str]:

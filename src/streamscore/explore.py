@@ -44,15 +44,17 @@ def explore_target(project: Project, job: str | Path | None = None) -> tuple[Job
 
 
 def open_tables(project: Project, job: str | Path | None, given: dict[str, Path], use_cache: bool = True,
-                memory_limit: str | None = None, kafka_profile: str = "local"):
+                memory_limit: str | None = None, kafka_profile: str = "local", clock: str | None = None):
     """(connection, job, inputs, tables listed) for explore and connect(): the job's sources (or, without a
     job, the tables of sql/*.sql) and every other table of the project that has an input (labels,
     reference tables), each read from its input (decoded once: streamscore.history)."""
     from streamscore.engines.duckdb import DuckDBEngine
     from streamscore.replay import resolve_inputs
+    from streamscore.sql.clock import with_clock
     from streamscore.sql.translate import Translator
 
     parsed, tables = explore_target(project, job)
+    parsed = with_clock(parsed, project.replay_clock(clock))  # --clock, else replay.toml's
     extra, extra_translator = [], None
     if tables is None:
         try:

@@ -61,6 +61,15 @@ class Project:
     def profile(self, name: str) -> Profile:
         return Profile.load(self.root / "connectors" / f"{name}.toml", self.root)
 
+    def replay_clock(self, given: str | None = None):
+        """The replay's clock (streamscore.sql.clock): ``given`` (--clock), else ``clock`` in
+        connectors/replay.toml, else None (clock functions refused)."""
+        from streamscore.sql.clock import parse_clock
+
+        if given is None and (self.root / "connectors" / "replay.toml").exists():
+            given = self.profile("replay").clock
+        return parse_clock(given) if given else None
+
     def import_udfs(self) -> None:
         """Make this project's ``udfs.*`` importable here, as Flink's python.files does for workers."""
         loaded = sys.modules.get("udfs")

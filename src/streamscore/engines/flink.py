@@ -75,6 +75,7 @@ ARROW_TYPES = {
     exp.DType.VARCHAR: pa.string(),
     exp.DType.CHAR: pa.string(),
     exp.DType.DATE: pa.date32(),
+    exp.DType.TIME: pa.time64("us"),
     exp.DType.TIMESTAMP: pa.timestamp("us"),
     exp.DType.TIMESTAMPLTZ: pa.timestamp("us", tz="UTC"),
 }

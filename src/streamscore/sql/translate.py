@@ -33,6 +33,7 @@ from sqlglot.schema import MappingSchema
 
 from streamscore import late
 from streamscore.errors import TranslationError
+from streamscore.sql.clock import CLOCK_OPTION, clock_function
 from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, Flink, TableArgument, WindowTableFunction,
                                      interval_milliseconds)
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
@@ -902,6 +903,10 @@ def _refuse_untranslatable(tree: exp.Expr, stmt: Statement) -> None:
         if type(node) in UNTRANSLATABLE:
             what, hint = UNTRANSLATABLE[type(node)]
             raise stmt.error(TranslationError, what, node, hint)
+        clock = clock_function(node)
+        if clock:
+            raise stmt.error(TranslationError, f"{clock} reads the wall clock: a replay cannot reproduce it",
+                             node, CLOCK_OPTION)
         name = node.name.upper() if isinstance(node, exp.Anonymous) else node.key.upper()
         if isinstance(node, (exp.Func, exp.CurrentTimestamp)) and name in PROCESSING_TIME_FUNCTIONS:
             raise stmt.error(TranslationError, f"{name}() is processing time: a replay cannot reproduce it",
