@@ -128,6 +128,11 @@ def test_submit_savepoint_rescale_exactly_once(cluster, project_copy, broker, sm
                                                           "temp": 40.0}).encode()], partition)
         _produce(servers, TOPICS["flights"], [json.dumps({"flight_id": -1 - partition, "carrier": "ZZ", "origin": "JFK",
                                                           "sched_dep_time": "2013-11-05 00:00:00"}).encode()], partition)
+    # Resumed as on the cluster `cluster up` started for the project: its lib folder has the connector and
+    # streamscore's jar, so the job does not ship them (the client still plans with them).
+    standalone, _ = cluster
+    (root / ".streamscore").mkdir(exist_ok=True)
+    (root / ".streamscore" / "cluster").symlink_to(standalone.folder, target_is_directory=True)
     out = _cli(root, *submit, "--from-savepoint", savepoint, "--parallelism", "4")
     resumed = _submitted(out)
     assert _parallelism(state.url, resumed) == 4  # keyed state redistributed over twice the subtasks

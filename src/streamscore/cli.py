@@ -1048,6 +1048,13 @@ def main(argv: list[str] | None = None) -> int:
         reset = "\033[0m" if red else ""
         print(f"{red}error: {redact(str(error))}{reset}", file=sys.stderr)
         return 2
+    except Exception as error:  # a Java exception streamscore did not place: Flink's innermost cause, one line
+        if args.debug or type(error).__name__ != "Py4JJavaError":
+            raise
+        from streamscore.engines.flink import _java_message
+
+        print(f"error: Flink failed: {_java_message(error)} (--debug shows the trace)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # before a job runs (a running job stops with a savepoint instead)
         print("interrupted", file=sys.stderr)
         return 130

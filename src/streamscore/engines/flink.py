@@ -173,7 +173,9 @@ class FlinkEngine:
             from pyflink.common import Configuration
             from pyflink.table import EnvironmentSettings, TableEnvironment
 
-            _reporter_on_gateway_classpath()  # before anything starts PyFlink's gateway JVM
+            # Before anything starts PyFlink's gateway JVM. Jars a cluster already has are not shipped, but
+            # this JVM plans the job and registers streamscore's functions: it needs them too.
+            _on_gateway_classpath(flink_jars() if not self.ship_jars and self.cluster != IN_CLUSTER else [])
             builder = EnvironmentSettings.new_instance()
             builder = builder.in_streaming_mode() if mode == "streaming" else builder.in_batch_mode()
             if self.cluster:
@@ -809,17 +811,18 @@ def _stop_with_savepoint(client, directory: Path) -> str:
     return CompletableFuture(future, str).result()
 
 
-def _reporter_on_gateway_classpath() -> None:
+def _on_gateway_classpath(extra: list[Path]) -> None:
     """The mini-cluster inside PyFlink's gateway JVM loads no plugins, so the metric reporters a run uses
-    (Flink's Prometheus reporter, streamscore's final counts) must be on that JVM's classpath; PyFlink
-    extends it only through HADOOP_CLASSPATH (read when the JVM starts)."""
+    (Flink's Prometheus reporter, streamscore's final counts) must be on that JVM's classpath, with ``extra``
+    jars; PyFlink extends it only through HADOOP_CLASSPATH (read when the JVM starts)."""
     import pyflink
 
     from streamscore.vendor import metrics_reporter_jar
 
     prometheus = next((Path(pyflink.__file__).parent / "plugins" / "metrics-prometheus").glob("*.jar"), None)
     current = os.environ.get("HADOOP_CLASSPATH", "")
-    jars = [str(jar) for jar in (prometheus, metrics_reporter_jar()) if jar is not None and str(jar) not in current]
+    jars = [str(jar) for jar in (prometheus, metrics_reporter_jar(), *extra)
+            if jar is not None and str(jar) not in current]
     os.environ["HADOOP_CLASSPATH"] = os.pathsep.join(filter(None, [current, *jars]))
 
 
