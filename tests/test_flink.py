@@ -67,3 +67,24 @@ def test_java_messages_come_from_the_py4j_error_pyflink_wraps():
     except ValueError as error:
         assert _java_message(error) == ("org.apache.flink.table.api.ValidationException: Column types do not match. "
                                         "Cause: Different number of columns.")
+
+
+@pytest.mark.flink
+def test_a_jobs_settings_do_not_outlive_it(flink_engine, tmp_path):
+    """One job SETs the sink NOT NULL enforcer to DROP; the next job on the shared engine, which sets nothing,
+    gets Flink's default again (ERROR: its NULL customer fails it), though a run leaves its settings in the
+    shared execution environment."""
+    from pathlib import Path
+
+    from streamscore.cases import discover
+    from streamscore.errors import EngineError
+
+    corpus = Path(__file__).parent / "replay"
+    dropping, failing = (discover(corpus / name)[0] for name in ("ddl_create_table_as_key_dropped",
+                                                                  "ddl_sink_not_null"))
+    job = dropping.job()
+    assert flink_engine.replay(job, dropping.inputs(job), tmp_path / "a").rows == {"customer_totals": 5}
+    job = failing.job()
+    with pytest.raises(EngineError, match="is NOT NULL, however, a null value"):
+        flink_engine.replay(job, failing.inputs(job), tmp_path / "b")
+    assert flink_engine.t_env.get_config().get("table.exec.sink.not-null-enforcer", None) == "ERROR"

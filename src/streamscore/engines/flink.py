@@ -44,6 +44,7 @@ from streamscore.sql.dialect import (Descriptor, Flink, MLPredict, ModelArgument
 from streamscore.sql.rewrites import (JVM_MODEL_CLASS, JVM_MODEL_FUNCTION, calls_any, has_ml_predict,
                                      inline_ml_predict, inline_model_functions, merged_by_flink)
 from streamscore.sql.statements import Job, Statement, TableDef, table_def
+from streamscore.sql.typed import duckdb_type
 from streamscore.vendor import flink_jars
 
 # Engine settings as data. Bundle sizes trade latency for Python-UDF throughput (STACK.md).
@@ -121,19 +122,28 @@ def _sink_schema(sink: TableDef) -> pa.Schema:
     return pa.schema([(c.name, arrow_type(c.type)) for c in sink.columns if c.is_physical])
 
 
-def _read_json_sink(sink: TableDef, folder: Path) -> pa.Table:
-    """The finished part files of a filesystem JSON sink, typed by the sink's declared columns."""
+def _read_changelog_sink(sink: TableDef, folder: Path) -> pa.Table:
+    """A sink's final rows from the part files Flink wrote its changes to (debezium-json: ``c`` an inserted or
+    updated-to row in ``after``, ``d`` a retracted one in ``before``): each row as many times as it was inserted
+    and not retracted, typed by the sink's declared columns."""
     import duckdb
 
-    from streamscore.engines.duckdb import DuckDBEngine
+    from streamscore.engines.duckdb import ident
 
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
         return _sink_schema(sink).empty_table()
+    physical = [c for c in sink.columns if c.is_physical]
+    row = "STRUCT(" + ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in physical) + ")"
+    listed = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    changes = (f"SELECT CASE op WHEN 'c' THEN after ELSE before END AS r, CASE op WHEN 'c' THEN 1 ELSE -1 END AS n "
+               f"FROM read_json({listed}, format = 'newline_delimited', "
+               f"columns = {{'before': '{row}', 'after': '{row}', 'op': 'VARCHAR'}})")
+    net = f"SELECT r, sum(n) AS n FROM ({changes}) GROUP BY r HAVING sum(n) > 0"
     con = duckdb.connect()
-    tables = [con.sql(DuckDBEngine.physical_columns_sql(sink, f, 'json', sink=True)).to_arrow_table() for f in files]
+    table = con.sql(f"SELECT unnest(r) FROM ({net}) AS net, range(CAST(net.n AS BIGINT))").to_arrow_table()
     con.close()
-    return pa.concat_tables(tables).cast(_sink_schema(sink))
+    return table.cast(_sink_schema(sink))
 
 
 @dataclass
@@ -249,6 +259,9 @@ class FlinkEngine:
             yield
         finally:
             for key, value in before.items():
+                # A job that ran left its settings in the shared execution environment, under the session's:
+                # a key the session did not set goes back to Flink's default, not just out of the session.
+                value = value if value is not None else _flink_default(key)
                 if value is None:
                     conf.get_configuration().remove_config(key)
                 else:
@@ -395,7 +408,7 @@ class FlinkEngine:
 
     # -- replay: the job over files ------------------------------------------------------------------
     def replay(self, job: Job, inputs: dict[str, Path], output_dir: Path) -> ReplayResult:
-        """Run the job over files: sources read JSON Lines, every sink writes JSON Lines, one Flink job.
+        """Run the job over files: sources read JSON Lines, every sink writes its changes to files, one Flink job.
 
         The INSERTs run as written; only the tables' WITH clauses change.
         """
@@ -408,8 +421,8 @@ class FlinkEngine:
 
         def bind(table: TableDef):
             if table.name not in sources:
-                return {"connector": "filesystem", "path": str(work / "sinks" / table.name), "format": "json",
-                        "json.timestamp-format.standard": "SQL"}
+                return {"connector": "filesystem", "path": str(work / "sinks" / table.name),
+                        "format": "debezium-json", "debezium-json.timestamp-format.standard": "SQL"}
             fmt = changelog_format(table)
             if fmt:  # a changelog's records stay changes: Flink's own format reads them
                 return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": fmt,
@@ -417,78 +430,31 @@ class FlinkEngine:
             return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": "json",
                     "json.timestamp-format.standard": "SQL"}
 
-        # Streaming first, as the job runs in production. A file sink takes inserts only: when a sink
-        # is fed updates, batch mode over the same bounded files gives Flink's final rows instead; batch
-        # mode reads no changelog, so over one the updates are collected and applied here ("changelog").
-        changes = any(changelog_format(t) for t in job.sources)
-        collected: dict[str, pa.Table] = {}
-        for mode in ("streaming", "changelog" if changes else "batch"):
-            t_env = self._environment("streaming" if mode == "changelog" else mode)
-            shutil.rmtree(work / "sinks", ignore_errors=True)
-            # A watermark after every record (not every 200 ms of reading): which rows are late is then a
-            # fact of the file's order, as in Flink's own test programs and in the DuckDB replay.
-            with self._job_settings(t_env, job, {"pipeline.auto-watermark-interval": "0 ms"}):
-                try:
-                    planned: list = []
-                    statement_set = self._prepare(t_env, job, bind, replay=True, planned_inserts=planned)
-                    if mode == "changelog":
-                        collected = self._collect_final_rows(t_env, job, planned)
-                    else:
-                        self._planned(t_env, statement_set.execute).wait()
-                    break
-                except EngineError as error:
-                    if mode == "streaming" and _fed_updates(str(error)):
-                        continue
-                    raise
-                except Exception as error:
-                    if mode == "streaming" and _fed_updates(_java_message(error)):
-                        continue
-                    raise EngineError(f"{job.path}: Flink failed ({mode} mode): {_java_message(error)}") from None
+        # Streaming, as the job runs in production; each sink's changes (+I, -U, +U, -D) go to files as
+        # debezium-json, applied here: the final rows a streaming job leaves, where arrival order decides
+        # (FIRST_VALUE, LISTAGG, ...), which batch mode, sorting its input, would not give.
+        t_env = self._environment("streaming")
+        # A watermark after every record (not every 200 ms of reading): which rows are late is then a
+        # fact of the file's order, as in Flink's own test programs and in the DuckDB replay.
+        with self._job_settings(t_env, job, {"pipeline.auto-watermark-interval": "0 ms"}):
+            try:
+                statement_set = self._prepare(t_env, job, bind, replay=True)
+                self._planned(t_env, statement_set.execute).wait()
+            except EngineError:
+                raise
+            except Exception as error:
+                raise EngineError(f"{job.path}: Flink failed: {_java_message(error)}") from None
         result = ReplayResult(self.name)
         dl.keep_file_dead_letters(result, self.dead_letters, output_dir)
         for sink in job.sinks:
             path = output_dir / f"{sink.name}.parquet"
-            table = collected[sink.name] if mode == "changelog" else _read_json_sink(sink, work / "sinks" / sink.name)
+            table = _read_changelog_sink(sink, work / "sinks" / sink.name)
             pq.write_table(table, path)
             result.sinks[sink.name] = path
             result.rows[sink.name] = table.num_rows
         shutil.rmtree(work, ignore_errors=True)
         result.seconds = time.perf_counter() - started
         return result
-
-    def _collect_final_rows(self, t_env, job: Job, planned: list) -> dict[str, pa.Table]:
-        """Each sink's final rows: every INSERT's query run and its changes (+I, -U, +U, -D) applied in order,
-        a row as many times as it was inserted and not retracted."""
-        from collections import Counter
-
-        from pyflink.common import RowKind
-
-        counts: dict[str, Counter] = {sink.name: Counter() for sink in job.sinks}
-        values: dict[str, dict] = {}  # a row's key -> its values
-        for statement, sql in planned:
-            insert = sqlglot.parse_one(sql, read=Flink)
-            target = insert.this.this if isinstance(insert.this, exp.Schema) else insert.this
-            sink = job.tables[target.name]
-            physical = [c.name for c in sink.columns if c.is_physical]
-            named = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Schema) else physical
-            query = insert.expression.sql(Flink)
-            try:
-                table = self._planned(t_env, lambda: t_env.sql_query(query))
-            except Exception as error:
-                raise rejected(statement, sql, error) from None
-            with table.execute().collect() as results:
-                for result in results:
-                    given = dict(zip(named, (_python_value(v) for v in result)))
-                    row = {c: given.get(c) for c in physical}
-                    key = json.dumps([sink.name, row], default=str, sort_keys=True)
-                    values[key] = row
-                    if result.get_row_kind() in (RowKind.INSERT, RowKind.UPDATE_AFTER):
-                        counts[sink.name][key] += 1
-                    elif counts[sink.name][key] > 0:
-                        counts[sink.name][key] -= 1
-        return {name: pa.Table.from_pylist([values[key] for key, n in standing.items() for _ in range(n)],
-                                           schema=_sink_schema(job.tables[name]))
-                for name, standing in counts.items()}
 
     def _as_json_lines(self, table: TableDef, inputs: dict[str, Path], output_dir: Path) -> Path:
         """Flink here reads JSON Lines (no Parquet format jar): convert other files with DuckDB."""
@@ -931,21 +897,35 @@ def check_model_inputs(t_env, job: Job) -> None:
                         f"CAST({column.name} AS {wanted.asSummaryString()}) where `{table.this.name}` computes it")
 
 
-def _python_value(value):
-    """A collected value as plain Python (a nested ROW as a dict), as pyarrow builds it."""
-    from pyflink.common import Row
-
-    if isinstance(value, Row):
-        return {k: _python_value(v) for k, v in value.as_dict().items()}
-    if isinstance(value, list):
-        return [_python_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _python_value(v) for k, v in value.items()}
-    return value
+FLINK_OPTION_CLASSES = ("org.apache.flink.table.api.config.ExecutionConfigOptions",
+                        "org.apache.flink.table.api.config.OptimizerConfigOptions",
+                        "org.apache.flink.table.api.config.TableConfigOptions",
+                        "org.apache.flink.configuration.PipelineOptions",
+                        "org.apache.flink.configuration.ExecutionOptions")
 
 
-def _fed_updates(message: str) -> bool:
-    return "doesn't support consuming update" in message
+def _flink_default(key: str) -> str | None:
+    """The default value of Flink's table or pipeline option ``key``, as text; None when it has none."""
+    from py4j.java_gateway import JavaObject
+    from pyflink.java_gateway import get_gateway
+
+    jvm = get_gateway().jvm
+    for name in FLINK_OPTION_CLASSES:
+        for field in jvm.java.lang.Class.forName(name).getFields():
+            if field.getType().getName() != "org.apache.flink.configuration.ConfigOption":
+                continue
+            option = field.get(None)
+            if option.key() != key:
+                continue
+            if not option.hasDefaultValue():
+                return None
+            value = option.defaultValue()
+            if isinstance(value, bool):
+                return str(value).lower()
+            if isinstance(value, JavaObject) and value.getClass().getName() == "java.time.Duration":
+                return f"{value.toMillis()} ms"
+            return str(value)
+    return None
 
 
 def _records_in(bootstrap: str, topic: str) -> int:
