@@ -1,7 +1,7 @@
 """Flink's per-operator late rules as the replay follows them (streamscore.late), on streams small enough to
 follow by hand from Flink's operator code; the corpus cases tests/replay/late_* check them against Flink."""
 
-from streamscore.late import ROW, WATERMARK, simulate
+from streamscore.late import ROW, WATERMARK, sessions, simulate
 
 S = 1000  # ms
 T0 = 10_000 * S  # times are seconds after T0 (Flink's bounded OVER drops rows at or before 0 ms)
@@ -64,3 +64,28 @@ def test_temporal_sort_keeps_rows_until_their_time_was_emitted_and_is_one_key():
     # 90: mark 90, no timer fired: kept (late). 80: kept (late). 120: mark 90. 95: mark 110 fired 80..100
     # -> last 100: 95 dropped. 111: 111 > 100 kept.
     assert dropped == [4] and passes == 2
+
+
+def test_session_windows_merge_before_deciding_lateness():
+    """Gap 30 s, watermark = time - 10 s. 100 and 120 open [100, 150); 200 (mark 110) fires nothing yet, opens
+    [200, 230); 90 finds mark 190: [100, 150) has fired (149 <= 190) and 90's own window [90, 120) has ended:
+    dropped. 175 finds 190: its window [175, 205) ended? 204 > 190: no, and it touches [200, 230): joins it,
+    moving its start to 175. 160 finds 190: [160, 190) has ended (189 <= 190) but touches [175, 230): kept
+    there. 240 (mark 190) is 40 s after 200: a session of its own."""
+    dropped, session_of = sessions(30 * S, _rows([100, 120, 200, 90, 175, 160, 240]))
+    assert dropped == [3]
+    assert session_of[0] == session_of[1] != session_of[2]
+    assert session_of[2] == session_of[4] == session_of[5] != session_of[6]
+
+
+def test_a_row_near_a_fired_session_starts_another():
+    """Watermark = time - 1 s, gap 10 s: 100 opens [100, 110); 120 raises the mark to 119, which fires it
+    (109 <= 119); 108 (its window [108, 118) ends at 117 <= 119, touching only the fired session) is dropped;
+    112 ([112, 122) ends 121 > 119) is kept, in a session of its own though it is within the gap of 100;
+    keys apart."""
+    rows = _rows([100, 120, 108, 112], delay=1, keys=["a", "a", "a", "a"])
+    dropped, session_of = sessions(10 * S, rows)
+    assert dropped == [2]
+    assert len({session_of[0], session_of[1], session_of[3]}) == 2 and session_of[1] == session_of[3]
+    other = _rows([100, 105], delay=1, keys=["a", "b"])
+    assert len(set(sessions(10 * S, other)[1].values())) == 2

@@ -15,10 +15,13 @@ does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperato
   FIRST_VALUE, running aggregates): a row at or behind the watermark is dropped.
 - temporal sort (ORDER BY the time attribute): a row is dropped when not newer than the last time it emitted.
 - MATCH_RECOGNIZE (``CepOperator``): a row at or behind the watermark is dropped (the unbounded OVER rule).
+- SESSION windows (TVF and legacy GROUP BY SESSION: ``MergingWindowProcessFunction``): a row is dropped when
+  its own window [ts, ts + gap) touches no open session of its key and has ended by the watermark
+  (ts + gap - 1 <= W); one that touches an open session joins it, late or not; a session that has fired is
+  gone, so a later row near it starts another (``sessions``: each kept row's session, ``SESSIONS_TABLE``).
 
-The OVER and sort rules depend on the timers' history: ``simulate`` runs them over the rows reaching the
-operator, and the translation filters the rows it drops (``DROPS_TABLE``). Operators of other kinds (session
-windows, joins) and OVER or MATCH_RECOGNIZE reading a source through a view are not modeled: ``unmodeled``
+The OVER, sort and session rules depend on the timers' history: ``simulate`` runs them over the rows reaching
+the operator, and the translation filters the rows it drops (``DROPS_TABLE``). Operators of other kinds (joins) and OVER or MATCH_RECOGNIZE reading a source through a view are not modeled: ``unmodeled``
 names those that late rows can reach, and the replay refuses rather than differ. A join's watermark is the
 lower of its two inputs', which depends on how Flink interleaves them: its late rows are no fact of the files.
 """
@@ -34,6 +37,8 @@ from streamscore.sql.dialect import WindowTableFunction
 
 LATE_ID = "late_id"  # meta key: a late-sensitive node's id, "<file>:<line>#<n>"
 DROPS_TABLE = "__late_drops"  # (__operator, __row): the source rows an OVER or sort operator drops
+SESSIONS_TABLE = "__late_sessions"  # (__operator, __row, __session): the session each kept row is in
+SESSION = "__late_session"
 WATERMARK = "__watermark"  # the watermark (epoch ms) an operator holds when the row arrives; NULL: none yet
 ROW = "__row"  # the row's place in its source (DuckDB rowid: file order)
 RANKINGS = (exp.RowNumber, exp.Rank, exp.DenseRank)  # Flink plans these as Rank/Deduplicate: no late rule
@@ -174,6 +179,43 @@ def simulate(frame: str, offset: int, rows: dict[str, list]) -> tuple[list[int],
                            "rows 1.5 ranges behind the watermark), and its range reaches rows Flink forgot")
                 break
     return dropped, passes_late, problem
+
+
+def sessions(gap: int, rows: dict[str, list]) -> tuple[list[int], dict[int, int]]:
+    """Flink's merging session window (``MergingWindowProcessFunction``, allowed lateness 0), per key: a row's
+    window [ts, ts + gap) merges with every open session it touches (ends included); the merged window is late,
+    and the row dropped, only when it merged with nothing and its end - 1 <= the watermark the row finds (an
+    open session never is: it fires once the watermark reaches its end - 1, and is gone, so a later row near it
+    starts a new session). Returns (dropped rows, each kept row's session: a number per session)."""
+    keys = [k for k in rows if k.startswith("__k")]
+    states: dict[tuple, list] = {}  # key -> open sessions [start, end, rows]
+    dropped, session_of, numbers = [], {}, iter(range(1, 1 << 62))
+
+    def close(session):
+        number = next(numbers)
+        for member in session[2]:
+            session_of[member] = number
+
+    for i, row in enumerate(rows[ROW]):
+        ts, wm = rows["__ts"][i], rows[WATERMARK][i]
+        opened = states.setdefault(tuple(rows[k][i] for k in keys), [])
+        if wm is not None:
+            for session in [s for s in opened if s[1] - 1 <= wm]:  # fired by the watermark
+                opened.remove(session)
+                close(session)
+        start, end = ts, ts + gap
+        touching = [s for s in opened if start <= s[1] and end >= s[0]]
+        if not touching and wm is not None and end - 1 <= wm:
+            dropped.append(row)
+            continue
+        for session in touching:
+            opened.remove(session)
+        opened.append([min([start, *(s[0] for s in touching)]), max([end, *(s[1] for s in touching)]),
+                       [row, *(m for s in touching for m in s[2])]])
+    for opened in states.values():  # the end of the input fires the rest
+        for session in opened:
+            close(session)
+    return dropped, session_of
 
 
 def _register(state: _KeyState, time: int, wm: int | None) -> None:

@@ -312,12 +312,20 @@ class DuckDBEngine:
     def decide_late(self, con, translator: Translator) -> None:
         """Decide, for each operator the translation models and not yet decided, which late rows it drops
         (``streamscore.late``): windows filter in SQL (counted here), OVER and temporal sorts over the data
-        (their dropped rows into the drops table). Nothing to decide over a source without late rows, nor
-        when late rows were all dropped or all kept."""
+        (their dropped rows into the drops table), session windows too (each kept row's session into the
+        sessions table, late rows or not). Nothing else to decide over a source without late rows, nor when late
+        rows were all dropped or all kept."""
         for op in translator.late_operators.values():
             if op.decided:
                 continue
             op.decided = True
+            if op.frame == "session":  # always: it numbers the sessions too
+                rows = con.sql(op.sql).to_arrow_table().to_pydict()
+                dropped, session_of = late.sessions(op.offset, rows)
+                con.execute(f"INSERT INTO {late.SESSIONS_TABLE} SELECT ?, unnest(?), unnest(?)",
+                            [op.id, list(session_of), list(session_of.values())]).fetchall()
+                op.dropped = len(dropped)
+                continue
             if not self.late_rows.get(op.source) or self.drop_late or self.keep_late:
                 continue
             if op.frame == "window":
@@ -346,8 +354,9 @@ class DuckDBEngine:
         raise EngineError(
             f"{job.path}: rows arrive behind their source's watermark ({counts}) and reach operators whose late "
             f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
-            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, OVER, MATCH_RECOGNIZE and an INSERT's "
-            "temporal sort, each reading a source table directly; so its result could differ from Flink's (--keep-late "
+            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, SESSION windows, OVER, MATCH_RECOGNIZE "
+            "and an INSERT's temporal sort, each reading a source table directly; so its result could differ from "
+            "Flink's (--keep-late "
             "replays every row, --drop-late drops them all at the source; `replay --engine flink` gives "
             "Flink's result)")
 
@@ -376,7 +385,9 @@ class DuckDBEngine:
 _NULL_IN_SINK = ("Column '{column}' is NOT NULL, however, a null value is being written into it (Flink's job fails "
                  "on it in sink {sink}; 'table.exec.sink.not-null-enforcer' = 'DROP' drops such rows)")
 
-DROPS_TABLE_SQL = f"CREATE OR REPLACE TEMPORARY TABLE {late.DROPS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT)"
+DROPS_TABLE_SQL = (f"CREATE OR REPLACE TEMPORARY TABLE {late.DROPS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT); "
+                   f"CREATE OR REPLACE TEMPORARY TABLE {late.SESSIONS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT, "
+                   f"{late.SESSION} BIGINT)")
 
 
 # SQL macros and Python functions the translation calls where DuckDB has no function of Flink's meaning.
