@@ -171,6 +171,17 @@ class FlinkParser(parser.Parser):
                 this.set("nullable", True)
         return this
 
+    def _parse_json_key_value(self):
+        """``KEY k VALUE v``: Flink takes any expression as the value (``VALUE status = 'paid'``)."""
+        self._match_text_seq("KEY")
+        key = self._parse_column()
+        self._match_set(self.JSON_KEY_VALUE_SEPARATOR_TOKENS)
+        self._match_text_seq("VALUE")
+        value = self._parse_disjunction()
+        if not key and not value:
+            return None
+        return self.expression(exp.JSONKeyValue(this=key, expression=value))
+
     def _parse_bracket(self, this=None):
         node = super()._parse_bracket(this)
         for bracket in node.find_all(exp.Bracket) if isinstance(node, exp.Expr) else ():

@@ -20,8 +20,10 @@ NESTED_FUNCTIONS: dict[str, str] = {
                "fails the job)') ELSE {0}[1] END",
 }
 
+# Functions translated by a typed rule (nested_typed), once their arguments' types are known.
+TYPED_FUNCTIONS = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 # Nodes sqlglot parses that DuckDB runs with Flink's meaning (the translation's allow-list takes them).
-NESTED_NODES = frozenset({exp.Array, exp.Unnest, exp.StrToMap, exp.JSONObject})
+NESTED_NODES = frozenset({exp.Array, exp.Unnest, exp.StrToMap, exp.JSONObject, exp.ArrayAgg})
 # JSON_OBJECT values whose JSON text DuckDB writes as Flink does (Jackson): strings, integers, booleans, NULL.
 JSON_OBJECT_TYPES = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR, exp.DType.TINYINT, exp.DType.SMALLINT,
                      exp.DType.INT, exp.DType.BIGINT, exp.DType.BOOLEAN, exp.DType.NULL)
@@ -76,6 +78,12 @@ def nested_typed(node: exp.Expr) -> exp.Expr:
         return _unnest(node)
     if isinstance(node, exp.JSONObject):
         return _json_object(node)
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "JSON_ARRAY":
+        return _json_array(node)
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "JSON_ARRAYAGG":
+        return _json_arrayagg(node)
+    if isinstance(node, exp.ArrayAgg) and node.meta.get(FLINK_ARRAY_AGG):
+        return _array_agg(node)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and node.this.type is not None \
             and node.this.type.is_type(exp.DType.ARRAY):
         index = node.expressions[0]
@@ -231,23 +239,117 @@ def _json_object(node: exp.JSONObject) -> exp.Expr:
     """``JSON_OBJECT(KEY 'k' VALUE v, ...)`` (NULL ON NULL, Flink's default): compact JSON text, keys in order
     (Flink sorts them, by Java's String order: UTF-16 code units)."""
     handling = str(node.args.get("null_handling") or "NULL ON NULL").upper()
-    if handling != "NULL ON NULL":
+    if handling not in ("NULL ON NULL", "ABSENT ON NULL"):
         raise ValueError(f"JSON_OBJECT ... {handling} cannot be replayed yet")
     arguments = []
     for pair in node.expressions:
         key, value = pair.this, pair.expression
         if not (isinstance(key, exp.Literal) and key.is_string):
             raise ValueError("JSON_OBJECT with a key that is not constant text cannot be replayed yet")
-        kind = value.type
-        if not (isinstance(value, exp.Null) or (kind is not None and kind.is_type(*JSON_OBJECT_TYPES))):
-            shown = "a value of unknown type" if kind is None or kind.is_type(exp.DType.UNKNOWN) else kind.sql("duckdb")
-            raise ValueError(f"JSON_OBJECT with {shown} (`{value.sql('duckdb')}`) cannot be replayed yet: only text, "
-                             "integers and booleans are written as Flink writes them")
-        arguments.append((key.name, key.copy(), value.copy()))
+        json_value = _json_value(value, "JSON_OBJECT")
+        if _is_json_text(value):  # raw JSON inside DuckDB's json_object
+            json_value = exp.Cast(this=json_value, to=exp.DataType.build("JSON"))
+        arguments.append((key.name, key.copy(), json_value))
     if len({name for name, _, _ in arguments}) < len(arguments):
         raise ValueError("JSON_OBJECT with a repeated key cannot be replayed yet")
     arguments.sort(key=lambda argument: argument[0].encode("utf-16-be"))
-    call = exp.Anonymous(this="json_object", expressions=[n for _, k, v in arguments for n in (k, v)])
+    if handling == "NULL ON NULL" or not arguments:
+        return _json_text(exp.Anonymous(this="json_object", expressions=[n for _, k, v in arguments for n in (k, v)]))
+    # ABSENT ON NULL: each member as its own one-key object's text, unwrapped; a NULL member is left out
+    members = [exp.If(this=exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null())),
+                      true=exp.Anonymous(this="array_slice", expressions=[
+                          exp.Cast(this=exp.Anonymous(this="json_object", expressions=[k, v]),
+                                   to=exp.DataType.build("VARCHAR")),
+                          exp.Literal.number(2), exp.Literal.number(-2)]))
+               for _, k, v in arguments]
+    return _json_text(_wrapped("{", [exp.Case(ifs=[m]) for m in members], "}"))
+
+
+def _json_array(node: exp.Anonymous) -> exp.Expr:
+    """``JSON_ARRAY(v, ...)`` (ABSENT ON NULL, Flink's default; the parser reads no other): compact JSON text,
+    NULL values left out, a JSON_OBJECT/JSON_ARRAY value nested as JSON."""
+    if not node.expressions:
+        return _json_text(exp.Literal.string("[]"))
+    return _json_text(_wrapped("[", [_json_item(value, "JSON_ARRAY") for value in node.expressions], "]"))
+
+
+FLINK_ARRAY_AGG = "flink_array_agg"  # meta of an ARRAY_AGG the job wrote (the translation's own list() are not)
+ARRIVAL_AGGREGATE = "arrival_aggregate"  # meta of an aggregate over its input's rows in arrival order
+
+
+def in_arrival_order(aggregate: exp.AggFunc, value: exp.Expr) -> exp.AggFunc:
+    """``aggregate`` over ``value`` ordered by arrival: the input's row order, DuckDB's rowid (the translation
+    refuses it where the input is not a source read directly: Translator._arrival_order)."""
+    aggregate.set("this", exp.Order(this=value, expressions=[exp.Ordered(this=exp.column("rowid"))]))
+    aggregate.meta[ARRIVAL_AGGREGATE] = True
+    return aggregate
+
+
+def _refuse_distinct(node: exp.Expr, value: exp.Expr, function: str) -> None:
+    if isinstance(value, exp.Distinct):
+        raise ValueError(f"{function}(DISTINCT ...) is not replayed yet (the order of the kept values is not known)")
+
+
+def _json_arrayagg(node: exp.Anonymous) -> exp.Expr:
+    """``JSON_ARRAYAGG(v)`` (ABSENT ON NULL, the default and all the parser reads): the values' JSON in arrival
+    order, NULLs left out; ``[]`` when none is left."""
+    if len(node.expressions) != 1:
+        raise ValueError("JSON_ARRAYAGG takes one value")
+    value = node.expressions[0]
+    _refuse_distinct(node, value, "JSON_ARRAYAGG")
+    joined = in_arrival_order(exp.GroupConcat(separator=exp.Literal.string(",")), _json_item(value, "JSON_ARRAYAGG"))
+    return _json_text(exp.DPipe(this=exp.DPipe(this=exp.Literal.string("["), expression=exp.Coalesce(
+        this=joined, expressions=[exp.Literal.string("")])), expression=exp.Literal.string("]")))
+
+
+def _array_agg(node: exp.ArrayAgg) -> exp.Expr:
+    """``ARRAY_AGG(v)``: the values in arrival order, NULLs kept (RESPECT NULLS, Flink's default)."""
+    if isinstance(node.parent, exp.IgnoreNulls):
+        raise ValueError("ARRAY_AGG(... IGNORE NULLS) is not replayed yet")
+    if isinstance(node.this, exp.Order):
+        return node  # already in arrival order
+    _refuse_distinct(node, node.this, "ARRAY_AGG")
+    return in_arrival_order(exp.ArrayAgg(), node.this.copy())
+
+
+def _wrapped(opening: str, items: list[exp.Expr], closing: str) -> exp.Expr:
+    """``opening`` + the non-NULL items joined by commas + ``closing``, as text."""
+    joined = exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string(","), *items])  # skips NULLs
+    return exp.DPipe(this=exp.DPipe(this=exp.Literal.string(opening), expression=joined),
+                     expression=exp.Literal.string(closing))
+
+
+def _json_value(value: exp.Expr, function: str) -> exp.Expr:
+    """A value for a JSON constructor: text, an integer, a boolean, NULL, or another constructor's JSON (which
+    Flink nests as JSON, not as a string); any other type is refused (its JSON text may differ from Flink's)."""
+    kind = value.type
+    if not (_is_json_text(value) or isinstance(value, exp.Null)
+            or (kind is not None and kind.is_type(*JSON_OBJECT_TYPES))):
+        shown = "a value of unknown type" if kind is None or kind.is_type(exp.DType.UNKNOWN) else kind.sql("duckdb")
+        raise ValueError(f"{function} with {shown} (`{value.sql('duckdb')}`) cannot be replayed yet: only text, "
+                         "integers, booleans and JSON_OBJECT/JSON_ARRAY values are written as Flink writes them")
+    return value.copy()
+
+
+def _json_item(value: exp.Expr, function: str) -> exp.Expr:
+    """A value's JSON text as an array item (NULL for NULL): a constructor's JSON as it is."""
+    text = _json_value(value, function)
+    if _is_json_text(value):
+        return text
+    return exp.Cast(this=exp.Anonymous(this="to_json", expressions=[text]), to=exp.DataType.build("VARCHAR"))
+
+
+JSON_TEXT = "flink_json_constructor"  # meta mark of a JSON_OBJECT/JSON_ARRAY translation: JSON, not a string
+
+
+def _json_text(call: exp.Expr) -> exp.Expr:
     cast = exp.Cast(this=call, to=exp.DataType.build("VARCHAR"))
     cast.type = exp.DataType.build("VARCHAR")
+    cast.meta[JSON_TEXT] = True
     return cast
+
+
+def _is_json_text(value: exp.Expr) -> bool:
+    while isinstance(value, exp.Paren):
+        value = value.this
+    return bool(value.meta.get(JSON_TEXT))

@@ -39,8 +39,9 @@ from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, Flink, Tab
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
                                        node_semantics)
 from streamscore.sql.match import MATCH_COLUMNS, MATCH_ROWTIME, MatchSpec, measure_query, read_spec
-from streamscore.sql.nested import (NESTED_FUNCTIONS, NESTED_NODES, NOT_NULL_ACCESS, NOT_NULL_HINT, nested_rewrite,
-                                   nested_typed, refuse_not_null_access)
+from streamscore.sql.nested import (ARRIVAL_AGGREGATE, FLINK_ARRAY_AGG, NESTED_FUNCTIONS, NESTED_NODES,
+                                   NOT_NULL_ACCESS, NOT_NULL_HINT, TYPED_FUNCTIONS, nested_rewrite, nested_typed,
+                                   refuse_not_null_access)
 from streamscore.sql.rewrites import inline_ml_predict
 from streamscore.sql.statements import Job, Statement, TableDef
 from streamscore.sql.typed import (ARRIVAL_ORDER, duckdb_types, schema_type, timestamp_literal, type_name,
@@ -195,6 +196,8 @@ class Translator:
             if table.watermark:
                 tables[late.watermarked_name(table.name)] = {**tables[table.name], late.ROW: "BIGINT",
                                                              late.WATERMARK: "BIGINT"}
+        tables[late.DROPS_TABLE] = {"__operator": "VARCHAR", late.ROW: "BIGINT"}
+        tables[late.SESSIONS_TABLE] = {"__operator": "VARCHAR", late.ROW: "BIGINT", late.SESSION: "BIGINT"}
         self.schema = _schema(tables)
         for view in job.views.values():
             self._owner = view.name
@@ -208,6 +211,8 @@ class Translator:
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
         late.stamp(query, stmt)
+        for node in query.find_all(exp.ArrayAgg):  # the job's own ARRAY_AGG, not a translation's list()
+            node.meta[FLINK_ARRAY_AGG] = True
         self._query_hints(query, stmt)
         for node in reversed(list(query.find_all(exp.MatchRecognize))):  # inner ones first
             self._match_recognize(node, stmt)
@@ -322,15 +327,16 @@ class Translator:
         return select.selects[0].this if isinstance(select.selects[0], exp.Alias) else select.selects[0]
 
     def _arrival_order(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
-        """Flink breaks ties in a ROW_NUMBER or ROWS frame ordering, and orders LISTAGG, by arrival. Over a
-        source table read directly the replay sees arrival as file order (the table's rowid) and uses it;
-        elsewhere it cannot: LISTAGG is refused, and a ranking or ROWS frame fails the replay when the data
+        """Flink breaks ties in a ROW_NUMBER or ROWS frame ordering, and orders LISTAGG (ARRAY_AGG, ...), by
+        arrival. Over a source table read directly the replay sees arrival as file order (the table's rowid) and
+        uses it; elsewhere it cannot: such an aggregate is refused, and a ranking or ROWS frame fails the replay when the data
         holds such a tie (and only then), naming it."""
-        if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order) \
-                and any(_is_rowid(o.this) for o in node.this.expressions):  # LISTAGG (see _listagg)
+        if (isinstance(node, exp.GroupConcat) or node.meta.get(ARRIVAL_AGGREGATE)) \
+                and isinstance(node.this, exp.Order) and any(_is_rowid(o.this) for o in node.this.expressions):  # LISTAGG (_listagg), ARRAY_AGG, ...
             if self._direct_source(node) is None:
-                raise stmt.error(TranslationError, "LISTAGG concatenates in arrival order, which a replay knows only "
-                                 "over a source table read directly", node, "aggregate the table itself")
+                raise stmt.error(TranslationError, "LISTAGG, ARRAY_AGG and JSON_ARRAYAGG collect values in arrival "
+                                 "order, which a replay knows only over a source table read directly", node,
+                                 "aggregate the table itself")
             return node
         if not isinstance(node, exp.Window) or not node.args.get("order"):
             return node
@@ -410,6 +416,11 @@ class Translator:
         late_source = self._late_source(node, table.this, time_column) if consumer else None
         if late_source is not None:
             source = late_source[1]
+        elif node.this == "SESSION" and consumer == "WindowAggregate":
+            found = self._late_modeled(node) and self._watermarked_relation(table.this, time_column)
+            if found:
+                source, keys = self._late_session(node, found[0], found[1], _table_argument(node).this.name,
+                                                  time_column, keys, args.get("GAP"), "WindowAggregate")
         relation = window_relation(node.this, source, time_column, args, keys, alias, ltz)
         return self._late_window(node, relation, alias, late_source, consumer)
 
@@ -423,6 +434,34 @@ class Translator:
         if not self.model_late or late.LATE_ID not in node.meta or kind not in ALIGNED_WINDOWS:
             return None
         return self._watermarked_relation(relation, time_column)
+
+    def _late_modeled(self, node: exp.Expr) -> bool:
+        return self.model_late and late.LATE_ID in node.meta
+
+    def _late_session(self, node: exp.Expr, source: TableDef, watermarked: exp.Expr, reads: str, time_column: str,
+                      keys: list[str], gap: exp.Expr | None, kind: str) -> tuple[exp.Expr, list[str]]:
+        """The rows a session window builds its sessions from, and its keys: ``watermarked`` (rows with their place
+        and arrival watermark) without those Flink's merging window operator drops, each with its session
+        (decided on the data: ``late.sessions``) as one more key."""
+        gap_ms = interval_milliseconds(gap)
+        if gap_ms is None:
+            return watermarked, keys
+        op_id = node.meta[late.LATE_ID]
+        quoted = [exp.to_identifier(k).sql("duckdb") for k in keys]
+        rows = (f"SELECT {late.ROW}, " + "".join(f"{k} AS __k{i}, " for i, k in enumerate(quoted))
+                + f"epoch_ms({exp.to_identifier(time_column).sql('duckdb')}) AS __ts, {late.WATERMARK} "
+                f"FROM {watermarked.sql('duckdb')} ORDER BY {late.ROW}")
+        self.late_operators[op_id] = late.LateOperator(op_id, kind, source.name, reads, "session", rows, gap_ms)
+        self.late_covered[op_id] = op_id
+        # The rows kept, each with its session (a key of the windowing: a session Flink fired and a later one
+        # near it stay apart); a dropped row has none.
+        kept = sqlglot.parse_one(f"SELECT __rows.* EXCLUDE ({late.ROW}, {late.WATERMARK}), __s.{late.SESSION} "
+                                 f"FROM __rows JOIN {late.SESSIONS_TABLE} AS __s ON __s.{late.ROW} = __rows.{late.ROW} "
+                                 f"AND __s.__operator = '{op_id}'", read="duckdb")
+        rows_in = watermarked.copy()
+        rows_in.set("alias", exp.TableAlias(this=exp.to_identifier("__rows")))
+        kept.args["from_"].set("this", rows_in)
+        return kept.subquery(watermarked.alias_or_name), [*keys, late.SESSION]
 
     def _watermarked_relation(self, relation: exp.Expr, time_column: str) -> tuple[TableDef, exp.Expr] | None:
         """A source table, or a view filtering and projecting one (through more such views) that keeps its
@@ -566,14 +605,20 @@ class Translator:
                              window, "join in a view, then group the view")
         ltz = self._is_ltz(source, time_col.name)
         late_source = self._late_source(window, source, time_col.name)
-        if late_source is not None:  # every row's watermark, before any filter
-            source = late_source[1]
+        session_source = self._late_modeled(window) and kind == "SESSION" \
+            and self._watermarked_relation(source, time_col.name)
+        reads = source.name if isinstance(source, exp.Table) else None
+        if late_source is not None or session_source:  # every row's watermark, before any filter
+            source = (late_source or session_source)[1]
         if node.args.get("where") is not None:  # WHERE picks the rows windows are built from (sessions!)
             source = exp.select("*").from_(source.copy()).where(node.args["where"].this.copy()) \
                 .subquery(source.alias_or_name)
             node.set("where", None)
         keys = [g.name for g in group.expressions if g is not window and isinstance(g, exp.Column)] \
             if kind == "SESSION" else []
+        if session_source:
+            source, keys = self._late_session(window, session_source[0], source, reads, time_col.name, keys,
+                                              intervals[0], "GroupWindowAggregate")
         alias = source.alias_or_name
         relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
                                    alias, ltz)
@@ -885,7 +930,7 @@ def _refuse_unknown_functions(tree: exp.Expr, stmt: Statement, user_functions: s
     for node in tree.walk():
         if isinstance(node, exp.Anonymous):
             name = node.name.upper()
-            known = name in FUNCTIONS or name in NESTED_FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
+            known = name in FUNCTIONS or name in NESTED_FUNCTIONS or name in TYPED_FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
                 or name.rpartition("_")[0] in GROUP_WINDOWS
         elif isinstance(node, exp.Func):
             name = "ROW" if isinstance(node, exp.Struct) else node.sql(Flink).partition("(")[0].upper()

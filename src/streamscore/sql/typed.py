@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import sqlglot
 from sqlglot import exp
 
 from streamscore.errors import TranslationError
 from streamscore.sql.dialect import decimal_precision
 from streamscore.sql.functions import duckdb_node
+from streamscore.sql.nested import ARRIVAL_AGGREGATE
 
 
 def _is(node: exp.Expr, *types) -> bool:
@@ -411,17 +413,20 @@ def _window_keys(node: exp.Window) -> tuple[list[exp.Expr], list[exp.Expr]]:
 
 
 def _first_last(node: exp.Expr) -> exp.Expr:
-    """FIRST_VALUE / LAST_VALUE as a group or window aggregate: refused. Streaming Flink takes the first / last
-    non-NULL value in arrival order (seen in its changelog), which a replay knows as file order over a source
-    table read directly; but the check against Flink runs an updating aggregate in batch mode, whose sort takes
-    rows of a key in another order (seen: 37 rows, 2 of 5 keys differ), so no case can confirm it yet; window
-    TVFs do not carry file order yet."""
+    """FIRST_VALUE / LAST_VALUE as a group aggregate: streaming Flink takes the first / last non-NULL value in
+    arrival order, which the replay knows as file order over a source table read directly (elsewhere the
+    translation refuses it: Translator._arrival_order)."""
     if isinstance(node.parent, exp.Window) and node.parent.this is node:
         return node  # an OVER window function (_window_function)
-    name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper()
-    raise TranslationError(f"{name} as an aggregate takes values in arrival order, which the replay cannot yet "
-                           "reproduce as Flink does", hint=f"{name}(...) OVER (PARTITION BY ... ORDER BY <event time>) "
-                           "is replayed; or replay this job with --engine flink")
+    if len(node.expressions) > 0 or node.args.get("order") is not None:
+        raise TranslationError(f"{type(node).__name__.upper()} with more than one argument is not replayed")
+    taken = "first" if isinstance(node, exp.FirstValue) else "last"
+    sql = f"{taken}(__value ORDER BY rowid) FILTER (WHERE __value IS NOT NULL)"
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(
+        lambda n: node.this.copy() if isinstance(n, exp.Column) and n.name == "__value" else n)
+    tree.this.meta[ARRIVAL_AGGREGATE] = True
+    tree.type = (node.this.type or exp.DataType.build("UNKNOWN")).copy()
+    return tree
 
 
 def _aggregate_wrapper(node: exp.Expr) -> exp.Expr:
