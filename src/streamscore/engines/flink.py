@@ -436,7 +436,9 @@ class FlinkEngine:
         t_env = self._environment("streaming")
         # A watermark after every record (not every 200 ms of reading): which rows are late is then a
         # fact of the file's order, as in Flink's own test programs and in the DuckDB replay.
-        with self._job_settings(t_env, job, {"pipeline.auto-watermark-interval": "0 ms"}):
+        # A replay fails at once where Flink's job fails (a run's checkpointing would have it restart forever).
+        with self._job_settings(t_env, job, {"pipeline.auto-watermark-interval": "0 ms",
+                                             "restart-strategy.type": "none"}):
             try:
                 statement_set = self._prepare(t_env, job, bind, replay=True)
                 self._planned(t_env, statement_set.execute).wait()
@@ -901,7 +903,10 @@ FLINK_OPTION_CLASSES = ("org.apache.flink.table.api.config.ExecutionConfigOption
                         "org.apache.flink.table.api.config.OptimizerConfigOptions",
                         "org.apache.flink.table.api.config.TableConfigOptions",
                         "org.apache.flink.configuration.PipelineOptions",
-                        "org.apache.flink.configuration.ExecutionOptions")
+                        "org.apache.flink.configuration.ExecutionOptions",
+                        "org.apache.flink.configuration.CheckpointingOptions",
+                        "org.apache.flink.configuration.RestartStrategyOptions",
+                        "org.apache.flink.configuration.StateRecoveryOptions")
 
 
 def _flink_default(key: str) -> str | None:
