@@ -220,12 +220,12 @@ class DuckDBEngine:
         """A CREATE TABLE ... AS SELECT's rows: the query's columns in its own types, named as Flink names
         them (an expression without an alias is EXPR$<position>)."""
         written = insert.query.selects if isinstance(insert.query, exp.Select) else []
-        if not written or any(s.is_star for s in written):
-            return DuckDBEngine._not_null_enforced(job, sink, query.sql("duckdb"))
-        names = [s.alias_or_name if isinstance(s, (exp.Alias, exp.Column)) else f"EXPR${i}"
-                 for i, s in enumerate(written)]
-        return DuckDBEngine._not_null_enforced(
-            job, sink, f"SELECT * FROM ({query.sql('duckdb')}) AS q({', '.join(ident(n) for n in names)})")
+        rows = query.sql("duckdb")
+        if written and not any(s.is_star for s in written):
+            names = [s.alias_or_name if isinstance(s, (exp.Alias, exp.Column)) else f"EXPR${i}"
+                     for i, s in enumerate(written)]
+            rows = f"SELECT * FROM ({rows}) AS q({', '.join(ident(n) for n in names)})"
+        return DuckDBEngine._not_null_enforced(job, sink, rows)
 
     def _fill_matches(self, con, translator: Translator, owner: str | None) -> None:
         """The tables of the MATCH_RECOGNIZE clauses in ``owner`` (a view; None: the INSERTs), before it runs."""

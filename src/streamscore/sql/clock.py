@@ -17,12 +17,14 @@ from sqlglot import exp
 
 from streamscore.errors import ConfigError
 from streamscore.sql.dialect import Flink
-from streamscore.sql.statements import InsertDef, Job, Statement, ViewDef
+from streamscore.sql.statements import Job, Statement
 
 # Flink's clock functions and the type each gives (None: the instant itself, a TIMESTAMP_LTZ(3)).
 CLOCK_FUNCTIONS = {"CURRENT_TIMESTAMP": None, "NOW": None, "CURRENT_ROW_TIMESTAMP": None,
                    "LOCALTIMESTAMP": "TIMESTAMP(3)", "CURRENT_DATE": "DATE", "CURRENT_TIME": "TIME(0)",
                    "LOCALTIME": "TIME(0)"}
+CLOCK_NODES = {exp.CurrentTimestamp: "CURRENT_TIMESTAMP", exp.CurrentDate: "CURRENT_DATE",
+               exp.CurrentTime: "CURRENT_TIME"}  # the ones sqlglot parses into nodes of their own
 CLOCK_OPTION = "state the replay's clock (replay --clock 2024-03-10T10:00:00Z, or clock = \"...\" in " \
                "connectors/replay.toml) or use an event-time column"
 
@@ -38,9 +40,8 @@ def parse_clock(text: str) -> dt.datetime:
 
 def clock_function(node: exp.Expr) -> str | None:
     """The clock function ``node`` calls, if any (LOCALTIMESTAMP and LOCALTIME parse as bare columns)."""
-    if isinstance(node, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)):
-        return {"CurrentTimestamp": "CURRENT_TIMESTAMP", "CurrentDate": "CURRENT_DATE",
-                "CurrentTime": "CURRENT_TIME"}[type(node).__name__]
+    if type(node) in CLOCK_NODES:
+        return CLOCK_NODES[type(node)]
     if isinstance(node, exp.Anonymous) and node.name.upper() in CLOCK_FUNCTIONS:
         return node.name.upper()
     if isinstance(node, exp.Column) and not node.table and not node.this.quoted \
@@ -50,11 +51,11 @@ def clock_function(node: exp.Expr) -> str | None:
 
 
 def _instant(function: str, instant: dt.datetime) -> exp.Expr:
-    millis = int(instant.timestamp() * 1000)
-    if CLOCK_FUNCTIONS[function] == "TIME(0)":
-        millis -= millis % 1000  # TIME(0): whole seconds
-    value = exp.Anonymous(this="TO_TIMESTAMP_LTZ", expressions=[exp.Literal.number(millis), exp.Literal.number(3)])
     target = CLOCK_FUNCTIONS[function]
+    millis = int(instant.timestamp() * 1000)
+    if target == "TIME(0)":
+        millis -= millis % 1000  # whole seconds
+    value = exp.Anonymous(this="TO_TIMESTAMP_LTZ", expressions=[exp.Literal.number(millis), exp.Literal.number(3)])
     if target == "TIME(0)":  # the local wall time first: a TIME from a TIMESTAMP_LTZ is the same in Flink
         value = exp.Cast(this=value, to=exp.DataType.build("TIMESTAMP(3)", dialect=Flink))
     return value if target is None else exp.Cast(this=value, to=exp.DataType.build(target, dialect=Flink))
@@ -77,20 +78,18 @@ def with_clock(job: Job, instant: dt.datetime | None) -> Job:
 
     new: dict[int, Statement] = {}  # id of a statement rewritten -> its rewrite
 
-    def rewritten(stmt: Statement) -> Statement:
-        if not any(clock_function(n) for n in stmt.tree.walk()):
-            return stmt
+    def rewritten(definition):
+        """A view or INSERT (parsed) whose statement calls a clock function, with its statement read at the
+        clock: the tree's query in it, the text re-rendered."""
+        stmt = definition.statement
+        if definition.query is None or not any(clock_function(n) for n in stmt.tree.walk()):
+            return definition
         tree = at_clock(stmt.tree.copy(), instant)
         text = tree.sql(Flink)
         query_at = text.index(tree.expression.sql(Flink)) if isinstance(tree, exp.Insert) else None
         new[id(stmt)] = dataclasses.replace(stmt, tree=tree, text=text, query_at=query_at)
-        return new[id(stmt)]
+        return dataclasses.replace(definition, query=tree.expression, statement=new[id(stmt)])
 
-    views = {name: ViewDef(name, stmt.tree.expression if (stmt := rewritten(view.statement)) is not view.statement
-                           else view.query, stmt) if view.query is not None else view
-             for name, view in job.views.items()}
-    inserts = [InsertDef(insert.sink, insert.columns, stmt.tree.expression
-                         if (stmt := rewritten(insert.statement)) is not insert.statement else insert.query, stmt)
-               if insert.query is not None else insert for insert in job.inserts]
-    return dataclasses.replace(job, views=views, inserts=inserts,
+    return dataclasses.replace(job, views={name: rewritten(view) for name, view in job.views.items()},
+                               inserts=[rewritten(insert) for insert in job.inserts],
                                statements=[new.get(id(s), s) for s in job.statements])

@@ -16,10 +16,10 @@ import sqlglot
 from sqlglot import exp
 
 # -- the allow-list of typed nodes, and what no replay can compute ------------------------------------
-# Functions whose result depends on the wall clock, not on the data.
-PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_ROW_TIMESTAMP",
-                             "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME", "TUMBLE_PROCTIME", "HOP_PROCTIME",
-                             "SESSION_PROCTIME", "UUID", "RAND", "RAND_INTEGER"}
+# Functions whose result depends on processing, not on the data, which no stated clock gives (the clock
+# functions, CURRENT_TIMESTAMP and its kin, are streamscore.sql.clock's).
+PROCESSING_TIME_FUNCTIONS = {"PROCTIME", "TUMBLE_PROCTIME", "HOP_PROCTIME", "SESSION_PROCTIME", "UUID", "RAND",
+                             "RAND_INTEGER"}
 
 # sqlglot parses some functions into typed nodes. These are the ones whose DuckDB rendering (or rewrite
 # in ``node_semantics`` / ``TYPED_REWRITES``) has Flink's meaning, checked by the function corpus

@@ -102,8 +102,7 @@ class TableDef:
     @property
     def not_null(self) -> list[str]:
         """Columns no row may hold NULL in: declared NOT NULL, or in the primary key (NOT NULL in Flink)."""
-        return [c.name for c in self.columns if c.not_null] + [k for k in self.primary_key
-                                                               if not any(c.name == k and c.not_null for c in self.columns)]
+        return list(dict.fromkeys([*(c.name for c in self.columns if c.not_null), *self.primary_key]))
 
 
 @dataclass(frozen=True)
@@ -566,7 +565,7 @@ def _add_table_as_select(job: Job, stmt: Statement, tokens: list[Token]) -> None
     query_at = _query_after_as(tokens)
     base = tokens[0].start
     text = [c if c == "\n" else " " for c in stmt.text[:query_at]]
-    keep = [t for t in tokens[:_unparsed_kind([t.text.upper() for t in tokens])[1] + 1]]
+    keep = tokens[:_unparsed_kind([t.text.upper() for t in tokens])[1] + 1]  # CREATE ... TABLE [IF NOT EXISTS]
     name_tokens = [t for t in tokens if t.start - base < query_at and t.token_type != TokenType.ALIAS
                    and t.text == tree.this.find(exp.Table).name][:1]
     for tok, word in ((keep[0], "INSERT"), (next(t for t in keep if t.text.upper() == "TABLE"), "INTO"),

@@ -329,10 +329,11 @@ class Translator:
     def _arrival_order(self, node: exp.Expr, stmt: Statement) -> exp.Expr:
         """Flink breaks ties in a ROW_NUMBER or ROWS frame ordering, and orders LISTAGG (ARRAY_AGG, ...), by
         arrival. Over a source table read directly the replay sees arrival as file order (the table's rowid) and
-        uses it; elsewhere it cannot: such an aggregate is refused, and a ranking or ROWS frame fails the replay when the data
-        holds such a tie (and only then), naming it."""
+        uses it; elsewhere it cannot: such an aggregate is refused, and a ranking or ROWS frame fails the replay
+        when the data holds such a tie (and only then), naming it."""
         if (isinstance(node, exp.GroupConcat) or node.meta.get(ARRIVAL_AGGREGATE)) \
-                and isinstance(node.this, exp.Order) and any(_is_rowid(o.this) for o in node.this.expressions):  # LISTAGG (_listagg), ARRAY_AGG, ...
+                and isinstance(node.this, exp.Order) and any(_is_rowid(o.this) for o in node.this.expressions):
+            # LISTAGG (_listagg), ARRAY_AGG, JSON_ARRAYAGG, FIRST/LAST_VALUE (nested, typed)
             if self._direct_source(node) is None:
                 raise stmt.error(TranslationError, "LISTAGG, ARRAY_AGG and JSON_ARRAYAGG collect values in arrival "
                                  "order, which a replay knows only over a source table read directly", node,
@@ -930,8 +931,8 @@ def _refuse_unknown_functions(tree: exp.Expr, stmt: Statement, user_functions: s
     for node in tree.walk():
         if isinstance(node, exp.Anonymous):
             name = node.name.upper()
-            known = name in FUNCTIONS or name in NESTED_FUNCTIONS or name in TYPED_FUNCTIONS or name in user_functions or name in GROUP_WINDOWS \
-                or name.rpartition("_")[0] in GROUP_WINDOWS
+            known = any(name in names for names in (FUNCTIONS, NESTED_FUNCTIONS, TYPED_FUNCTIONS, user_functions,
+                                                    GROUP_WINDOWS)) or name.rpartition("_")[0] in GROUP_WINDOWS
         elif isinstance(node, exp.Func):
             name = "ROW" if isinstance(node, exp.Struct) else node.sql(Flink).partition("(")[0].upper()
             known = type(node) in TRANSLATED_NODES or type(node) in NESTED_NODES
