@@ -330,11 +330,17 @@ class FlinkEngine:
 
     def _create_table_as_select(self, t_env, job: Job, insert, sql: str, options: dict[str, str]) -> None:
         """A CREATE TABLE ... AS SELECT's table, with the columns Flink gives its query (time attributes become
-        plain timestamps, as in Flink's CTAS), created before its INSERT joins the job's statement set. The job's
-        table then holds those columns: the replay reads the sink by them."""
+        plain timestamps, as in Flink's CTAS), created before its INSERT joins the job's statement set. Flink's
+        parser reads the statement as written first (it refuses a temporary CTAS, OR REPLACE ... IF NOT EXISTS).
+        The job's table then holds those columns: the replay reads the sink by them."""
         table = job.tables[insert.sink]
+        ctas = table.statement
         query = sql[insert.statement.query_at:] if sql == insert.statement.text else \
             sqlglot.parse_one(sql, read=Flink).expression.sql(Flink)
+        try:
+            self._planned(t_env, lambda: t_env._j_tenv.getParser().parse(ctas.text))  # nothing runs
+        except Exception as error:
+            raise rejected(ctas, ctas.text, error) from None
         try:
             schema = self._planned(t_env, lambda: t_env.sql_query(query))._j_table.getResolvedSchema()
         except Exception as error:
@@ -345,11 +351,9 @@ class FlinkEngine:
         if table.primary_key:
             elements.append(f"PRIMARY KEY ({', '.join(table.primary_key)}) NOT ENFORCED")
         head = f"CREATE TABLE {_quoted(table.name)} (\n  " + ",\n  ".join(elements) + "\n)"
-        stmt = Statement(table.statement.path, table.statement.line, table.statement.column, head,
-                         sqlglot.parse_one(head, read=Flink), with_clause_at=len(head))
-        resolved = dataclasses.replace(table_def(stmt.tree, stmt), options=table.options, as_select=table.as_select)
-        job.tables[table.name] = resolved
-        self._execute(t_env, with_options(resolved, options), table.statement)
+        job.tables[table.name] = dataclasses.replace(table, columns=table_def(sqlglot.parse_one(head, read=Flink),
+                                                                              ctas).columns)
+        self._execute(t_env, f"{head} {with_clause(options)}", ctas)
 
     @staticmethod
     def fresh_database(t_env) -> str:
