@@ -174,6 +174,11 @@ def discover(path: Path) -> list[Case]:
         corpus = path  # the outermost of the folders above the case that share tables or inputs
         while (corpus.parent / SHARED_TABLES).exists() or (corpus.parent / "inputs").is_dir():
             corpus = corpus.parent
+        # and, as Project.job finds it, the outermost holding tables.sql even past a group folder that shares
+        # nothing (tests/replay/rejected/x reads tests/replay's tables)
+        tables = [p for p in path.parents if (p / SHARED_TABLES).exists()]
+        if tables and tables[-1] in corpus.parents:
+            corpus = tables[-1]
         return [Case(path, corpus)]
     folders = {f.parent for name in (JOB_FILE, CASE_FILE) for f in path.rglob(name)}
     cases = [Case(folder, path) for folder in folders]
