@@ -80,10 +80,10 @@ def test_a_jobs_settings_do_not_outlive_it(flink_engine, tmp_path):
     from streamscore.errors import EngineError
 
     corpus = Path(__file__).parent / "replay"
-    dropping, failing = (discover(corpus / name)[0] for name in ("ddl_create_table_as_key_dropped",
+    dropping, failing = (discover(corpus / name)[0] for name in ("ddl_sink_not_null_dropped",
                                                                   "ddl_sink_not_null"))
     job = dropping.job()
-    assert flink_engine.replay(job, dropping.inputs(job), tmp_path / "a").rows == {"customer_totals": 5}
+    assert flink_engine.replay(job, dropping.inputs(job), tmp_path / "a").rows == {"customer_orders": 23}
     job = failing.job()
     with pytest.raises(EngineError, match="is NOT NULL, however, a null value"):
         flink_engine.replay(job, failing.inputs(job), tmp_path / "b")
