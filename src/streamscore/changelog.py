@@ -1,4 +1,5 @@
-"""Changelog sources: tables whose records are changes to rows (Debezium's envelope), not rows.
+"""Changelog sources: tables whose records are changes to rows (Debezium's envelope, upsert-kafka's keyed
+records), not rows.
 
 Flink reads each `debezium-json` record as changes: `c` and `r` (a snapshot read) insert the `after` row,
 `u` retracts the `before` row and inserts the `after` one, `d` retracts the `before` row; any other record
@@ -7,6 +8,13 @@ as it stands after the last change: over a changelog, Flink's operators that kee
 filters, regular joins and aggregates, top-N, DISTINCT) end with the rows the same query gives over that
 table, and an updating sink's final rows are what a replay compares. Operators over time (windows, OVER,
 MATCH_RECOGNIZE, interval and temporal joins) need the changes in time and are refused.
+
+An `upsert-kafka` table's records are Kafka records: a value upserts the row of its primary key, a tombstone
+(no value) deletes it. Its replay input is JSON Lines of records, ``{"key": {...}, "value": {...} or null}``
+(what a topic input or `verify --kafka` captures), or rows (Parquet or JSON, as a pipeline's upstream job
+gives), each an upsert. Both engines turn them into the Debezium changes Flink's normalization of an upsert
+stream gives (an insert for a new key, an update with the key's last row before it, a delete of that row), so
+one rule applies a changelog.
 """
 
 from __future__ import annotations
@@ -14,12 +22,15 @@ from __future__ import annotations
 from streamscore.errors import ConfigError, EngineError
 
 CHANGELOG_FORMATS = ("debezium-json",)
+UPSERT = "upsert-kafka"
 OPERATIONS = {"c": "+I", "r": "+I", "u": "-U/+U", "d": "-D"}
 POSITION = "__change"  # a record's place in its file
 
 
 def changelog_format(table) -> str | None:
-    """The table's changelog format, or None for a table of rows."""
+    """The table's changelog format (``UPSERT`` for an upsert-kafka table), or None for a table of rows."""
+    if table.options.get("connector") == UPSERT:
+        return UPSERT
     fmt = table.options.get("format") or table.options.get("value.format")
     return fmt if fmt in CHANGELOG_FORMATS else None
 
@@ -93,3 +104,44 @@ def refuse_timed_use(table) -> None:
                           "applies its changes and queries the table as it ends, so it does not replay event time "
                           "over a changelog yet (windows, temporal joins against its versions); `replay --engine "
                           "flink` does")
+
+
+def upsert_fields(table) -> tuple[list[str], list[str]]:
+    """(the key's JSON fields, the value's JSON fields) of an upsert-kafka table's records: the key holds the
+    primary key's columns (named without 'key.fields-prefix'), the value every physical column, or those
+    outside the key under 'value.fields-include' = 'EXCEPT_KEY'."""
+    if not table.primary_key:
+        raise ConfigError(f"`{table.name}` is an upsert-kafka table without a PRIMARY KEY (Flink requires one)")
+    for side in ("key", "value"):
+        if table.options.get(f"{side}.format", "json") != "json":
+            raise ConfigError(f"`{table.name}`: the replay reads upsert-kafka records in JSON; "
+                              f"'{side}.format' = {table.options[f'{side}.format']!r} is not replayed")
+    prefix = table.options.get("key.fields-prefix", "")
+    key = [name[len(prefix):] for name in table.primary_key]
+    physical = [c.name for c in table.columns if c.is_physical]
+    except_key = table.options.get("value.fields-include", "ALL").upper() == "EXCEPT_KEY"
+    return key, [c for c in physical if not (except_key and c in table.primary_key)]
+
+
+def upsert_changes_sql(table, records: str, ident) -> str:
+    """Debezium changes (``before``, ``after``, ``op``, ``POSITION``) from ``records``, a relation of an
+    upsert-kafka table's records (``key`` and ``value`` structs and ``POSITION``), as Flink's normalization
+    of the upsert stream emits them: per primary key in record order, a value inserts (no row before) or
+    updates the key's row, a tombstone deletes the row (nothing when there is none). A row takes each column
+    from the value, the key's columns from the key when the value leaves them out (EXCEPT_KEY)."""
+    key_fields, value_fields = upsert_fields(table)
+    from_key = dict(zip(table.primary_key, key_fields))
+    physical = [c.name for c in table.columns if c.is_physical]
+
+    def column(name: str) -> str:
+        return f"value.{ident(name)}" if name in value_fields else f"key.{ident(from_key[name])}"
+
+    row = "struct_pack(" + ", ".join(f"{ident(c)} := {column(c)}" for c in physical) + ")"
+    keys = ", ".join(  # a tombstone's key is its Kafka key; a value's, its columns (as Flink's row has them)
+        f"CASE WHEN value IS NULL THEN key.{ident(from_key[k])} ELSE {column(k)} END" for k in table.primary_key)
+    return (
+        f"SELECT __before AS before, __row AS after, "
+        f"CASE WHEN __before IS NULL THEN 'c' WHEN __row IS NULL THEN 'd' ELSE 'u' END AS op, {POSITION} "
+        f"FROM (SELECT __row, {POSITION}, lag(__row) OVER (PARTITION BY {keys} ORDER BY {POSITION}) AS __before "
+        f"FROM (SELECT CASE WHEN value IS NULL THEN NULL ELSE {row} END AS __row, * FROM {records})) "
+        f"WHERE __row IS NOT NULL OR __before IS NOT NULL")

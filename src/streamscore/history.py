@@ -155,6 +155,7 @@ def topic_input(project, table, topic: TopicSpec, profile_name: str = "local", l
     the cache per (topic, start offsets, end offsets) with a map of each line's partition and offset, so
     dead letters name them and an unchanged topic is decoded once."""
     from streamscore.kafka.client import end_offsets, use_profile
+    from streamscore.changelog import UPSERT, changelog_format
     from streamscore.replay import kafka_topic, write_topic_records
 
     profile = project.profile(profile_name)
@@ -167,12 +168,14 @@ def topic_input(project, table, topic: TopicSpec, profile_name: str = "local", l
         raise ConfigError(f"input `{table.name}`=kafka: profile {profile.name!r} names no bootstrap servers")
     ends = end_offsets(profile.bootstrap_servers, name)
     starts = _offsets_at(profile.bootstrap_servers, name, topic.start, ends) if topic.start else None
-    key = hashlib.sha256(json.dumps([profile.bootstrap_servers, name, starts, ends], sort_keys=True).encode()).hexdigest()
+    keyed = changelog_format(table) == UPSERT  # its records with their keys, tombstones too
+    key = hashlib.sha256(json.dumps([profile.bootstrap_servers, name, starts, ends, keyed],
+                                    sort_keys=True).encode()).hexdigest()
     target = project.root / CACHE_FOLDER / "topics" / f"{table.name}-{key[:16]}.jsonl"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(f".{os.getpid()}.partial")
-        offsets = write_topic_records(profile.bootstrap_servers, name, partial, ends, starts)
+        offsets = write_topic_records(profile.bootstrap_servers, name, partial, ends, starts, keyed)
         _offset_map(target).write_text(json.dumps({"topic": name, "records": offsets}))
         partial.replace(target)
         if log:

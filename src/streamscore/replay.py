@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from streamscore.changelog import UPSERT, changelog_format
 from streamscore.config import is_kafka_table
 from streamscore.engines import ReplayResult, get_engine
 from streamscore.errors import ConfigError, StreamscoreError
@@ -146,6 +147,9 @@ def plain_inputs(project, job: Job, inputs: dict[str, Path], folder: Path, use_c
                 plain[name] = spec
                 continue
             table = job.tables[name]
+            if changelog_format(table):  # its records are changes, not rows to decode
+                raise ConfigError(f"input `{name}`={spec}: the Flink replay reads a {changelog_format(table)} "
+                                  "changelog from one uncompressed file")
             reader, letters = decoded.table(table, spec)
             dead.extend(letters)
             folder.mkdir(parents=True, exist_ok=True)
@@ -318,21 +322,26 @@ def topic_rows(bootstrap: str, table, topic: str) -> list[dict]:
 
 
 def write_topic_records(bootstrap: str, topic: str, path: Path, ends: dict[int, int] | None = None,
-                        starts: dict[int, int] | None = None) -> list[tuple[int, int]]:
+                        starts: dict[int, int] | None = None, keyed: bool = False) -> list[tuple[int, int]]:
     """A topic's committed records (read_committed, up to ``ends``, from ``starts``) as a JSON Lines file,
-    raw values in the order they were appended; returns each line's (partition, offset)."""
+    raw values in the order they were appended; returns each line's (partition, offset). ``keyed`` (an
+    upsert-kafka table's topic): each line is the record, ``{"key": KEY, "value": VALUE}``, tombstones too."""
     from streamscore.kafka.client import read_committed
 
     messages = read_committed(bootstrap, topic, ends, starts)
     written = []
     with open(path, "wb") as out:
         for message in messages:
-            if message.value() is None:
+            if message.value() is None and not keyed:
                 continue
-            if b"\n" in message.value():  # neither rewriting keeps Flink's verdict on every record
+            if any(b"\n" in (part or b"") for part in (message.key(), message.value())):
+                # neither rewriting keeps Flink's verdict on every record
                 raise ConfigError(f"{topic} partition {message.partition()} offset {message.offset()}: a record "
                                   "holding a line break cannot be replayed from JSON Lines; pass --input files")
-            out.write(message.value() + b"\n")
+            line = message.value()
+            if keyed:
+                line = b'{"key": ' + (message.key() or b"null") + b', "value": ' + (line or b"null") + b"}"
+            out.write(line + b"\n")
             written.append((message.partition(), message.offset()))
     return written
 
@@ -349,7 +358,7 @@ def source_files_from_topics(profile, job: Job, folder: Path, ends: dict[str, di
             continue
         files[source.name] = folder / f"{source.name}.jsonl"
         written = write_topic_records(profile.bootstrap_servers, topic, files[source.name],
-                                      (ends or {}).get(source.name))
+                                      (ends or {}).get(source.name), keyed=changelog_format(source) == UPSERT)
         log(f"{source.name}: {len(written):,} records from topic {topic}")
     return files
 

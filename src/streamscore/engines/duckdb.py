@@ -252,30 +252,65 @@ class DuckDBEngine:
         con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS SELECT * FROM {reader}").fetchall()
         return name
 
-    @staticmethod
-    def _load_changelog(con, source: TableDef, spec) -> str:
+    @classmethod
+    def _load_changelog(cls, con, source: TableDef, spec) -> str:
         """A changelog source's rows as they stand after its file's last change (``streamscore.changelog``)."""
         changelog.refuse_timed_use(source)
+        changes = cls.changelog_changes(con, source, spec)
+        name = f"__records_{source.name}"
+        columns = [ident(c.name) for c in source.columns if c.is_physical]
+        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS "
+                    f"{changelog.final_rows_sql(source, changes, columns)}").fetchall()
+        return name
+
+    @staticmethod
+    def changelog_changes(con, source: TableDef, spec) -> str:
+        """A changelog source's input as a relation of Debezium changes (``changelog.envelope_columns`` and
+        ``changelog.POSITION``, the records Flink would skip left out): a debezium-json file's records as
+        they are, an upsert-kafka table's records (or rows) as the changes they make."""
         if any(not c.is_physical for c in source.columns if c.in_replay_file):
             raise ConfigError(f"`{source.name}`: metadata columns of a changelog table are not replayed")
+        kind = changelog.changelog_format(source)
         files = history.files_of(spec)
-        if files[0].format != "json":
-            raise ConfigError(f"`{source.name}` is a {changelog.changelog_format(source)} changelog: its input must "
-                              f"be JSON Lines of change records, not {files[0].format}")
-        columns = [c for c in source.columns if c.is_physical]
-        struct = "STRUCT(" + ", ".join(f"{ident(c.name)} {duckdb_type(c.type)}" for c in columns) + ")"
-        envelope = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}"
-                                   for k, v in changelog.envelope_columns(source, struct).items()) + "}"
         listed = "[" + ", ".join(_literal(str(f.path)) for f in files) + "]"
         records = ident(f"__changes_{source.name}")
-        con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {records} AS SELECT * FROM read_json({listed}, "
-                    f"format = 'newline_delimited', columns = {envelope})").fetchall()
+
+        def struct(names: list[str]) -> str:
+            return "STRUCT(" + ", ".join(f"{ident(n)} {duckdb_type(source.column(n).type)}" for n in names) + ")"
+
+        if kind == changelog.UPSERT and files[0].format == "parquet":  # rows: each one upserts its key
+            key, value = changelog.upsert_fields(source)
+            names = dict(zip(key, source.primary_key))
+            con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {records} AS SELECT "
+                        f"struct_pack({', '.join(f'{ident(k)} := {ident(names[k])}' for k in key)}) AS key, "
+                        f"struct_pack({', '.join(f'{ident(v)} := {ident(v)}' for v in value)}) AS value "
+                        f"FROM read_parquet({listed})").fetchall()
+        elif files[0].format != "json":
+            raise ConfigError(f"`{source.name}` is a {kind} changelog: its input must be JSON Lines of its records"
+                              f"{' (or Parquet rows)' if kind == changelog.UPSERT else ''}, not {files[0].format}")
+        else:
+            if kind == changelog.UPSERT:
+                key, value = changelog.upsert_fields(source)
+                prefix = source.options.get("key.fields-prefix", "")
+                key_struct = "STRUCT(" + ", ".join(
+                    f"{ident(k)} {duckdb_type(source.column(prefix + k).type)}" for k in key) + ")"
+                envelope = {"key": key_struct, "value": struct(value)}
+            else:
+                physical = [c.name for c in source.columns if c.is_physical]
+                envelope = changelog.envelope_columns(source, struct(physical))
+            columns = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in envelope.items()) + "}"
+            con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {records} AS SELECT * FROM read_json({listed}, "
+                        f"format = 'newline_delimited', columns = {columns})").fetchall()
         positioned = f"(SELECT *, rowid AS {changelog.POSITION} FROM {records})"
-        kept = changelog.check_records(con, source, positioned)
-        name = f"__records_{source.name}"
-        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS "
-                    f"{changelog.final_rows_sql(source, kept, [ident(c.name) for c in columns])}").fetchall()
-        return name
+        if kind == changelog.UPSERT:
+            keyless = con.execute(f"SELECT {changelog.POSITION} FROM {positioned} WHERE key IS NULL "
+                                  f"ORDER BY {changelog.POSITION} LIMIT 1").fetchone()
+            if keyless is not None:
+                raise ConfigError(f"`{source.name}` (upsert-kafka): record {keyless[0] + 1} has no key: its input "
+                                  'is JSON Lines of Kafka records, {"key": {...}, "value": {...} or null} (a null '
+                                  "value deletes the key's row), or Parquet rows")
+            return f"({changelog.upsert_changes_sql(source, positioned, ident)})"
+        return changelog.check_records(con, source, positioned)
 
     @staticmethod
     def physical_columns_sql(source: TableDef, path: Path | str | None, fmt: str | None = None,

@@ -28,7 +28,7 @@ import sqlglot
 from sqlglot import exp
 
 from streamscore import monitoring
-from streamscore.changelog import changelog_format
+from streamscore.changelog import POSITION, UPSERT, changelog_format
 from streamscore.config import Profile, file_format, is_kafka_table, redact
 from streamscore.engines import ReplayResult
 from streamscore.errors import ConfigError, EngineError
@@ -428,6 +428,9 @@ class FlinkEngine:
                 return {"connector": "filesystem", "path": str(work / "sinks" / table.name),
                         "format": "debezium-json", "debezium-json.timestamp-format.standard": "SQL"}
             fmt = changelog_format(table)
+            if fmt == UPSERT:  # its records, as the changes they make (see _as_json_lines)
+                return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": "debezium-json",
+                        "debezium-json.timestamp-format.standard": "SQL"}
             if fmt:  # a changelog's records stay changes: Flink's own format reads them
                 return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": fmt,
                         **{k: v for k, v in table.options.items() if k.startswith(f"{fmt}.")}}
@@ -464,10 +467,17 @@ class FlinkEngine:
 
     def _as_json_lines(self, table: TableDef, inputs: dict[str, Path], output_dir: Path) -> Path:
         """Flink here reads JSON Lines (no Parquet format jar): convert other files with DuckDB."""
+        from streamscore.engines.duckdb import DuckDBEngine
+
         path = inputs.get(table.name)
         if path is None or not Path(path).exists():
             raise ConfigError(f"no input file for source table `{table.name}`: pass --input {table.name}=PATH "
                               "or bind it in connectors/replay.toml")
+        if changelog_format(table) == UPSERT:
+            # A file source reads no upsert stream: its records become the Debezium changes they make
+            # (streamscore.changelog), which Flink's debezium-json format reads as a changelog.
+            return self._duckdb_to_json_lines(table, output_dir, lambda con: (
+                f"SELECT before, after, op FROM {DuckDBEngine.changelog_changes(con, table, path)} ORDER BY {POSITION}"))
         if dl.replay_guard_applies(table, Path(path)):
             # The records `run` would take as rows, as written; the rest are this replay's dead letters.
             good_lines, dead = dl.split_json_lines(table, Path(path), output_dir / "decoded")
@@ -478,16 +488,22 @@ class FlinkEngine:
             return target
         if file_format(Path(path)) == "json":
             return Path(path).resolve()
-        import duckdb
+        return self._duckdb_to_json_lines(table, output_dir,
+                                          lambda con: DuckDBEngine.physical_columns_sql(table, Path(path)))
 
-        from streamscore.engines.duckdb import DuckDBEngine
+    @staticmethod
+    def _duckdb_to_json_lines(table: TableDef, output_dir: Path, query) -> Path:
+        """``query(con)``'s rows, as DuckDB gives them, as the table's JSON Lines input (timestamps as Flink's
+        JSON format reads them)."""
+        import duckdb
 
         target = output_dir / "inputs" / f"{table.name}.jsonl"
         target.parent.mkdir(parents=True, exist_ok=True)
-        physical = DuckDBEngine.physical_columns_sql(table, Path(path))
         con = duckdb.connect()
-        con.execute(f"COPY ({physical}) TO '{target}' (FORMAT json, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g')")
-        con.close()
+        try:
+            con.execute(f"COPY ({query(con)}) TO '{target}' (FORMAT json, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g')")
+        finally:
+            con.close()
         return target
 
     # -- run: the job streaming over Kafka ------------------------------------------------------------
