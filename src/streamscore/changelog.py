@@ -11,8 +11,8 @@ MATCH_RECOGNIZE, interval and temporal joins) need the changes in time and are r
 
 An `upsert-kafka` table's records are Kafka records: a value upserts the row of its primary key, a tombstone
 (no value) deletes it. Its replay input is JSON Lines of records, ``{"key": {...}, "value": {...} or null}``
-(what a topic input or `verify --kafka` captures), or rows (Parquet or JSON, as a pipeline's upstream job
-gives), each an upsert. Both engines turn them into the Debezium changes Flink's normalization of an upsert
+(what a topic input or `verify --kafka` captures), or Parquet rows (as a pipeline's upstream job gives),
+each an upsert. Both engines turn them into the Debezium changes Flink's normalization of an upsert
 stream gives (an insert for a new key, an update with the key's last row before it, a delete of that row), so
 one rule applies a changelog.
 """

@@ -154,8 +154,8 @@ def topic_input(project, table, topic: TopicSpec, profile_name: str = "local", l
     append order, read_committed), from ``topic.start`` or the earliest to the current end offsets. Kept in
     the cache per (topic, start offsets, end offsets) with a map of each line's partition and offset, so
     dead letters name them and an unchanged topic is decoded once."""
-    from streamscore.kafka.client import end_offsets, use_profile
     from streamscore.changelog import UPSERT, changelog_format
+    from streamscore.kafka.client import end_offsets, use_profile
     from streamscore.replay import kafka_topic, write_topic_records
 
     profile = project.profile(profile_name)

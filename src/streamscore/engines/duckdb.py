@@ -278,11 +278,12 @@ class DuckDBEngine:
         def struct(names: list[str]) -> str:
             return "STRUCT(" + ", ".join(f"{ident(n)} {duckdb_type(source.column(n).type)}" for n in names) + ")"
 
-        if kind == changelog.UPSERT and files[0].format == "parquet":  # rows: each one upserts its key
+        if kind == changelog.UPSERT:
             key, value = changelog.upsert_fields(source)
-            names = dict(zip(key, source.primary_key))
+            column_of = dict(zip(key, source.primary_key))  # a key field's column ('key.fields-prefix')
+        if kind == changelog.UPSERT and files[0].format == "parquet":  # rows: each one upserts its key
             con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {records} AS SELECT "
-                        f"struct_pack({', '.join(f'{ident(k)} := {ident(names[k])}' for k in key)}) AS key, "
+                        f"struct_pack({', '.join(f'{ident(k)} := {ident(column_of[k])}' for k in key)}) AS key, "
                         f"struct_pack({', '.join(f'{ident(v)} := {ident(v)}' for v in value)}) AS value "
                         f"FROM read_parquet({listed})").fetchall()
         elif files[0].format != "json":
@@ -290,10 +291,8 @@ class DuckDBEngine:
                               f"{' (or Parquet rows)' if kind == changelog.UPSERT else ''}, not {files[0].format}")
         else:
             if kind == changelog.UPSERT:
-                key, value = changelog.upsert_fields(source)
-                prefix = source.options.get("key.fields-prefix", "")
                 key_struct = "STRUCT(" + ", ".join(
-                    f"{ident(k)} {duckdb_type(source.column(prefix + k).type)}" for k in key) + ")"
+                    f"{ident(k)} {duckdb_type(source.column(column_of[k]).type)}" for k in key) + ")"
                 envelope = {"key": key_struct, "value": struct(value)}
             else:
                 physical = [c.name for c in source.columns if c.is_physical]
