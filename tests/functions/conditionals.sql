@@ -151,3 +151,19 @@ CAST(f AS DOUBLE) = 1.1
 ts = ts6
 ts0 < ts
 dt > DATE '2024-02-28'
+-- Found by tests/sqlfuzz.py: the common type of a conditional's values (IF takes its THEN value's type
+-- unless both are numbers or text).
+CAST(CASE WHEN bo THEN ts0 ELSE ts END AS STRING)
+CAST(CASE WHEN NOT bo THEN ts0 ELSE ts END AS STRING)
+CAST(COALESCE(ts0, ts6) AS STRING)
+CAST(IF(bo, ts0, ts6) AS STRING)
+CAST(IF(NOT bo, ts0, ts6) AS STRING)
+IF(NOT bo, ts0, ts6)
+CAST(IF(NOT bo, ts, ts6) AS STRING)
+CAST(GREATEST(ts0, ts) AS STRING)
+CAST(CASE WHEN bo THEN 0.001 ELSE CAST(m18 AS DECIMAL(38, 0)) END AS STRING)
+CAST(IF(bo, 0.001, CAST(m18 AS DECIMAL(38, 0))) AS STRING)
+CEIL(CASE WHEN s <> '' THEN 0.001 ELSE ROUND(m18, 0) END)
+CAST(COALESCE(m2, m18) AS STRING)
+CAST(CASE WHEN bo THEN m2 ELSE i END AS STRING)
+CAST(IF(bo, dt, CAST(ts AS DATE)) AS STRING)

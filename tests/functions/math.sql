@@ -283,3 +283,23 @@ CAST(1 AS DECIMAL(38, 0)) / 3
 CAST(2 AS DECIMAL(5, 2)) / CAST(3 AS DECIMAL(5, 2))
 +i
 - -i
+-- Found by tests/sqlfuzz.py: a decimal literal's precision counts every digit written (0.001 is DECIMAL(4, 3)),
+-- ROUND and TRUNCATE keep an exact type, FLOOR and CEIL of an integer stay integers.
+m18 * 0.001
+m18 + 0.001
+m18 / 0.001
+m18 * m2
+CAST(m2 * 0.5 AS STRING)
+CAST(TRUNCATE(m2n, 1) AS STRING)
+CAST(TRUNCATE(i, -1) AS STRING)
+TRUNCATE(m2, i)
+TRUNCATE(m2, ineg)
+CAST(TRUNCATE(m18, 3) AS STRING)
+CAST(TRUNCATE(-0.05, 1) AS STRING)
+CAST(ROUND(2.5) AS STRING)
+CAST(ROUND(m18, 0) AS STRING)
+CAST(ROUND(m2n, 1) AS STRING)
+CAST(CEIL(b) AS INT)
+CAST(FLOOR(ti) AS STRING)
+CAST(CEIL(m2) AS STRING)
+CAST(FLOOR(m2n) AS STRING)

@@ -119,6 +119,15 @@ FLINK_FUNCTIONS = frozenset({
 })
 
 
+def _indexes_as_written(node):
+    """Brackets parsed at offset 0 marked 1-based: no generator shifts their indexes (Flink's and DuckDB's
+    arr[1] are both the first element)."""
+    for bracket in node.find_all(exp.Bracket) if isinstance(node, exp.Expr) else ():
+        if "offset" not in bracket.args:
+            bracket.set("offset", 1)
+    return node
+
+
 class FlinkTokenizer(tokens.Tokenizer):
     IDENTIFIERS = ["`"]
     QUOTES = ["'"]
@@ -183,11 +192,7 @@ class FlinkParser(parser.Parser):
         return self.expression(exp.JSONKeyValue(this=key, expression=value))
 
     def _parse_bracket(self, this=None):
-        node = super()._parse_bracket(this)
-        for bracket in node.find_all(exp.Bracket) if isinstance(node, exp.Expr) else ():
-            if "offset" not in bracket.args:
-                bracket.set("offset", 1)
-        return node
+        return _indexes_as_written(super()._parse_bracket(this))
 
     # SESSION(ts, gap) is a legacy group window function in Flink, not a keyword.
     FUNC_TOKENS = {*parser.Parser.FUNC_TOKENS, TokenType.SESSION}
@@ -384,3 +389,17 @@ class CaseSensitiveDuckDB(DuckDB):
     names case-insensitively, so the SQL it gets runs either way.)"""
 
     NORMALIZATION_STRATEGY = NormalizationStrategy.CASE_SENSITIVE
+
+
+class DuckDBAsWritten(DuckDB):
+    """DuckDB SQL that streamscore writes, read with its indexes as written: arr[i + 1] stays i + 1.
+
+    sqlglot's DuckDB reader shifts an index it can type (a literal) to 0-based and leaves one it cannot (a
+    column) as written, and the generator later shifts every index it has typed by then: a template's
+    column index would be shifted twice. Read at offset 0 and marked 1-based, no index is ever shifted."""
+
+    INDEX_OFFSET = 0
+
+    class Parser(DuckDB.Parser):
+        def _parse_bracket(self, this=None):
+            return _indexes_as_written(super()._parse_bracket(this))

@@ -15,6 +15,8 @@ from typing import Callable
 import sqlglot
 from sqlglot import exp
 
+from streamscore.sql.dialect import DuckDBAsWritten
+
 # -- the allow-list of typed nodes, and what no replay can compute ------------------------------------
 # Functions whose result depends on processing, not on the data, which no stated clock gives (the clock
 # functions, CURRENT_TIMESTAMP and its kin, are streamscore.sql.clock's).
@@ -263,7 +265,7 @@ def round_sql(value: str, digits: str, constant: bool) -> str:
 def _truncate(args: list[exp.Expr]) -> str:
     value = _sqls(args[:1])[0]
     digits = _sqls(args[1:2])[0] if len(args) > 1 else "0"
-    return f"__flink_truncate({value}, {digits})"
+    return f"__flink_truncate_of({value}, {digits})"  # by the value's type (typed.py)
 
 
 def _trim_chars(side: str) -> Callable[[list[exp.Expr]], str]:
@@ -616,9 +618,14 @@ def expand_template(template: str, args: list[exp.Expr]) -> str:
     return template.replace("{*}", ", ".join(sqls)).format(*sqls)
 
 
+def duckdb_tree(sql: str) -> exp.Expr:
+    """DuckDB SQL that streamscore wrote, parsed with its indexes kept as written."""
+    return sqlglot.parse_one(sql, read=DuckDBAsWritten)
+
+
 def duckdb_node(sql: str) -> exp.Expr:
     """DuckDB SQL as a node that keeps its meaning wherever it is put (parenthesized unless atomic)."""
-    node = sqlglot.parse_one(sql, read="duckdb")
+    node = duckdb_tree(sql)
     return node if isinstance(node, (exp.Func, exp.Column, exp.Literal, exp.Paren)) else exp.paren(node, copy=False)
 
 

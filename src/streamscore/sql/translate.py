@@ -36,8 +36,8 @@ from streamscore.errors import TranslationError
 from streamscore.sql.clock import CLOCK_OPTION, clock_function
 from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, Flink, TableArgument, WindowTableFunction,
                                      interval_milliseconds)
-from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, expand_template,
-                                       node_semantics)
+from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, duckdb_tree,
+                                       expand_template, node_semantics)
 from streamscore.sql.match import MATCH_COLUMNS, MATCH_ROWTIME, MatchSpec, measure_query, read_spec
 from streamscore.sql.nested import (ARRIVAL_AGGREGATE, FLINK_ARRAY_AGG, NESTED_FUNCTIONS, NESTED_NODES,
                                    NOT_NULL_ACCESS, NOT_NULL_HINT, TYPED_FUNCTIONS, nested_rewrite, nested_typed,
@@ -1024,4 +1024,4 @@ def _flink_function(node: exp.Expr, stmt: Statement) -> exp.Expr:
         sql = rule(args) if callable(rule) else expand_template(rule, args)
     except (ValueError, IndexError) as error:
         raise stmt.error(TranslationError, f"{node.name.upper()}: {error}", node) from None
-    return exp.paren(sqlglot.parse_one(sql, read="duckdb"), copy=False)
+    return exp.paren(duckdb_tree(sql), copy=False)

@@ -67,8 +67,9 @@ def _exact(node: exp.Expr) -> tuple[int, int] | None:
         literal = node
         while isinstance(literal, (exp.Neg, exp.Paren)):
             literal = literal.this
+        # Calcite's rule: every digit written counts toward the precision (0.001 is a DECIMAL(4, 3)).
         whole, _, fraction = literal.name.partition(".")
-        return max(len((whole + fraction).lstrip("0")), len(fraction), 1), len(fraction)
+        return max(len(whole + fraction), 1), len(fraction)
     if _is(node, exp.DType.DECIMAL):
         return decimal_precision(node.type)
     return None
@@ -85,9 +86,7 @@ def _decimal_division(node: exp.Div, left: tuple[int, int], right: tuple[int, in
     (p1, s1), (p2, s2) = left, right
     scale = max(6, s1 + p2 + 1)
     precision = p1 - s1 + s2 + scale
-    if precision > MAX_DECIMAL_PRECISION:
-        scale = max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
-        precision = MAX_DECIMAL_PRECISION
+    precision, scale = _past_38_digits(precision, scale) or (precision, scale)
     shift = scale - s1 + s2
 
     def operand(side: exp.Expr, precision: int, scale: int) -> str:
@@ -458,21 +457,19 @@ def _wrapped(sql: str, kind: exp.DType) -> exp.Expr:
     return new
 
 
-def _flink_decimal(left: exp.DataType, right: exp.DataType) -> tuple[int, int] | None:
+def _flink_decimal(left: tuple[int, int], right: tuple[int, int]) -> tuple[int, int] | None:
     """Flink's DECIMAL(p, s) for a sum or difference of two exact numbers, when DuckDB's would differ: past
     38 digits Flink keeps the integer digits and gives up scale (down to 6), DuckDB keeps the scale."""
-    def precision_scale(t: exp.DataType) -> tuple[int, int]:
-        if t.this in INTEGER_BITS:
-            return {8: (3, 0), 16: (5, 0), 32: (10, 0), 64: (19, 0)}[INTEGER_BITS[t.this]]
-        return decimal_precision(t)
-
-    (p1, s1), (p2, s2) = precision_scale(left), precision_scale(right)
+    (p1, s1), (p2, s2) = left, right
     scale = max(s1, s2)
-    precision = max(p1 - s1, p2 - s2) + scale + 1
+    return _past_38_digits(max(p1 - s1, p2 - s2) + scale + 1, scale)
+
+
+def _past_38_digits(precision: int, scale: int) -> tuple[int, int] | None:
+    """Flink's adjustment of a DECIMAL(precision, scale) wider than 38 digits (None: not wider)."""
     if precision <= MAX_DECIMAL_PRECISION:
         return None
-    scale = max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
-    return MAX_DECIMAL_PRECISION, scale
+    return MAX_DECIMAL_PRECISION, max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
 
 
 def _arithmetic(node: exp.Expr) -> exp.Expr:
@@ -519,10 +516,9 @@ def _arithmetic(node: exp.Expr) -> exp.Expr:
             widened.type = exp.DataType.build("DOUBLE")
             node.set("this" if floats[0] is left else "expression", widened)
             return node
-    if _is(left, exp.DType.DECIMAL, *INTEGER_BITS) and _is(right, exp.DType.DECIMAL, *INTEGER_BITS) \
-            and exp.DType.DECIMAL in (left.type.this, right.type.this):
-        flink = _flink_product(left.type, right.type) if isinstance(node, exp.Mul) else \
-            _flink_decimal(left.type, right.type)
+    exact = _exact(left), _exact(right)
+    if all(exact) and not (_integer_type(left) and _integer_type(right)):
+        flink = _flink_product(*exact) if isinstance(node, exp.Mul) else _flink_decimal(*exact)
         if flink:
             kind = exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})")
             if not isinstance(node, exp.Mul):  # each side in the result's type first: DuckDB would overflow
@@ -534,19 +530,11 @@ def _arithmetic(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _flink_product(left: exp.DataType, right: exp.DataType) -> tuple[int, int] | None:
+def _flink_product(left: tuple[int, int], right: tuple[int, int]) -> tuple[int, int] | None:
     """Flink's DECIMAL(p, s) of a product past 38 digits: p1 + p2 + 1 digits, s1 + s2 of scale, then the scale
     given up down to 6 to keep the integer digits."""
-    def precision_scale(t: exp.DataType) -> tuple[int, int]:
-        if t.this in INTEGER_BITS:
-            return {8: (3, 0), 16: (5, 0), 32: (10, 0), 64: (19, 0)}[INTEGER_BITS[t.this]]
-        return decimal_precision(t)
-
-    (p1, s1), (p2, s2) = precision_scale(left), precision_scale(right)
-    precision, scale = p1 + p2 + 1, s1 + s2
-    if precision <= MAX_DECIMAL_PRECISION:
-        return None
-    return MAX_DECIMAL_PRECISION, max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
+    (p1, s1), (p2, s2) = left, right
+    return _past_38_digits(p1 + p2 + 1, s1 + s2)
 
 
 def _absolute(node: exp.Abs) -> exp.Expr:
@@ -567,7 +555,8 @@ TIME_STEPS = {"WEEK": "INTERVAL 7 DAY", "QUARTER": "INTERVAL 3 MONTH", "DECADE":
 
 def _floor_ceil_to(node: exp.Expr) -> exp.Expr:
     if node.args.get("to") is None:
-        return node
+        # FLOOR/CEIL of an integer is the integer, in its type (DuckDB's is a DOUBLE: a cast would saturate it).
+        return node.this if _integer_type(node.this) else node
     unit = node.args["to"].name.upper()
     date = _is(node.this, exp.DType.DATE)
     if unit in ("MICROSECOND", "NANOSECOND"):
@@ -630,6 +619,15 @@ def _cast(node: exp.Cast) -> exp.Expr:
         new = duckdb_node(sql)
         new.type = target.copy()
         return new
+
+    if attempt and isinstance(source, exp.Cast) and not isinstance(source, exp.TryCast) \
+            and source.to.is_type(exp.DType.DECIMAL) and source.find(exp.Column) is None:
+        # A constant that does not fit a DECIMAL fails Flink's planner only where its type cannot be NULL:
+        # under a TRY_CAST it is NULL.
+        source = exp.TryCast(this=source.this.copy(), to=source.to.copy())
+        source.type = source.to.copy()
+        node.set("this", source)
+        value = source.sql("duckdb")
 
     if target.is_type(*INTEGER_BITS):
         target_sql = target.sql("duckdb")
@@ -814,6 +812,8 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         return part
     if node.name.lower() == "__flink_round_of":
         return _round(*node.expressions)
+    if node.name.lower() == "__flink_truncate_of":
+        return _truncate(*node.expressions)
     if node.name.lower() == "__flink_json_string":
         return _json_string(node.expressions[0])
     return node
@@ -833,10 +833,58 @@ def _round(value: exp.Expr, digits: exp.Expr, constant: exp.Expr) -> exp.Expr:
         raise TranslationError("ROUND of a DECIMAL to a column's digits: Flink gives the result at the wrong scale "
                                "(ROUND(12.35, 0) is 0.12), so it is not replayed")
     rounded = round_sql(sql, digits_sql, fixed)
+    exact, kept = _exact(value), _constant_int(digits)
+    if exact and kept is not None:  # a DECIMAL in Flink's type for the digits kept
+        precision, scale = _rounded_decimal_type(exact, kept)
+        return _typed_node(f"CAST({rounded} AS DECIMAL({precision}, {scale}))",
+                           exp.DataType.build(f"DECIMAL({precision}, {scale})"))
     if _is(value, exp.DType.DOUBLE, exp.DType.FLOAT):
         rounded = (f"CASE WHEN isnan({sql}) OR isinf({sql}) THEN error('ROUND of NaN or an infinity fails in Flink') "
                    f"ELSE {rounded} END")
     return duckdb_node(rounded)
+
+
+def _truncate(value: exp.Expr, digits: exp.Expr) -> exp.Expr:
+    """TRUNCATE by the value's type: an exact number stays exact, cut toward zero in Flink's type (TRUNCATE of a
+    DECIMAL(10, 2) to 1 digit is a DECIMAL(10, 1), and -0.05 gives 0.0); a DOUBLE is cut as it prints."""
+    sql, cut = value.sql("duckdb"), _constant_int(digits)
+    kind, exact = _integer_type(value), _exact(value)
+    if cut is None or not exact:
+        return duckdb_node(f"__flink_truncate({sql}, {digits.sql('duckdb')})")
+    if kind:
+        return value if cut >= 0 else _typed_node(f"CAST(({sql} // {10 ** -cut}) * {10 ** -cut} AS "
+                                                  f"{exp.DataType.build(kind).sql('duckdb')})", exp.DataType.build(kind))
+    (precision, scale), (new_precision, new_scale) = exact, _rounded_decimal_type(exact, cut)
+    if cut >= scale:
+        return value
+    unscaled = _unscaled(f"CAST({sql} AS DECIMAL({precision}, {scale}))")
+    # Every digit cut: 0 (10 ** 39 is past HUGEINT), NULL kept.
+    kept = f"({unscaled} // {10 ** (scale - cut)})" if scale - cut <= MAX_DECIMAL_PRECISION else f"({unscaled} * 0)"
+    if cut < 0:
+        kept = f"({kept} * {10 ** -cut})"
+    return _typed_node(_decimal_of_unscaled(kept, new_precision, new_scale),
+                       exp.DataType.build(f"DECIMAL({new_precision}, {new_scale})"))
+
+
+def _rounded_decimal_type(exact: tuple[int, int], digits: int) -> tuple[int, int]:
+    """Flink's DECIMAL(p, s) of ROUND or TRUNCATE of a DECIMAL(p, s) to ``digits``: rounding may add a digit."""
+    precision, scale = exact
+    if digits >= scale:
+        return precision, scale
+    if digits < 0:
+        return min(MAX_DECIMAL_PRECISION, 1 + precision - scale), 0
+    return 1 + precision - scale + digits, digits
+
+
+def _constant_int(node: exp.Expr) -> int | None:
+    """The value of an integer literal, or of its negation (None: not one)."""
+    sign = 1
+    while isinstance(node, (exp.Neg, exp.Paren)):
+        sign = -sign if isinstance(node, exp.Neg) else sign
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string and node.name.isdigit():
+        return sign * int(node.name)
+    return None
 
 
 def _json_string(value: exp.Expr) -> exp.Expr:
@@ -902,6 +950,48 @@ def _comparison(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _values(node: exp.Expr) -> list[exp.Expr]:
+    """The values a conditional chooses from."""
+    if isinstance(node, exp.Case):
+        return [i.args["true"] for i in node.args.get("ifs") or []] + [node.args.get("default")]
+    if isinstance(node, exp.If):
+        return [node.args.get("true"), node.args.get("false")]
+    return [node.this, *node.expressions]
+
+
+def _common_exact(types: list[tuple[int, int]]) -> tuple[int, int]:
+    """Flink's common DECIMAL of exact numbers: the most whole digits, then as much scale as 38 digits leave
+    (DECIMAL(4, 3) with DECIMAL(38, 0) is DECIMAL(38, 0): 0.001 becomes 0)."""
+    whole = min(max(p - s for p, s in types), MAX_DECIMAL_PRECISION)
+    scale = min(max(s for _, s in types), MAX_DECIMAL_PRECISION - whole)
+    return whole + scale, scale
+
+
+def _conditional(node: exp.Expr) -> exp.Expr:
+    """CASE, IF, COALESCE, GREATEST and LEAST in Flink's type of their values: exact numbers with a DECIMAL
+    among them in the common DECIMAL (DuckDB's may keep another scale), timestamps at the largest precision;
+    but IF of values other than numbers and text takes its THEN value's type, its ELSE value cut to it."""
+    values = [v for v in _values(node) if v is not None and not isinstance(v, exp.Null) and not _unknown(v)]
+    if not values:
+        return node
+    exact = [_exact(v) for v in values]
+    if all(exact) and not all(_integer_type(v) for v in values):
+        precision, scale = _common_exact(exact)
+        node.type = exp.DataType.build(f"DECIMAL({precision}, {scale})")
+        for value in values:
+            cast = exp.Cast(this=value.copy(), to=node.type.copy())
+            cast.type = node.type.copy()
+            value.replace(cast)
+    elif all(_is(v, *TIMESTAMPS) for v in values):
+        then = node.args.get("true") if isinstance(node, exp.If) else None
+        precision = _precision(then) if then is values[0] else max(_precision(v) for v in values)
+        for value in values:  # only an IF's ELSE value can be more precise than the type
+            if _precision(value) > precision:
+                value.replace(_typed_node(_truncated_timestamp(value.sql("duckdb"), precision), then.type.copy()))
+        node.type = exp.DataType.build(f"TIMESTAMP({precision})")
+    return node
+
+
 TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
     **{kind: _comparison for kind in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)},
     exp.Anonymous: _anonymous,
@@ -924,6 +1014,7 @@ TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
     exp.Abs: _absolute,
     exp.Floor: _floor_ceil_to,
     exp.Ceil: _floor_ceil_to,
+    **{kind: _conditional for kind in (exp.Case, exp.If, exp.Coalesce, exp.Greatest, exp.Least)},
 }
 
 
