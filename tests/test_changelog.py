@@ -114,3 +114,71 @@ def test_flink_reads_upsert_records_as_the_changes_they_make(flink_engine, tmp_p
                                         job=UPSERT_JOB)
     result = flink_engine.replay(job, inputs, tmp_path / "out")
     assert pd.read_parquet(result.sinks["names"]).to_dict("records") == [{"id": 2, "name": "cake", "weight": 2.0}]
+
+
+# A versioned table: an upsert-kafka table with event time, read FOR SYSTEM_TIME AS OF each order.
+VERSIONED_JOB = """
+CREATE TABLE products (id INT, name STRING, weight DOUBLE, updated TIMESTAMP(3),
+                       WATERMARK FOR updated AS updated, PRIMARY KEY (id) NOT ENFORCED)
+WITH ('connector' = 'upsert-kafka', 'topic' = 'products', 'key.format' = 'json', 'value.format' = 'json');
+CREATE TABLE picks (pick INT, id INT, picked TIMESTAMP(3), WATERMARK FOR picked AS picked)
+WITH ('connector' = 'kafka', 'topic' = 'picks', 'format' = 'json');
+CREATE TABLE names (pick INT, id INT, weight DOUBLE) WITH ('connector' = 'blackhole');
+INSERT INTO names SELECT p.pick, p.id, w.weight FROM picks AS p
+LEFT JOIN products FOR SYSTEM_TIME AS OF p.picked AS w ON p.id = w.id;
+"""
+
+
+def versioned_replay(tmp_path, versions, picks, job=VERSIONED_JOB):
+    project, job, inputs = project_with(tmp_path, versions, job=job)
+    (tmp_path / "picks.jsonl").write_text("".join(json.dumps(r) + "\n" for r in picks))
+    result = DuckDBEngine(project, use_cache=False).replay(job, {**inputs, "picks": tmp_path / "picks.jsonl"},
+                                                           tmp_path / "out")
+    rows = pd.read_parquet(result.sinks["names"]).sort_values("pick")
+    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+
+
+def version(key, weight, at):
+    return upsert(key, {"id": key, "name": "tea", "weight": weight, "updated": f"2024-01-01 10:00:{at:02d}"})
+
+
+def pick(number, key, at):
+    return {"pick": number, "id": key, "picked": f"2024-01-01 10:00:{at:02d}"}
+
+
+def test_a_versioned_upsert_table_joins_each_row_with_the_version_of_its_time(tmp_path):
+    """Each pick takes its product's latest version at or before its time (none before the first); two keys
+    updated at one time (the second at its watermark) and a pick behind its watermark with no version
+    between its time and the watermark are decided alike however Flink interleaves the inputs."""
+    rows = versioned_replay(tmp_path, [version(1, 1.0, 5), version(2, 2.0, 5), version(1, 1.5, 20)],
+                            [pick(1, 1, 4), pick(2, 1, 19), pick(3, 2, 30), pick(4, 1, 20), pick(5, 2, 25)])
+    assert rows == [{"pick": 1, "id": 1, "weight": None}, {"pick": 2, "id": 1, "weight": 1.0},
+                    {"pick": 3, "id": 2, "weight": 2.0}, {"pick": 4, "id": 1, "weight": 1.5},
+                    {"pick": 5, "id": 2, "weight": 2.0}]
+
+
+def test_a_version_behind_its_watermark_is_refused_as_flink_may_join_without_it(tmp_path):
+    with pytest.raises(EngineError, match="TemporalJoin: 1 of its input rows are strictly behind"):
+        versioned_replay(tmp_path, [version(1, 1.0, 5), version(2, 2.0, 10), version(1, 1.5, 8)],
+                         [pick(1, 1, 9)])
+
+
+def test_a_pick_behind_its_watermark_with_a_newer_version_of_its_key_is_refused(tmp_path):
+    """The version it needs may have been cleaned up when the watermark passed the newer one."""
+    with pytest.raises(EngineError, match="TemporalJoin: 1 of its input rows"):
+        versioned_replay(tmp_path, [version(1, 1.0, 5), version(1, 1.5, 8)], [pick(1, 1, 30), pick(2, 1, 6)])
+
+
+def test_a_tombstone_in_a_versioned_table_is_refused(tmp_path):
+    from streamscore.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="record 2 deletes a row; deletes in a versioned table are not replayed"):
+        versioned_replay(tmp_path, [version(1, 1.0, 5), upsert(1)], [pick(1, 1, 9)])
+
+
+def test_a_versioned_upsert_table_read_other_than_as_of_is_refused(tmp_path):
+    from streamscore.errors import TranslationError
+
+    job = VERSIONED_JOB.replace("LEFT JOIN products FOR SYSTEM_TIME AS OF p.picked AS w", "LEFT JOIN products AS w")
+    with pytest.raises(TranslationError, match="changelog with a WATERMARK: the replay reads it as a versioned"):
+        versioned_replay(tmp_path, [version(1, 1.0, 5)], [pick(1, 1, 9)], job=job)

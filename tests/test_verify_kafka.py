@@ -257,3 +257,30 @@ GROUP BY u.regionid;
     captured = capsys.readouterr()
     assert "views_by_region: 5 rows, equal" in captured.out
     assert "users: 61 records from topic users" in captured.err
+
+
+def test_a_versioned_upsert_kafka_table_from_kafka_verifies_against_the_replay(shop, broker, monkeypatch, capsys):
+    """Exchange rates as keyed records of an upsert-kafka table with event time (a versioned table), orders
+    joined FOR SYSTEM_TIME AS OF their time: what Flink's temporal join wrote from the topics equals the
+    replay's as-of join over the same records (two currencies updated at one time, an order behind its
+    watermark)."""
+    from confluent_kafka import Producer
+
+    monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
+    case = Path(__file__).parent / "replay" / "temporal_upsert_currency_rates"
+    reset_topics(broker.bootstrap_servers, ["currency_rates", "fx_orders", "euro_orders"])
+    producer = Producer({"bootstrap.servers": broker.bootstrap_servers})
+    for line in (case / "inputs" / "currency_rates.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        producer.produce("currency_rates", json.dumps(record["value"]).encode(), key=json.dumps(record["key"]).encode())
+    producer.flush()
+    produce_jsonl(broker.bootstrap_servers, "fx_orders", case / "inputs" / "fx_orders.jsonl")
+    job = (case / "job.sql").read_text().replace("WITH ('connector' = 'blackhole')", (
+        "WITH ('connector' = 'kafka', 'topic' = 'euro_orders', 'format' = 'json', "
+        "'json.timestamp-format.standard' = 'SQL')")).replace("orders_in_euros", "euro_orders")
+    (shop / "sql" / "jobs" / "euros.sql").write_text(job)
+    assert cli(shop, "run", "sql/jobs/euros.sql", "--bounded", "--reset-sinks", "--metrics-interval", "0") == 0
+    capsys.readouterr()
+    assert cli(shop, "verify", "sql/jobs/euros.sql", "--kafka") == 0
+    captured = capsys.readouterr()
+    assert "euro_orders: 13 rows, equal" in captured.out

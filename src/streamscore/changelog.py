@@ -96,14 +96,25 @@ def check_records(con, table, records: str) -> str:
                       "job on it too ('debezium-json.ignore-parse-errors' = 'true' skips such records)")
 
 
-def refuse_timed_use(table) -> None:
-    """A changelog table with event time is read by Flink's operators over time, whose result depends on
-    when each change came: the replay applies the changes and has no such history."""
-    if table.watermark:
-        raise ConfigError(f"`{table.name}` is a {changelog_format(table)} changelog with a WATERMARK: the replay "
-                          "applies its changes and queries the table as it ends, so it does not replay event time "
-                          "over a changelog yet (windows, temporal joins against its versions); `replay --engine "
-                          "flink` does")
+def versions_sql(table, records: str, columns: list[str]) -> str:
+    """Every version of a changelog table with event time, the versioned table a temporal join reads (Flink's
+    temporal join keeps each row a change brings, at its row time): the row each insert or update brings,
+    in record order. ``records`` as for ``final_rows_sql``, without deletes (``refuse_deletes``)."""
+    payload = _payload(table)
+    fields = ", ".join(f"{payload}after.{c} AS {c}" for c in columns)
+    return f"SELECT {fields} FROM {records} WHERE {payload}op IN ('c', 'r', 'u') ORDER BY {POSITION}"
+
+
+def refuse_deletes(con, table, records: str) -> None:
+    """A delete in a versioned table: Flink's temporal join files it at a row time of its own (the deleted
+    row's, or none for a tombstone), which the replay does not follow yet."""
+    payload = _payload(table)
+    found = con.execute(f"SELECT {POSITION} FROM {records} WHERE {payload}op = 'd' ORDER BY {POSITION} "
+                        "LIMIT 1").fetchone()
+    if found is not None:
+        raise ConfigError(f"`{table.name}` ({changelog_format(table)}, a versioned table): record {found[0] + 1} "
+                          "deletes a row; deletes in a versioned table are not replayed yet (`replay --engine "
+                          "flink` runs it)")
 
 
 def upsert_fields(table) -> tuple[list[str], list[str]]:

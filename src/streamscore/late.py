@@ -60,6 +60,7 @@ class LateOperator:
     dropped: int = 0
     passes_late: int = 0  # rows it keeps that are behind the watermark: late again for the next operator
     problem: str | None = None  # why the replay cannot follow it on this data
+    versions: str | None = None  # a temporal join: the versioned table or view it reads too
 
 
 def node_id(stmt, n: int) -> str:
@@ -109,6 +110,29 @@ def watermarked_sql(table: str, watermark: str) -> str:
 def watermarked(table: str, alias: str) -> exp.Table:
     """The watermarked view of source ``table`` (``watermarked_sql``), named ``alias``."""
     return exp.Table(this=exp.to_identifier(watermarked_name(table)), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def temporal_problems_sql(probe: exp.Expr, probe_time: str, versions: exp.Expr, version_time: str,
+                          condition: exp.Expr) -> str:
+    """Rows whose join Flink's temporal join (``TemporalRowTimeJoinOperator``) decides by how it interleaves
+    its inputs, the replay's as-of join not (a count; 0: the as-of join is Flink's result).
+
+    The operator keeps each key's versions by row time; once the lower of the two watermarks passes a probe
+    row, it joins the row with the latest version at or before its time, then forgets the versions older
+    than the latest one at or before that watermark. It drops no row. So, in arrival order:
+    - a probe row strictly behind its watermark, with a version of its key between its time and that
+      watermark: the version it needs may be forgotten by then;
+    - a version strictly behind its watermark: probe rows after it may have been joined before it came;
+    - a version at its watermark and a probe row of its key at its time: joined with or without it.
+    Otherwise a version at or before a probe row's time has come before both watermarks pass the row."""
+    p, v = probe.alias_or_name, versions.alias_or_name
+    probe_ms = f"epoch_ms({exp.column(probe_time, table=p).sql('duckdb')})"
+    version_ms = f"epoch_ms({exp.column(version_time, table=v).sql('duckdb')})"
+    pairs = f"{versions.sql('duckdb')} JOIN {probe.sql('duckdb')} ON {condition.sql('duckdb')}"
+    return (f"SELECT (SELECT count(DISTINCT {p}.{ROW}) FROM {pairs} AND {version_ms} > {probe_ms} "
+            f"AND {version_ms} <= {p}.{WATERMARK} WHERE {probe_ms} < {p}.{WATERMARK}) "
+            f"+ (SELECT count(*) FROM {versions.sql('duckdb')} WHERE {version_ms} < {v}.{WATERMARK}) "
+            f"+ (SELECT count(*) FROM {pairs} AND {probe_ms} = {version_ms} WHERE {version_ms} = {v}.{WATERMARK})")
 
 
 def window_filter(relation: exp.Subquery, alias: str) -> exp.Subquery:
@@ -270,7 +294,7 @@ def unmodeled(job, late_sources: set[str], covered: dict[str, str], operators: d
                     modeled.append(op)
             if kinds:
                 found.append(f"{stmt.path}:{stmt.line}: {', '.join(sorted(kinds))}")
-            direct = {op.reads for op in modeled}
+            direct = {op.reads for op in modeled} | {op.versions for op in modeled if op.versions}
             late_in = {r for r in late_in if r not in direct} | {op.reads for op in modeled if op.passes_late}
         if name is not None:
             carries[name] = bool(late_in)

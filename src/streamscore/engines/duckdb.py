@@ -254,13 +254,17 @@ class DuckDBEngine:
 
     @classmethod
     def _load_changelog(cls, con, source: TableDef, spec) -> str:
-        """A changelog source's rows as they stand after its file's last change (``streamscore.changelog``)."""
-        changelog.refuse_timed_use(source)
+        """A changelog source's rows as they stand after its file's last change, or with a WATERMARK every
+        version its changes bring (``streamscore.changelog``)."""
         changes = cls.changelog_changes(con, source, spec)
         name = f"__records_{source.name}"
         columns = [ident(c.name) for c in source.columns if c.is_physical]
-        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS "
-                    f"{changelog.final_rows_sql(source, changes, columns)}").fetchall()
+        if source.watermark:
+            changelog.refuse_deletes(con, source, changes)
+            rows = changelog.versions_sql(source, changes, columns)
+        else:
+            rows = changelog.final_rows_sql(source, changes, columns)
+        con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {ident(name)} AS {rows}").fetchall()
         return name
 
     @staticmethod
@@ -360,6 +364,10 @@ class DuckDBEngine:
                             [op.id, list(session_of), list(session_of.values())]).fetchall()
                 op.dropped = len(dropped)
                 continue
+            if op.frame == "temporal":  # drops nothing; its probe side's late rows go on
+                if not self.drop_late and not self.keep_late:
+                    self._decide_temporal_join(con, op)
+                continue
             if not self.late_rows.get(op.source) or self.drop_late or self.keep_late:
                 continue
             if op.frame == "window":
@@ -373,6 +381,18 @@ class DuckDBEngine:
             op.dropped = len(dropped)
             if dropped:
                 con.execute(f"INSERT INTO {late.DROPS_TABLE} SELECT ?, unnest(?)", [op.id, dropped]).fetchall()
+
+    def _decide_temporal_join(self, con, op: "late.LateOperator") -> None:
+        try:
+            problems = con.execute(op.sql).fetchone()[0]
+        except duckdb.Error as error:
+            op.problem = f"its rows could not be checked against its inputs' watermarks ({str(error).splitlines()[0]})"
+            return
+        if problems:
+            op.problem = (f"{problems:,} of its input rows are strictly behind their watermark (or a version ties "
+                          "with its watermark and a probe row of its key and time): Flink's result depends on how "
+                          "it interleaves the two inputs")
+        op.passes_late = self.late_rows.get(op.source, 0)
 
     def _refuse_late_rows(self, job: Job, translator: Translator) -> None:
         """Late rows that reach an operator the replay does not model (or cannot follow on this data) make

@@ -34,6 +34,7 @@ from sqlglot.schema import MappingSchema
 from streamscore import late
 from streamscore.errors import TranslationError
 from streamscore.sql.clock import CLOCK_OPTION, clock_function
+from streamscore.changelog import changelog_format
 from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, Flink, TableArgument, WindowTableFunction,
                                      interval_milliseconds)
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, duckdb_tree,
@@ -219,6 +220,7 @@ class Translator:
         _refuse_untranslatable(query, stmt)
         _refuse_unknown_functions(query, stmt, {name.upper() for name in self.job.functions})
         self._refuse_not_null_access(query, stmt)
+        self._refuse_timed_changelog(query, stmt)
         query = self._structural(query, stmt)
         query = bottom_up(query, lambda node: _node_rules(node, stmt))
         query = query.transform(timestamp_literal, copy=False)
@@ -308,6 +310,19 @@ class Translator:
         self.late_operators[node_id] = late.LateOperator(node_id, "Match", table.name, table.name, "unbounded", rows)
         self.late_covered[node_id] = node_id
         return True
+
+    def _refuse_timed_changelog(self, query: exp.Query, stmt: Statement) -> None:
+        """A changelog table with a WATERMARK replays as its versions, for temporal joins: read any other way,
+        Flink's operators over time see when each change came, which the replay does not follow."""
+        for table in query.find_all(exp.Table):
+            source = self.job.tables.get(table.name)
+            if source is not None and source.watermark and changelog_format(source) \
+                    and not isinstance(table.args.get("version"), exp.Version) \
+                    and not (isinstance(stmt.tree, exp.Create) and stmt.tree.kind == "TABLE"):  # its own columns
+                raise stmt.error(TranslationError, f"`{table.name}` is a {changelog_format(source)} changelog with a "
+                                 "WATERMARK: the replay reads it as a versioned table, in a join FOR SYSTEM_TIME AS "
+                                 "OF; read otherwise, its event time over a changelog is not replayed yet", table,
+                                 "`replay --engine flink` runs it; without the WATERMARK it replays as a changelog")
 
     def _refuse_not_null_access(self, query: exp.Query, stmt: Statement) -> None:
         tables = {t.name: {c.name: c.type for c in t.columns if c.type is not None} for t in self.job.tables.values()}
@@ -661,8 +676,33 @@ class Translator:
                 raise stmt.error(TranslationError, f"temporal join condition `{part.sql()}` cannot be replayed "
                                  "yet: only key equalities", part, "move other predicates to WHERE")
         as_of = exp.GTE(this=probe_time.copy(), expression=exp.column(time_col, table=alias))
+        self._late_temporal_join(node, probe_time, time_col, stmt)
         return exp.Join(this=history.subquery(alias), method="ASOF", side=side or None,
                         on=exp.and_(condition.copy(), as_of))
+
+    def _late_temporal_join(self, node: exp.Join, probe_time: exp.Expr, time_col: str, stmt: Statement) -> None:
+        """A temporal join over sources read directly (or through filtering views) replays as an as-of join when
+        no row's outcome depends on how Flink interleaves the two inputs (``late.temporal_problems_sql``); it
+        drops nothing, and passes its probe side's late rows on."""
+        select = node.parent
+        if not self._late_modeled(node) or not isinstance(select, exp.Select) \
+                or not isinstance(probe_time, exp.Column) or not isinstance(select.args.get("from_"), exp.From):
+            return
+        probe = self._watermarked_relation(select.args["from_"].this, probe_time.name)
+        versioned = node.this
+        name = versioned.name
+        if name in self.job.views:  # a versioned view: the versions are its source's rows
+            tables = list(self.job.views[name].query.find_all(exp.Table))
+            name = tables[0].name if len(tables) == 1 else ""
+        source = self.job.tables.get(name)
+        if probe is None or source is None or source not in self.job.sources or source.rowtime != time_col:
+            return
+        op_id = node.meta[late.LATE_ID]
+        versions = late.watermarked(source.name, versioned.alias_or_name)
+        sql = late.temporal_problems_sql(probe[1], probe_time.name, versions, time_col, node.args["on"])
+        self.late_operators[op_id] = late.LateOperator(op_id, "TemporalJoin", probe[0].name, select.args["from_"]
+                                                      .this.name, "temporal", sql, versions=versioned.name)
+        self.late_covered[op_id] = op_id
 
     def _versions(self, table: exp.Table, stmt: Statement) -> tuple[exp.Query, str]:
         """Every version of a versioned table or view, and its time column."""
