@@ -227,21 +227,27 @@ def test_create_table_as_select_runs_from_kafka_and_verifies(shop, broker, monke
     assert f"big_orders: {len(written):,} rows, equal" in capsys.readouterr().out
 
 
+def produce_keyed(bootstrap_servers: str, topic: str, path: Path) -> None:
+    """A file of records, ``{"key": {...}, "value": {...} or null}``, into ``topic`` as keyed Kafka records (a
+    null value: a tombstone)."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap_servers})
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        value = None if record["value"] is None else json.dumps(record["value"]).encode()
+        producer.produce(topic, value, key=json.dumps(record["key"]).encode())
+    producer.flush()
+
+
 def test_an_upsert_kafka_source_from_kafka_verifies_against_the_replay(shop, broker, monkeypatch, capsys):
     """Keyed records and tombstones in a compacted-style topic, read by Flink's upsert-kafka connector (its
     own normalization of the upsert stream) and joined with an append stream: what Flink wrote equals the
     replay over the same records, which `verify` captures with their keys and tombstones."""
-    from confluent_kafka import Producer
-
     monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
     case = Path(__file__).parent / "replay" / "changelog_upsert_users_pageviews"
     reset_topics(broker.bootstrap_servers, ["users", "pageviews", "views_by_region"])
-    producer = Producer({"bootstrap.servers": broker.bootstrap_servers})
-    for line in (case / "inputs" / "users.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        value = None if record["value"] is None else json.dumps(record["value"]).encode()
-        producer.produce("users", value, key=json.dumps(record["key"]).encode())
-    producer.flush()
+    produce_keyed(broker.bootstrap_servers, "users", case / "inputs" / "users.jsonl")
     produce_jsonl(broker.bootstrap_servers, "pageviews", case / "inputs" / "pageviews.jsonl")
     job = (case / "job.sql").read_text().split("CREATE TABLE pageviews_per_region")[0] + """
 CREATE TABLE views_by_region (regionid STRING, view_count BIGINT, viewers BIGINT, PRIMARY KEY (regionid) NOT ENFORCED)
@@ -264,16 +270,10 @@ def test_a_versioned_upsert_kafka_table_from_kafka_verifies_against_the_replay(s
     joined FOR SYSTEM_TIME AS OF their time: what Flink's temporal join wrote from the topics equals the
     replay's as-of join over the same records (two currencies updated at one time, an order behind its
     watermark)."""
-    from confluent_kafka import Producer
-
     monkeypatch.setenv("STREAMSCORE_BOOTSTRAP_SERVERS", broker.bootstrap_servers)
     case = Path(__file__).parent / "replay" / "temporal_upsert_currency_rates"
     reset_topics(broker.bootstrap_servers, ["currency_rates", "fx_orders", "euro_orders"])
-    producer = Producer({"bootstrap.servers": broker.bootstrap_servers})
-    for line in (case / "inputs" / "currency_rates.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        producer.produce("currency_rates", json.dumps(record["value"]).encode(), key=json.dumps(record["key"]).encode())
-    producer.flush()
+    produce_keyed(broker.bootstrap_servers, "currency_rates", case / "inputs" / "currency_rates.jsonl")
     produce_jsonl(broker.bootstrap_servers, "fx_orders", case / "inputs" / "fx_orders.jsonl")
     job = (case / "job.sql").read_text().replace("WITH ('connector' = 'blackhole')", (
         "WITH ('connector' = 'kafka', 'topic' = 'euro_orders', 'format' = 'json', "

@@ -267,12 +267,15 @@ class FlinkSide:
                 row = next(iter(rows))
             return [{"value": encode(read(row[i]))} for i, read in enumerate(readers)]
         except Exception as error:  # noqa: BLE001 - split the batch to find who fails
-            if len(expressions) == 1:
-                from streamscore.engines.flink import _java_message
+            failure = error
+        if len(expressions) == 1:
+            from streamscore.engines.flink import _java_message
 
-                return [{"error": _java_message(error).splitlines()[0][:300]}]
-            half = len(expressions) // 2
-            return self.evaluate(expressions[:half]) + self.evaluate(expressions[half:])
+            return [{"error": _java_message(failure).splitlines()[0][:300]}]
+        # Split outside the handler: a failure raised in it would carry this one as its context, and its
+        # message would be read from this one's causes.
+        half = len(expressions) // 2
+        return self.evaluate(expressions[:half]) + self.evaluate(expressions[half:])
 
     def _collectable(self, sqls: list[str]) -> tuple[list[str], list]:
         """Columns PyFlink collects faithfully, and how to read each back. PyFlink cannot collect

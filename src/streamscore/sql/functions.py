@@ -608,9 +608,18 @@ FUNCTIONS: dict[str, str | Callable[[list[exp.Expr]], str]] = {
 
 
 def _sqls(args: list[exp.Expr]) -> list[str]:
-    """Arguments as DuckDB SQL, parenthesized unless atomic, so templates cannot re-associate them."""
+    """Arguments as DuckDB SQL, parenthesized unless atomic, so templates cannot re-associate them. Flink's
+    IF stays a marker (DuckDB's SQL would make it a CASE, whose type rule differs: typed.py)."""
     atomic = (exp.Column, exp.Literal, exp.Paren, exp.Null, exp.Boolean, exp.Func)
+    args = [a.transform(_if_marker) for a in args]
     return [a.sql("duckdb") if isinstance(a, atomic) else f"({a.sql('duckdb')})" for a in args]
+
+
+def _if_marker(node: exp.Expr) -> exp.Expr:
+    if not isinstance(node, exp.If) or isinstance(node.parent, exp.Case):  # a CASE's WHEN ... THEN
+        return node
+    return exp.Anonymous(this="__flink_if", expressions=[node.this, node.args.get("true") or exp.Null(),
+                                                           node.args.get("false") or exp.Null()])
 
 
 def expand_template(template: str, args: list[exp.Expr]) -> str:

@@ -86,7 +86,7 @@ def _decimal_division(node: exp.Div, left: tuple[int, int], right: tuple[int, in
     (p1, s1), (p2, s2) = left, right
     scale = max(6, s1 + p2 + 1)
     precision = p1 - s1 + s2 + scale
-    precision, scale = _past_38_digits(precision, scale) or (precision, scale)
+    precision, scale = _within_38_digits(precision, scale)
     shift = scale - s1 + s2
 
     def operand(side: exp.Expr, precision: int, scale: int) -> str:
@@ -457,18 +457,11 @@ def _wrapped(sql: str, kind: exp.DType) -> exp.Expr:
     return new
 
 
-def _flink_decimal(left: tuple[int, int], right: tuple[int, int]) -> tuple[int, int] | None:
-    """Flink's DECIMAL(p, s) for a sum or difference of two exact numbers, when DuckDB's would differ: past
-    38 digits Flink keeps the integer digits and gives up scale (down to 6), DuckDB keeps the scale."""
-    (p1, s1), (p2, s2) = left, right
-    scale = max(s1, s2)
-    return _past_38_digits(max(p1 - s1, p2 - s2) + scale + 1, scale)
-
-
-def _past_38_digits(precision: int, scale: int) -> tuple[int, int] | None:
-    """Flink's adjustment of a DECIMAL(precision, scale) wider than 38 digits (None: not wider)."""
+def _within_38_digits(precision: int, scale: int) -> tuple[int, int]:
+    """Flink's DECIMAL(precision, scale) of a result: past 38 digits it keeps the whole digits and gives up
+    scale, down to 6 (DuckDB would keep the scale)."""
     if precision <= MAX_DECIMAL_PRECISION:
-        return None
+        return precision, scale
     return MAX_DECIMAL_PRECISION, max(MAX_DECIMAL_PRECISION - (precision - scale), min(scale, 6))
 
 
@@ -518,23 +511,22 @@ def _arithmetic(node: exp.Expr) -> exp.Expr:
             return node
     exact = _exact(left), _exact(right)
     if all(exact) and not (_integer_type(left) and _integer_type(right)):
-        flink = _flink_product(*exact) if isinstance(node, exp.Mul) else _flink_decimal(*exact)
-        if flink:
-            kind = exp.DataType.build(f"DECIMAL({flink[0]}, {flink[1]})")
-            if not isinstance(node, exp.Mul):  # each side in the result's type first: DuckDB would overflow
-                for key, side in (("this", left), ("expression", right)):
-                    node.set(key, exp.Cast(this=side.copy(), to=kind.copy()))
-            new = exp.cast(node.copy(), kind)
-            new.type = kind.copy()
-            return new
+        # Flink's DECIMAL of the result: a product has p1 + p2 + 1 digits and s1 + s2 of scale, a sum or
+        # difference the most whole digits plus one and the larger scale; past 38 digits, scale is given up.
+        (p1, s1), (p2, s2) = exact
+        scale = s1 + s2 if isinstance(node, exp.Mul) else max(s1, s2)
+        precision = p1 + p2 + 1 if isinstance(node, exp.Mul) else max(p1 - s1, p2 - s2) + scale + 1
+        kind = exp.DataType.build("DECIMAL({}, {})".format(*_within_38_digits(precision, scale)))
+        if precision <= MAX_DECIMAL_PRECISION:  # DuckDB computes the same value; the type is for the rules
+            node.type = kind                    # above it (a DECIMAL(10, 2) squared is a DECIMAL(21, 4))
+            return node
+        if not isinstance(node, exp.Mul):  # each side in the result's type first: DuckDB would overflow
+            for key, side in (("this", left), ("expression", right)):
+                node.set(key, exp.Cast(this=side.copy(), to=kind.copy()))
+        new = exp.cast(node.copy(), kind)
+        new.type = kind.copy()
+        return new
     return node
-
-
-def _flink_product(left: tuple[int, int], right: tuple[int, int]) -> tuple[int, int] | None:
-    """Flink's DECIMAL(p, s) of a product past 38 digits: p1 + p2 + 1 digits, s1 + s2 of scale, then the scale
-    given up down to 6 to keep the integer digits."""
-    (p1, s1), (p2, s2) = left, right
-    return _past_38_digits(p1 + p2 + 1, s1 + s2)
 
 
 def _absolute(node: exp.Abs) -> exp.Expr:
@@ -657,12 +649,13 @@ def _cast(node: exp.Cast) -> exp.Expr:
         kind = _integer_type(source)
         if kind and INTEGER_BITS[kind] > INTEGER_BITS[target.this]:
             return _wrapped(f"CAST({value} AS HUGEINT)", target.this)  # Java's narrowing: 300 as TINYINT is 44
-    if target.is_type(exp.DType.DECIMAL) and _is(source, *STRINGS) and source.find(exp.Column) is not None:
-        # Text that is a number too large for the type is NULL at run time; text that is no number fails.
-        scale = decimal_precision(target)[1]
-        target_sql = target.sql("duckdb")
-        return typed(f"CASE WHEN TRY_CAST({value} AS DECIMAL(38, {scale})) IS NOT NULL THEN TRY_CAST({value} AS "
-                     f"{target_sql}) ELSE {cast}({value} AS {target_sql}) END")
+    if target.is_type(exp.DType.DECIMAL) and _is(source, *STRINGS) and LOSSLESS_FROM in source.meta:
+        # Flink's planner drops a lossless cast in between: INT as text as DECIMAL is INT as DECIMAL.
+        source = source.meta[LOSSLESS_FROM]
+        node.set("this", source)
+        value = source.sql("duckdb")
+    if target.is_type(exp.DType.DECIMAL) and _is(source, *STRINGS):
+        return typed(_text_to_decimal(value, *decimal_precision(target), attempt))
     if target.is_type(exp.DType.DECIMAL) and (_is(source, *FRACTIONAL, *INTEGER_BITS) or attempt):
         # A value that does not fit is NULL in Flink, at run time; a constant that does not fit fails
         # Flink's planner (TRY_CAST too).
@@ -695,7 +688,10 @@ def _cast(node: exp.Cast) -> exp.Expr:
             text = f"left({text}, {length})"
             if target.is_type(exp.DType.CHAR):
                 text = f"rpad({text}, {length}, ' ')"
-        return typed(text)
+        new = typed(text)
+        if length is None and _integer_type(source):
+            new.meta[LOSSLESS_FROM] = source.copy()
+        return new
     if target.is_type(*TIMESTAMPS):
         precision = int(target.expressions[0].name) if target.expressions else 6
         if precision > 6 and _is(source, *STRINGS) and not (isinstance(source, exp.Literal) and source.is_string):
@@ -724,6 +720,44 @@ def _cast(node: exp.Cast) -> exp.Expr:
             return node
         return typed(_truncated_timestamp(sql, precision))
     return node
+
+
+# Flink's text to DECIMAL (BinaryStringDataUtil.toDecimal). Up to 18 digits of type and 18 bytes of text, a
+# parser of its own: blanks, a sign, digits with one point, then one character it skips unchecked (an
+# exponent after e/E, then one more), then blanks: '7%' is 7, 'a' is 0, '12x' is 12 ('5€': the euro's
+# other bytes are checked); all digits count toward the precision ('000000000001' overflows a DECIMAL(12, 3)).
+# Otherwise Java's BigDecimal of the text without blanks. Rounded half up; text it cannot read, or a value
+# too large, fails the job (TRY_CAST: NULL).
+FAST_DECIMAL_TEXT = (r"^[ \t\n]*([+-]?)([0-9]*)(?:\.([0-9]*))?"
+                     r"(?:[eE]([+-]?)([0-9]*)[\x00-\x2F\x3A-\x7F]?|[\x00-\x2D\x2F\x3A-\x7F])?[ \t\n]*$")
+NOT_FAST_DECIMAL_TEXT = r"^[ \t\n]*([+-]|[+-]?[0-9]*(\.[0-9]*)?[eE][+-])?$"  # blank, a lone sign, a sign last
+JAVA_DECIMAL_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+MAX_LONG_DIGITS = 18
+LOSSLESS_FROM = "lossless_from"  # meta of an integer's text: the integer (a cast from it the planner drops)
+
+
+def _text_to_decimal(text: str, precision: int, scale: int, attempt: bool) -> str:
+    unread = "NULL" if attempt else f"error('Flink cannot read ' || {text} || ' as a DECIMAL({precision}, {scale})')"
+    trimmed = f"trim({text}, ' \t\n')"
+    java = (f"CASE WHEN regexp_full_match({trimmed}, '{JAVA_DECIMAL_TEXT}') "
+            f"THEN TRY_CAST({trimmed} AS DECIMAL({precision}, {scale})) END")
+    digits = "(m.i || m.f)"
+    change = (f"(CASE WHEN m.es = '-' THEN -1 ELSE 1 END * least(coalesce(TRY_CAST(NULLIF(m.e, '') AS BIGINT), 0), 40) "
+              f"- length(m.f) + {scale})")
+    significand = f"(CASE WHEN m.s = '-' THEN -1 ELSE 1 END * coalesce(CAST(NULLIF({digits}, '') AS HUGEINT), 0))"
+    power = "CAST(pow(10, {}) AS HUGEINT)"
+    unscaled = (f"CASE WHEN length({digits}) + {change} > {precision} THEN NULL "  # Flink's overflow
+                f"WHEN {change} >= 0 THEN {significand} * {power.format(change)} "
+                f"WHEN {change} < -{MAX_LONG_DIGITS} THEN {unread} "  # Flink's table of powers of ten ends there
+                f"ELSE ({significand} + CASE WHEN m.s = '-' THEN -5 ELSE 5 END * {power.format(f'-{change} - 1')}) "
+                f"// {power.format(f'-{change}')} END")
+    groups = f"regexp_extract({text}, '{FAST_DECIMAL_TEXT}', ['s', 'i', 'f', 'es', 'e'])"
+    fast = (f"CASE WHEN NOT regexp_full_match({text}, '{FAST_DECIMAL_TEXT}') OR regexp_full_match({text}, "
+            f"'{NOT_FAST_DECIMAL_TEXT}') THEN NULL ELSE list_transform([{groups}], lambda m: "
+            f"{_decimal_of_unscaled(f'({unscaled})', precision, scale)})[1] END")
+    read = java if precision > MAX_LONG_DIGITS else \
+        f"CASE WHEN strlen({text}) > {MAX_LONG_DIGITS} THEN {java} ELSE {fast} END"
+    return f"CASE WHEN {text} IS NULL THEN NULL ELSE coalesce({read}, {unread}) END"
 
 
 def _decimal_literal(node: exp.Expr) -> bool:
@@ -812,6 +846,11 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         return part
     if node.name.lower() == "__flink_round_of":
         return _round(*node.expressions)
+    if node.name.lower() == "__flink_if":  # Flink's IF in a function's argument (functions._sqls)
+        condition, then, otherwise = node.expressions
+        choice = exp.If(this=condition, true=then, false=otherwise)
+        choice.type = next((v.type.copy() for v in (then, otherwise) if not _unknown(v)), None)
+        return _conditional(choice)
     if node.name.lower() == "__flink_truncate_of":
         return _truncate(*node.expressions)
     if node.name.lower() == "__flink_json_string":
@@ -850,7 +889,11 @@ def _truncate(value: exp.Expr, digits: exp.Expr) -> exp.Expr:
     sql, cut = value.sql("duckdb"), _constant_int(digits)
     kind, exact = _integer_type(value), _exact(value)
     if cut is None or not exact:
-        return duckdb_node(f"__flink_truncate({sql}, {digits.sql('duckdb')})")
+        truncated = f"__flink_truncate({sql}, {digits.sql('duckdb')})"
+        if _is(value, exp.DType.DOUBLE, exp.DType.FLOAT):  # Flink cuts it as a DECIMAL(38, 18)
+            truncated = (f"CASE WHEN isnan({sql}) OR isinf({sql}) OR abs({sql}) >= 1e20 THEN error('TRUNCATE of "
+                         f"NaN, an infinity or a DOUBLE of 1e20 or more fails in Flink') ELSE {truncated} END")
+        return duckdb_node(truncated)
     if kind:
         return value if cut >= 0 else _typed_node(f"CAST(({sql} // {10 ** -cut}) * {10 ** -cut} AS "
                                                   f"{exp.DataType.build(kind).sql('duckdb')})", exp.DataType.build(kind))
@@ -978,6 +1021,9 @@ def _conditional(node: exp.Expr) -> exp.Expr:
     if all(exact) and not all(_integer_type(v) for v in values):
         precision, scale = _common_exact(exact)
         node.type = exp.DataType.build(f"DECIMAL({precision}, {scale})")
+        if isinstance(node, (exp.Greatest, exp.Least)):
+            _fail_on_null_decimal_casts(node, [v for v, e in zip(values, exact)
+                                               if _is(v, exp.DType.DECIMAL) and e != (precision, scale)])
         for value in values:
             cast = exp.Cast(this=value.copy(), to=node.type.copy())
             cast.type = node.type.copy()
@@ -989,7 +1035,51 @@ def _conditional(node: exp.Expr) -> exp.Expr:
             if _precision(value) > precision:
                 value.replace(_typed_node(_truncated_timestamp(value.sql("duckdb"), precision), then.type.copy()))
         node.type = exp.DataType.build(f"TIMESTAMP({precision})")
+    elif all(v.type is not None and v.type.this == values[0].type.this for v in values):  # DATE, ...
+        node.type = values[0].type.copy()
+    if isinstance(node, (exp.Coalesce, exp.Greatest, exp.Least)):
+        return _eager(node, [v for v in _values(node)[1:] if v is not None and _may_fail(v)])
     return node
+
+
+def _may_fail(node: exp.Expr) -> bool:
+    """Whether evaluating ``node`` can fail at run time: a failure of Flink's the replay raises, or a cast
+    DuckDB may fail on (of anything but a number, to anything but text)."""
+    return any((isinstance(n, exp.Anonymous) and n.name.lower() == "error")
+               or (type(n) is exp.Cast and not n.to.is_type(*STRINGS) and not _is(n.this, *INTEGER_BITS, *FRACTIONAL))
+               for n in node.walk())
+
+
+def _eager(node: exp.Expr, failing: list[exp.Expr]) -> exp.Expr:
+    """Flink evaluates every argument of COALESCE (IFNULL), GREATEST and LEAST, so one that fails fails the
+    row even where an earlier one decides the result; DuckDB's are lazy. A condition that is never true but
+    evaluates the ``failing`` arguments for every row goes first (for GREATEST/LEAST, into the condition of
+    their template: ``_null_if_any_null``)."""
+    if not failing:
+        return node
+    guard = duckdb_node(" + ".join(f"len([{v.sql('duckdb')}])" for v in failing) + " = 0")
+    if isinstance(node, exp.Coalesce):
+        eager = exp.Case(ifs=[exp.If(this=guard, true=exp.Null())], default=node.copy())
+        eager.type = node.type.copy() if node.type is not None else None
+        return eager
+    template = node.parent
+    if isinstance(template, exp.Case) and template.args.get("default") is node:
+        first = template.args["ifs"][0]
+        first.set("this", exp.or_(guard, exp.paren(first.this.copy(), copy=False), copy=False))
+    return node
+
+
+def _fail_on_null_decimal_casts(node: exp.Expr, cast: list[exp.Expr]) -> None:
+    """Flink's GREATEST/LEAST fail (a NullPointerException) when a NULL DECIMAL is cast to their common type;
+    the template around them (``_null_if_any_null``: NULL when any value is) fails there instead."""
+    template = node.parent
+    if not cast or not isinstance(template, exp.Case) or template.args.get("default") is not node:
+        return
+    nulls = " OR ".join(f"{v.sql('duckdb')} IS NULL" for v in cast)
+    name = type(node).__name__.upper()
+    template.args["ifs"][0].set("true", duckdb_node(
+        f"CASE WHEN {nulls} THEN error('{name} of a NULL DECIMAL of another type than the result fails in Flink "
+        "(a NullPointerException)') END"))
 
 
 TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
