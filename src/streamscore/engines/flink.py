@@ -423,14 +423,16 @@ class FlinkEngine:
         self.dead_letters = []
         json_inputs = {name: self._as_json_lines(job.tables[name], inputs, work) for name in sources}
 
+        def changes(path: Path) -> dict[str, str]:  # files of Debezium changes, timestamps as SQL text
+            return {"connector": "filesystem", "path": str(path), "format": "debezium-json",
+                    "debezium-json.timestamp-format.standard": "SQL"}
+
         def bind(table: TableDef):
             if table.name not in sources:
-                return {"connector": "filesystem", "path": str(work / "sinks" / table.name),
-                        "format": "debezium-json", "debezium-json.timestamp-format.standard": "SQL"}
+                return changes(work / "sinks" / table.name)
             fmt = changelog_format(table)
             if fmt == UPSERT:  # its records, as the changes they make (see _as_json_lines)
-                return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": "debezium-json",
-                        "debezium-json.timestamp-format.standard": "SQL"}
+                return changes(json_inputs[table.name])
             if fmt:  # a changelog's records stay changes: Flink's own format reads them
                 return {"connector": "filesystem", "path": str(json_inputs[table.name]), "format": fmt,
                         **{k: v for k, v in table.options.items() if k.startswith(f"{fmt}.")}}

@@ -32,9 +32,9 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from streamscore import late
+from streamscore.changelog import changelog_format
 from streamscore.errors import TranslationError
 from streamscore.sql.clock import CLOCK_OPTION, clock_function
-from streamscore.changelog import changelog_format
 from streamscore.sql.dialect import (CaseSensitiveDuckDB, Descriptor, Flink, TableArgument, WindowTableFunction,
                                      interval_milliseconds)
 from streamscore.sql.functions import (FUNCTIONS, PROCESSING_TIME_FUNCTIONS, TRANSLATED_NODES, duckdb_tree,
