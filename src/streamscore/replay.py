@@ -295,7 +295,8 @@ def like(records: list[dict], template: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(template[column]):
             frame[column] = pd.to_datetime(frame[column])
         elif any(isinstance(v, decimal.Decimal) for v in template[column]):  # JSON numbers as the DECIMALs they are
-            frame[column] = [None if v is None else decimal.Decimal(str(v)) for v in frame[column]]
+            # (a JSON null is NaN in a column pandas made float)
+            frame[column] = [None if pd.isna(v) else decimal.Decimal(str(v)) for v in frame[column]]
     return frame.astype(template.dtypes.to_dict())
 
 

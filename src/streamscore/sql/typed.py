@@ -702,7 +702,9 @@ def _cast(node: exp.Cast) -> exp.Expr:
             sql = f"CAST(strftime({value}, '%Y-%m-%d %H:%M:%S.%f') AS TIMESTAMP)"
         elif isinstance(source, exp.Literal) and source.is_string:  # checked here, once
             if not re.match(FLINK_TIMESTAMP_TEXT, source.name):
-                return typed("NULL" if attempt else f"error('cannot cast ' || {value} || ' to TIMESTAMP')")
+                # Typed: DuckDB folds a function of an untyped NULL (what error() is) to NULL unevaluated.
+                return typed("CAST(NULL AS TIMESTAMP)" if attempt else
+                             f"CAST(error('cannot cast ' || {value} || ' to TIMESTAMP') AS TIMESTAMP)")
             text = source.name.strip()
             # Flink cuts digits past the precision; DuckDB would round the seventh onwards.
             cut = exp.Literal.string(re.sub(r"(\.\d{6})\d+", r"\1", text)).sql("duckdb")
