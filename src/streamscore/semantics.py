@@ -271,7 +271,8 @@ class FlinkSide:
         if len(expressions) == 1:
             from streamscore.engines.flink import _java_message
 
-            return [{"error": _java_message(failure).splitlines()[0][:300]}]
+            message = re.sub(r" at 0x[0-9a-f]+", "", _java_message(failure).splitlines()[0])  # no addresses
+            return [{"error": message[:300]}]
         # Split outside the handler: a failure raised in it would carry this one as its context, and its
         # message would be read from this one's causes.
         half = len(expressions) // 2

@@ -882,7 +882,7 @@ def _round(value: exp.Expr, digits: exp.Expr, constant: exp.Expr) -> exp.Expr:
     if _is(value, exp.DType.DOUBLE, exp.DType.FLOAT):
         rounded = (f"CASE WHEN isnan({sql}) OR isinf({sql}) THEN error('ROUND of NaN or an infinity fails in Flink') "
                    f"ELSE {rounded} END")
-    return duckdb_node(rounded)
+    return _typed_node(rounded, value.type.copy()) if not _unknown(value) else duckdb_node(rounded)
 
 
 def _truncate(value: exp.Expr, digits: exp.Expr) -> exp.Expr:
@@ -895,7 +895,7 @@ def _truncate(value: exp.Expr, digits: exp.Expr) -> exp.Expr:
         if _is(value, exp.DType.DOUBLE, exp.DType.FLOAT):  # Flink cuts it as a DECIMAL(38, 18)
             truncated = (f"CASE WHEN isnan({sql}) OR isinf({sql}) OR abs({sql}) >= 1e20 THEN error('TRUNCATE of "
                          f"NaN, an infinity or a DOUBLE of 1e20 or more fails in Flink') ELSE {truncated} END")
-        return duckdb_node(truncated)
+        return _typed_node(truncated, value.type.copy()) if not _unknown(value) else duckdb_node(truncated)
     if kind:
         return value if cut >= 0 else _typed_node(f"CAST(({sql} // {10 ** -cut}) * {10 ** -cut} AS "
                                                   f"{exp.DataType.build(kind).sql('duckdb')})", exp.DataType.build(kind))
@@ -1084,6 +1084,14 @@ def _fail_on_null_decimal_casts(node: exp.Expr, cast: list[exp.Expr]) -> None:
         "(a NullPointerException)') END"))
 
 
+def _nullif(node: exp.Nullif) -> exp.Expr:
+    """NULLIF(a, b) is a's type in Flink (CASE WHEN a = b THEN NULL ELSE a END); sqlglot's is the two's common
+    type (a FLOAT compared with a DOUBLE would be a DOUBLE)."""
+    if not _unknown(node.this):
+        node.type = node.this.type.copy()
+    return node
+
+
 TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
     **{kind: _comparison for kind in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)},
     exp.Anonymous: _anonymous,
@@ -1107,6 +1115,7 @@ TYPED_REWRITES: dict[type, Callable[[exp.Expr], exp.Expr]] = {
     exp.Floor: _floor_ceil_to,
     exp.Ceil: _floor_ceil_to,
     **{kind: _conditional for kind in (exp.Case, exp.If, exp.Coalesce, exp.Greatest, exp.Least)},
+    exp.Nullif: _nullif,
 }
 
 
