@@ -240,6 +240,15 @@ def produce_keyed(bootstrap_servers: str, topic: str, path: Path) -> None:
     producer.flush()
 
 
+def run_and_verify(shop, capsys, name: str, job: str):
+    """``job`` as sql/jobs/<name>.sql, run bounded from its topics and then verified: verify's output."""
+    (shop / "sql" / "jobs" / f"{name}.sql").write_text(job)
+    assert cli(shop, "run", f"sql/jobs/{name}.sql", "--bounded", "--reset-sinks", "--metrics-interval", "0") == 0
+    capsys.readouterr()
+    assert cli(shop, "verify", f"sql/jobs/{name}.sql", "--kafka") == 0
+    return capsys.readouterr()
+
+
 def test_an_upsert_kafka_source_from_kafka_verifies_against_the_replay(shop, broker, monkeypatch, capsys):
     """Keyed records and tombstones in a compacted-style topic, read by Flink's upsert-kafka connector (its
     own normalization of the upsert stream) and joined with an append stream: what Flink wrote equals the
@@ -256,11 +265,7 @@ INSERT INTO views_by_region
 SELECT u.regionid, COUNT(*), COUNT(DISTINCT p.userid) FROM pageviews AS p JOIN users AS u ON p.userid = u.userid
 GROUP BY u.regionid;
 """
-    (shop / "sql" / "jobs" / "views.sql").write_text(job)
-    assert cli(shop, "run", "sql/jobs/views.sql", "--bounded", "--reset-sinks", "--metrics-interval", "0") == 0
-    capsys.readouterr()
-    assert cli(shop, "verify", "sql/jobs/views.sql", "--kafka") == 0
-    captured = capsys.readouterr()
+    captured = run_and_verify(shop, capsys, "views", job)
     assert "views_by_region: 5 rows, equal" in captured.out
     assert "users: 61 records from topic users" in captured.err
 
@@ -278,9 +283,4 @@ def test_a_versioned_upsert_kafka_table_from_kafka_verifies_against_the_replay(s
     job = (case / "job.sql").read_text().replace("WITH ('connector' = 'blackhole')", (
         "WITH ('connector' = 'kafka', 'topic' = 'euro_orders', 'format' = 'json', "
         "'json.timestamp-format.standard' = 'SQL')")).replace("orders_in_euros", "euro_orders")
-    (shop / "sql" / "jobs" / "euros.sql").write_text(job)
-    assert cli(shop, "run", "sql/jobs/euros.sql", "--bounded", "--reset-sinks", "--metrics-interval", "0") == 0
-    capsys.readouterr()
-    assert cli(shop, "verify", "sql/jobs/euros.sql", "--kafka") == 0
-    captured = capsys.readouterr()
-    assert "euro_orders: 13 rows, equal" in captured.out
+    assert "euro_orders: 13 rows, equal" in run_and_verify(shop, capsys, "euros", job).out
