@@ -446,8 +446,10 @@ class FlinkEngine:
         # A watermark after every record (not every 200 ms of reading): which rows are late is then a
         # fact of the file's order, as in Flink's own test programs and in the DuckDB replay.
         # A replay fails at once where Flink's job fails (a run's checkpointing would have it restart forever).
+        # Its mini-cluster's REST endpoint on any free port: a `run` before it in this JVM named a port of its
+        # own, which its mini-cluster may still hold (seen as BindException in a CI run).
         with self._job_settings(t_env, job, {"pipeline.auto-watermark-interval": "0 ms",
-                                             "restart-strategy.type": "none"}):
+                                             "restart-strategy.type": "none", "rest.port": "0"}):
             try:
                 statement_set = self._prepare(t_env, job, bind, replay=True)
                 self._planned(t_env, statement_set.execute).wait()
