@@ -1064,18 +1064,24 @@ def _eager(node: exp.Expr, failing: list[exp.Expr]) -> exp.Expr:
         eager = exp.Case(ifs=[exp.If(this=guard, true=exp.Null())], default=node.copy())
         eager.type = node.type.copy() if node.type is not None else None
         return eager
-    template = node.parent
-    if isinstance(template, exp.Case) and template.args.get("default") is node:
+    template = _null_template(node)
+    if template is not None:
         first = template.args["ifs"][0]
         first.set("this", exp.or_(guard, exp.paren(first.this.copy(), copy=False), copy=False))
     return node
 
 
+def _null_template(node: exp.Expr) -> exp.Case | None:
+    """The CASE around a GREATEST/LEAST that makes it NULL when any value is (``_null_if_any_null``)."""
+    template = node.parent
+    return template if isinstance(template, exp.Case) and template.args.get("default") is node else None
+
+
 def _fail_on_null_decimal_casts(node: exp.Expr, cast: list[exp.Expr]) -> None:
     """Flink's GREATEST/LEAST fail (a NullPointerException) when a NULL DECIMAL is cast to their common type;
     the template around them (``_null_if_any_null``: NULL when any value is) fails there instead."""
-    template = node.parent
-    if not cast or not isinstance(template, exp.Case) or template.args.get("default") is not node:
+    template = _null_template(node)
+    if not cast or template is None:
         return
     nulls = " OR ".join(f"{v.sql('duckdb')} IS NULL" for v in cast)
     name = type(node).__name__.upper()
