@@ -1,0 +1,274 @@
+"""A differential fuzzer of event time: random out-of-order streams through random event-time jobs (window
+aggregates, sessions, OVER, temporal sort, window top-N and dedup, MATCH_RECOGNIZE, filters and chained
+windows), replayed by Flink and by the DuckDB replay with its default settings.
+
+The late-row cases of the corpus are streams someone built for one operator; here rows arrive late by
+random amounts, tie, land on window edges and a millisecond before them, under random watermark delays
+and time attributes (a column, or computed from text). A job's verdicts: the replay refuses it (late rows
+or ties it cannot decide as Flink: allowed, it says so), both give the same rows (identical), or they
+differ: a replay that silently gives other rows than Flink, the defect this hunts. Flink failing a job
+is the generator's fault, reported as such.
+
+    python tests/streamfuzz.py --count 60 --seed 3     # prints each difference; exit 1 if any
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+START = dt.datetime(2024, 3, 10, 10, 0, 0)
+KEYS = ("a", "b", "c")
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One job over one stream: the job file's text and the stream's records (file order = arrival order)."""
+
+    number: int
+    sql: str
+    records: list[dict]
+
+
+def stream(rnd: random.Random, time_column: str) -> list[dict]:
+    """Rows mostly in time order; some late by up to two minutes, some tied, some on a 10-second edge or a
+    millisecond before one (window ends are multiples of 10 seconds)."""
+    rows, newest = [], START
+    for number in range(1, rnd.randint(12, 36) + 1):
+        roll = rnd.random()
+        if roll < 0.25 and rows:
+            ts = newest - dt.timedelta(seconds=rnd.randint(0, 120))
+        elif roll < 0.35 and rows:
+            ts = rnd.choice(rows)["_ts"]
+        else:
+            ts = newest + dt.timedelta(seconds=rnd.randint(0, 25))
+        if rnd.random() < 0.3:  # onto a window edge, or just before it
+            ts = ts.replace(second=ts.second // 10 * 10, microsecond=0)
+            ts -= dt.timedelta(milliseconds=rnd.choice((0, 0, 1)))
+        newest = max(newest, ts)
+        rows.append({"id": number, "k": rnd.choice(KEYS), "v": float(rnd.randint(1, 50)), "_ts": ts})
+    text = {r["id"]: r.pop("_ts").strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] for r in rows}
+    return [{**r, time_column: text[r["id"]]} for r in rows]
+
+
+def source(rnd: random.Random) -> tuple[str, str]:
+    """The `events` table: its event time a column or computed from text, and a random watermark delay."""
+    delay = rnd.choice(("0", "0.001", "1", "5", "30"))
+    if rnd.random() < 0.5:
+        columns, time_column = "ts TIMESTAMP(3)", "ts"
+    else:
+        columns, time_column = "event_time STRING, ts AS TO_TIMESTAMP(event_time)", "event_time"
+    return (f"CREATE TABLE events (id BIGINT, k STRING, v DOUBLE, {columns},\n"
+            f"  WATERMARK FOR ts AS ts - INTERVAL '{delay}' SECOND\n"
+            ") WITH ('connector' = 'filesystem', 'path' = 'events.jsonl', 'format' = 'json');\n"), time_column
+
+
+def _seconds(rnd, *choices) -> str:
+    return f"INTERVAL '{rnd.choice(choices)}' SECOND"
+
+
+FILTERED = "CREATE VIEW big_events AS SELECT * FROM events WHERE v > 15;\n"
+
+
+def _filtered(rnd) -> str:
+    """The table a window reads: the source, or a view of it that filters (Flink filters before windowing)."""
+    return rnd.choice(("events", "events", "big_events"))
+
+
+def _window_agg(rnd):
+    size = rnd.choice((10, 20, 30, 60))
+    window = rnd.choice((
+        f"TUMBLE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '{size}' SECOND)",
+        f"HOP(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size}' SECOND)",
+        f"CUMULATE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size}' SECOND)",
+    )).format(t=_filtered(rnd))
+    keyed = rnd.random() < 0.5
+    return ("(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE, top BIGINT)",
+            f"SELECT {'k' if keyed else 'CAST(NULL AS STRING)'}, window_start, window_end, COUNT(*), SUM(v), MAX(id)\n"
+            f"FROM TABLE({window})\nGROUP BY {'k, ' if keyed else ''}window_start, window_end")
+
+
+def _session(rnd):
+    gap = _seconds(rnd, 5, 10, 30, 60)
+    return ("(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE)",
+            f"SELECT k, window_start, window_end, COUNT(*), SUM(v)\n"
+            f"FROM TABLE(SESSION(TABLE {_filtered(rnd)} PARTITION BY k, DESCRIPTOR(ts), {gap}))\n"
+            "GROUP BY k, window_start, window_end")
+
+
+def _group_window(rnd):
+    kind = rnd.choice(("TUMBLE", "HOP", "SESSION"))
+    spec = {"TUMBLE": _seconds(rnd, 10, 30, 60), "SESSION": _seconds(rnd, 5, 20, 60),
+            "HOP": f"INTERVAL '10' SECOND, {_seconds(rnd, 20, 30)}"}[kind]
+    return ("(k STRING, window_start TIMESTAMP(3), n BIGINT, total DOUBLE)",
+            f"SELECT k, {kind}_START(ts, {spec}), COUNT(*), SUM(v)\n"
+            f"FROM {_filtered(rnd)}\nGROUP BY k, {kind}(ts, {spec})")
+
+
+def _over(rnd):
+    frame = rnd.choice((
+        f"RANGE BETWEEN {_seconds(rnd, 10, 30, 60)} PRECEDING AND CURRENT ROW",
+        f"ROWS BETWEEN {rnd.randint(1, 3)} PRECEDING AND CURRENT ROW",
+        "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+    ))
+    return ("(id BIGINT, k STRING, n BIGINT, total DOUBLE)",
+            f"SELECT id, k, COUNT(*) OVER w, SUM(v) OVER w\nFROM events\n"
+            f"WINDOW w AS (PARTITION BY k ORDER BY ts {frame})")
+
+
+def _lag(rnd):
+    return ("(id BIGINT, previous DOUBLE)",
+            "SELECT id, LAG(v) OVER (PARTITION BY k ORDER BY ts) FROM events")
+
+
+def _sort(rnd):
+    return "(id BIGINT, k STRING, ts TIMESTAMP(3))", "SELECT id, k, ts FROM events ORDER BY ts"
+
+
+def _window_rank(rnd):
+    size = rnd.choice((10, 30, 60))
+    dedup = rnd.random() < 0.5
+    order, keep = ("ts", "rn = 1") if dedup else ("v DESC, id", "rn <= 2")
+    # window dedup keeps every column (Flink's WindowDeduplicate needs the row); top-N may project
+    return ("(id BIGINT, k STRING, window_start TIMESTAMP(3), rn BIGINT)",
+            f"SELECT id, k, window_start, rn FROM (\n"
+            f"  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end{', k' if dedup else ''} "
+            f"ORDER BY {order}) AS rn\n"
+            f"  FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '{size}' SECOND))\n) WHERE {keep}")
+
+
+def _chained(rnd):
+    return ("(window_start TIMESTAMP(3), n BIGINT, total DOUBLE)",
+            "SELECT window_start, SUM(n), SUM(total)\n"
+            "FROM TABLE(TUMBLE(TABLE per_ten_seconds, DESCRIPTOR(t), INTERVAL '30' SECOND))\n"
+            "GROUP BY window_start, window_end")
+
+
+def _match(rnd):
+    within = rnd.choice(("", f" WITHIN {_seconds(rnd, 30, 60)}"))
+    return ("(k STRING, first_id BIGINT, last_id BIGINT, matched_at TIMESTAMP(3))",
+            "SELECT k, first_id, last_id, matched_at FROM events MATCH_RECOGNIZE (\n"
+            "  PARTITION BY k ORDER BY ts\n"
+            "  MEASURES A.id AS first_id, B.id AS last_id, MATCH_ROWTIME() AS matched_at\n"
+            f"  ONE ROW PER MATCH AFTER MATCH SKIP PAST LAST ROW\n  PATTERN (A B){within}\n"
+            "  DEFINE B AS B.v > A.v\n)")
+
+
+CHAINED = ("CREATE VIEW per_ten_seconds AS\n"
+           "SELECT window_start AS inner_start, window_time AS t, COUNT(*) AS n, SUM(v) AS total\n"
+           "FROM TABLE(TUMBLE(TABLE {t}, DESCRIPTOR(ts), INTERVAL '10' SECOND))\n"
+           "GROUP BY window_start, window_end, window_time;\n")
+
+OPERATORS = [_window_agg, _window_agg, _session, _group_window, _over, _over, _lag, _sort, _window_rank,
+             _chained, _match]
+
+
+def trials(seed: int, count: int) -> list[Trial]:
+    """``count`` jobs and their streams, the same for the same seed."""
+    rnd = random.Random(seed)
+    made = []
+    for number in range(1, count + 1):
+        table, time_column = source(rnd)
+        columns, query = rnd.choice(OPERATORS)(rnd)
+        views = FILTERED + (CHAINED.format(t=_filtered(rnd)) if "per_ten_seconds" in query else "")
+        sql = (f"{table}{views}\nCREATE TABLE results {columns} WITH ('connector' = 'blackhole');\n\n"
+               f"INSERT INTO results\n{query};\n")
+        made.append(Trial(number, sql, stream(rnd, time_column)))
+    return made
+
+
+@dataclass
+class Verdicts:
+    identical: int = 0
+    replay_refused: list[str] = field(default_factory=list)
+    flink_failed: list[tuple[Trial, str]] = field(default_factory=list)
+    different: list[tuple[Trial, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.identical} identical, {len(self.different)} different, {len(self.replay_refused)} "
+                f"refused by the replay, {len(self.flink_failed)} failed on Flink")
+
+
+def judge(trial: Trial, flink_engine, duck_engine, workdir: Path, verdicts: Verdicts) -> None:
+    import pandas as pd
+
+    from streamscore.errors import StreamscoreError
+    from streamscore.replay import compare_tables
+    from streamscore.sql.statements import parse_job
+
+    folder = workdir / f"trial{trial.number}"
+    folder.mkdir(parents=True)
+    (folder / "job.sql").write_text(trial.sql)
+    data = folder / "events.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in trial.records))
+    job = parse_job(folder / "job.sql")
+    try:
+        flink = flink_engine.replay(job, {"events": data}, folder / "flink")
+    except StreamscoreError as error:
+        verdicts.flink_failed.append((trial, str(error).splitlines()[0]))
+        return
+    try:
+        duck = duck_engine.replay(job, {"events": data}, folder / "duckdb")
+    except StreamscoreError as error:
+        verdicts.replay_refused.append(str(error).splitlines()[0])
+        return
+    expected, actual = pd.read_parquet(flink.sinks["results"]), pd.read_parquet(duck.sinks["results"])
+    diff = compare_tables("results", expected, actual[list(expected.columns)])
+    if diff.equal:
+        verdicts.identical += 1
+    else:
+        from streamscore.cases import mismatches
+        verdicts.different.append((trial, "; ".join(mismatches(diff, limit=4)) or diff.problem))
+
+
+def run(flink_engine, project, chosen: list[Trial], progress=None) -> Verdicts:
+    from streamscore.engines.duckdb import DuckDBEngine
+
+    verdicts = Verdicts()
+    with tempfile.TemporaryDirectory(prefix="streamfuzz-") as workdir:
+        for trial in chosen:
+            judge(trial, flink_engine, DuckDBEngine(project), Path(workdir), verdicts)
+            if progress:
+                progress(f"{trial.number}/{len(chosen)}: {verdicts.line()}")
+    return verdicts
+
+
+def show(trial: Trial) -> str:
+    rows = "\n".join(json.dumps(r) for r in trial.records)
+    return f"-- trial {trial.number}\n{trial.sql}\n-- events.jsonl (arrival order)\n{rows}"
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    from streamscore.engines.flink import FlinkEngine
+    from streamscore.project import Project
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--only", type=int, nargs="*", help="run these trial numbers only")
+    args = parser.parse_args(argv)
+    project = Project(Path(__file__).parent.parent)
+    chosen = [t for t in trials(args.seed, args.count) if not args.only or t.number in args.only]
+    engine = FlinkEngine(project)
+    try:
+        verdicts = run(engine, project, chosen, progress=print)
+    finally:
+        engine.close()
+    for trial, detail in verdicts.flink_failed:
+        print(f"FLINK FAILED  {detail}\n{show(trial)}\n")
+    for trial, detail in verdicts.different:
+        print(f"DIFFERENT  {detail}\n{show(trial)}\n")
+    for reason in sorted(set(verdicts.replay_refused)):
+        print(f"refused: {reason}")
+    print(verdicts.line())
+    return 1 if verdicts.different or verdicts.flink_failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
