@@ -27,14 +27,14 @@ KEYS = ("a", "b", "c")
 
 @dataclass(frozen=True)
 class Trial:
-    """One job over one stream: the job file's text and the stream's records (file order = arrival order)."""
+    """One job over its streams: the job file's text and each source's records (file order = arrival order)."""
 
     number: int
     sql: str
-    records: list[dict]
+    records: dict[str, list[dict]]
 
 
-def stream(rnd: random.Random, time_column: str) -> list[dict]:
+def stream(rnd: random.Random, time_column: str, epoch: bool) -> list[dict]:
     """Rows mostly in time order; some late by up to two minutes, some tied, some on a 10-second edge or a
     millisecond before one (window ends are multiples of 10 seconds)."""
     rows, newest = [], START
@@ -51,20 +51,42 @@ def stream(rnd: random.Random, time_column: str) -> list[dict]:
             ts -= dt.timedelta(milliseconds=rnd.choice((0, 0, 1)))
         newest = max(newest, ts)
         rows.append({"id": number, "k": rnd.choice(KEYS), "v": float(rnd.randint(1, 50)), "_ts": ts})
-    text = {r["id"]: r.pop("_ts").strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] for r in rows}
-    return [{**r, time_column: text[r["id"]]} for r in rows]
+    for row in rows:
+        ts = row.pop("_ts")
+        row[time_column] = (int(ts.replace(tzinfo=dt.timezone.utc).timestamp() * 1000) if epoch
+                            else ts.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])
+    return rows
 
 
-def source(rnd: random.Random) -> tuple[str, str]:
-    """The `events` table: its event time a column or computed from text, and a random watermark delay."""
+@dataclass(frozen=True)
+class Source:
+    """A source table: its event time a column, computed from text, or from epoch milliseconds (a
+    TIMESTAMP_LTZ), and a random watermark delay."""
+
+    name: str
+    ddl: str
+    time_column: str
+    time_type: str
+
+    @property
+    def epoch(self) -> bool:
+        return self.time_type.startswith("TIMESTAMP_LTZ")
+
+
+def source(rnd: random.Random, name: str, like: Source | None = None) -> Source:
+    """``like``: a source whose kind of time attribute this one shares (Flink joins only equal rowtime types)."""
     delay = rnd.choice(("0", "0.001", "1", "5", "30"))
-    if rnd.random() < 0.5:
-        columns, time_column = "ts TIMESTAMP(3)", "ts"
+    roll = rnd.random() if like is None else {"ts": 0.0, "event_time": 0.5, "ms": 0.9}[like.time_column]
+    if roll < 0.4:
+        columns, time_column, time_type = "ts TIMESTAMP(3)", "ts", "TIMESTAMP(3)"
+    elif roll < 0.8:
+        columns, time_column, time_type = "event_time STRING, ts AS TO_TIMESTAMP(event_time)", "event_time", "TIMESTAMP(3)"
     else:
-        columns, time_column = "event_time STRING, ts AS TO_TIMESTAMP(event_time)", "event_time"
-    return (f"CREATE TABLE events (id BIGINT, k STRING, v DOUBLE, {columns},\n"
-            f"  WATERMARK FOR ts AS ts - INTERVAL '{delay}' SECOND\n"
-            ") WITH ('connector' = 'filesystem', 'path' = 'events.jsonl', 'format' = 'json');\n"), time_column
+        columns, time_column, time_type = "ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3)", "ms", "TIMESTAMP_LTZ(3)"
+    return Source(name, f"CREATE TABLE {name} (id BIGINT, k STRING, v DOUBLE, {columns},\n"
+                        f"  WATERMARK FOR ts AS ts - INTERVAL '{delay}' SECOND\n"
+                        f") WITH ('connector' = 'filesystem', 'path' = '{name}.jsonl', 'format' = 'json');\n",
+                  time_column, time_type)
 
 
 def _seconds(rnd, *choices) -> str:
@@ -126,7 +148,7 @@ def _lag(rnd):
 
 
 def _sort(rnd):
-    return "(id BIGINT, k STRING, ts TIMESTAMP(3))", "SELECT id, k, ts FROM events ORDER BY ts"
+    return "(id BIGINT, k STRING, ts {TS})", "SELECT id, k, ts FROM events ORDER BY ts"
 
 
 def _window_rank(rnd):
@@ -150,7 +172,7 @@ def _chained(rnd):
 
 def _match(rnd):
     within = rnd.choice(("", f" WITHIN {_seconds(rnd, 30, 60)}"))
-    return ("(k STRING, first_id BIGINT, last_id BIGINT, matched_at TIMESTAMP(3))",
+    return ("(k STRING, first_id BIGINT, last_id BIGINT, matched_at {TS})",
             "SELECT k, first_id, last_id, matched_at FROM events MATCH_RECOGNIZE (\n"
             "  PARTITION BY k ORDER BY ts\n"
             "  MEASURES A.id AS first_id, B.id AS last_id, MATCH_ROWTIME() AS matched_at\n"
@@ -163,8 +185,44 @@ CHAINED = ("CREATE VIEW per_ten_seconds AS\n"
            "FROM TABLE(TUMBLE(TABLE {t}, DESCRIPTOR(ts), INTERVAL '10' SECOND))\n"
            "GROUP BY window_start, window_end, window_time;\n")
 
+def _dedup(rnd):
+    order = rnd.choice(("ts", "ts DESC"))
+    return ("(id BIGINT, k STRING, v DOUBLE, PRIMARY KEY (k) NOT ENFORCED)",
+            f"SELECT id, k, v FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY {order}) AS rn FROM events\n"
+            ") WHERE rn = 1")
+
+
+def _top_n(rnd):
+    return ("(id BIGINT, k STRING, v DOUBLE, rn BIGINT, PRIMARY KEY (k, rn) NOT ENFORCED)",
+            "SELECT id, k, v, rn FROM (\n"
+            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC, id) AS rn FROM events\n) WHERE rn <= 2")
+
+
+def _group_agg(rnd):
+    return ("(k STRING, n BIGINT, total DOUBLE, newest {TS}, PRIMARY KEY (k) NOT ENFORCED)",
+            f"SELECT k, COUNT(*), SUM(v), MAX(ts) FROM {_filtered(rnd)} GROUP BY k")
+
+
+def _interval_join(rnd):
+    kind = rnd.choice(("JOIN", "LEFT JOIN"))
+    before, after = rnd.choice((5, 10, 30)), rnd.choice((0, 5, 10))
+    return ("(id BIGINT, mark BIGINT, k STRING, v DOUBLE, w DOUBLE)",
+            f"SELECT e.id, m.id, e.k, e.v, m.v\nFROM events e {kind} marks m\n"
+            f"ON e.k = m.k AND m.ts BETWEEN e.ts - INTERVAL '{before}' SECOND AND e.ts + INTERVAL '{after}' SECOND")
+
+
+def _window_join(rnd):
+    kind = rnd.choice(("JOIN", "LEFT JOIN", "FULL JOIN"))
+    size = rnd.choice((10, 30))
+    window = "SELECT * FROM TABLE(TUMBLE(TABLE {t}, DESCRIPTOR(ts), INTERVAL '%d' SECOND))" % size
+    return ("(id BIGINT, mark BIGINT, window_start TIMESTAMP(3))",
+            f"SELECT e.id, m.id, COALESCE(e.window_start, m.window_start)\n"
+            f"FROM ({window.format(t='events')}) e\n{kind} ({window.format(t='marks')}) m\n"
+            "ON e.k = m.k AND e.window_start = m.window_start AND e.window_end = m.window_end")
+
+
 OPERATORS = [_window_agg, _window_agg, _session, _group_window, _over, _over, _lag, _sort, _window_rank,
-             _chained, _match]
+             _chained, _match, _dedup, _top_n, _group_agg, _interval_join, _window_join]
 
 
 def trials(seed: int, count: int) -> list[Trial]:
@@ -172,12 +230,14 @@ def trials(seed: int, count: int) -> list[Trial]:
     rnd = random.Random(seed)
     made = []
     for number in range(1, count + 1):
-        table, time_column = source(rnd)
+        events = source(rnd, "events")
+        sources = [events, source(rnd, "marks", like=events if rnd.random() < 0.8 else None)]
         columns, query = rnd.choice(OPERATORS)(rnd)
+        columns = columns.replace("{TS}", sources[0].time_type)
         views = FILTERED + (CHAINED.format(t=_filtered(rnd)) if "per_ten_seconds" in query else "")
-        sql = (f"{table}{views}\nCREATE TABLE results {columns} WITH ('connector' = 'blackhole');\n\n"
-               f"INSERT INTO results\n{query};\n")
-        made.append(Trial(number, sql, stream(rnd, time_column)))
+        sql = (f"{''.join(s.ddl for s in sources)}{views}\n"
+               f"CREATE TABLE results {columns} WITH ('connector' = 'blackhole');\n\nINSERT INTO results\n{query};\n")
+        made.append(Trial(number, sql, {s.name: stream(rnd, s.time_column, s.epoch) for s in sources}))
     return made
 
 
@@ -203,16 +263,18 @@ def judge(trial: Trial, flink_engine, duck_engine, workdir: Path, verdicts: Verd
     folder = workdir / f"trial{trial.number}"
     folder.mkdir(parents=True)
     (folder / "job.sql").write_text(trial.sql)
-    data = folder / "events.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in trial.records))
     job = parse_job(folder / "job.sql")
+    data = {}
+    for table in job.sources:
+        data[table.name] = folder / f"{table.name}.jsonl"
+        data[table.name].write_text("".join(json.dumps(r) + "\n" for r in trial.records[table.name]))
     try:
-        flink = flink_engine.replay(job, {"events": data}, folder / "flink")
+        flink = flink_engine.replay(job, data, folder / "flink")
     except StreamscoreError as error:
         verdicts.flink_failed.append((trial, str(error).splitlines()[0]))
         return
     try:
-        duck = duck_engine.replay(job, {"events": data}, folder / "duckdb")
+        duck = duck_engine.replay(job, data, folder / "duckdb")
     except StreamscoreError as error:
         verdicts.replay_refused.append(str(error).splitlines()[0])
         return
@@ -238,8 +300,9 @@ def run(flink_engine, project, chosen: list[Trial], progress=None) -> Verdicts:
 
 
 def show(trial: Trial) -> str:
-    rows = "\n".join(json.dumps(r) for r in trial.records)
-    return f"-- trial {trial.number}\n{trial.sql}\n-- events.jsonl (arrival order)\n{rows}"
+    streams = "".join(f"\n-- {name}.jsonl (arrival order)\n" + "\n".join(json.dumps(r) for r in records)
+                      for name, records in trial.records.items())
+    return f"-- trial {trial.number}\n{trial.sql}{streams}"
 
 
 def main(argv=None) -> int:

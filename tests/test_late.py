@@ -89,3 +89,29 @@ def test_a_row_near_a_fired_session_starts_another():
     assert len({session_of[0], session_of[1], session_of[3]}) == 2 and session_of[1] == session_of[3]
     other = _rows([100, 105], delay=1, keys=["a", "b"])
     assert len(set(sessions(10 * S, other)[1].values())) == 2
+
+
+def test_keep_first_deduplication_drops_rows_strictly_behind_the_watermark():
+    # marks found: -, 90, 95, 95, 95. 85 and 94 are strictly behind 95: dropped (an earlier first row arriving
+    # late changes nothing); 95, at the mark, is kept, and late for the next operator.
+    dropped, passes, problem = simulate("dedup", 0, _rows([100, 105, 85, 95, 94]))
+    assert dropped == [2, 4] and passes == 1 and problem is None
+
+
+def test_only_a_first_row_by_a_time_attribute_outside_windows_is_flinks_rowtime_deduplicate():
+    from sqlglot import parse_one
+
+    from streamscore.late import sensitive_nodes
+
+    def kinds(sql):
+        return [kind for kind, _ in sensitive_nodes(parse_one(sql, read="duckdb"), {"ts"})]
+
+    first = "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY {}) AS rn FROM t) WHERE rn {}"
+    assert kinds(first.format("ts", "= 1")) == ["deduplicate"]
+    assert kinds(first.format("ts", "< 2")) == ["deduplicate"]
+    assert kinds(first.format("ts DESC", "= 1")) == []  # keep-last replaces at once: no late rule
+    assert kinds(first.format("ts", "<= 2")) == []  # a top-N (Rank): no late rule
+    assert kinds(first.format("amount", "= 1")) == []  # not a time attribute: a Rank
+    per_window = ("SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ts)"
+                  " AS rn FROM w) WHERE rn = 1")
+    assert kinds(per_window) == []  # window deduplication: its window decides

@@ -124,7 +124,7 @@ def test_nested_column_types_are_parsed_not_left_to_flink(tmp_path):
         "MAP(TEXT, DOUBLE[])"]
     assert table.rowtime == "ts"
     # UNNEST is a per-row join: the late rows of its input matter to no operator here
-    assert sensitive_nodes(job.inserts[0].query) == []
+    assert sensitive_nodes(job.inserts[0].query, set()) == []
 
 
 def test_create_table_as_select_is_a_table_and_its_insert(tmp_path):

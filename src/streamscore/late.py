@@ -42,7 +42,7 @@ SESSIONS_TABLE = "__late_sessions"  # (__operator, __row, __session): the sessio
 SESSION = "__late_session"
 WATERMARK = "__watermark"  # the watermark (epoch ms) an operator holds when the row arrives; NULL: none yet
 ROW = "__row"  # the row's place in its source (DuckDB rowid: file order)
-RANKINGS = (exp.RowNumber, exp.Rank, exp.DenseRank)  # Flink plans these as Rank/Deduplicate: no late rule
+RANKINGS = (exp.RowNumber, exp.Rank, exp.DenseRank)  # Flink plans these as Rank: no late rule (but see keeps_first)
 
 
 @dataclass
@@ -67,12 +67,50 @@ def node_id(stmt, n: int) -> str:
     return f"{stmt.path.name}:{stmt.line}#{n}"
 
 
-def sensitive_nodes(query: exp.Expr) -> list[tuple[str, exp.Expr]]:
+def top_n_kept(window: exp.Window) -> int | None:
+    """N of a top-N around ``window`` (``SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn ...)
+    WHERE rn <= N``, ``rn < N + 1`` or ``rn = 1``), or None when its rows are not filtered that way."""
+    projection = window.parent
+    inner = window.find_ancestor(exp.Select)
+    if not isinstance(projection, exp.Alias) or inner is None or not isinstance(inner.parent, exp.Subquery):
+        return None
+    outer = inner.parent.find_ancestor(exp.Select)
+    where = outer.args.get("where") if outer is not None else None
+    if where is None:
+        return None
+    for part in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        if isinstance(part, (exp.LTE, exp.LT, exp.EQ)) and isinstance(part.this, exp.Column) \
+                and part.this.name == projection.alias and isinstance(part.expression, exp.Literal) \
+                and part.expression.is_int:
+            n = int(part.expression.name)
+            return n - 1 if isinstance(part, exp.LT) else n
+    return None
+
+
+def keeps_first(node: exp.Expr, rowtimes: set[str]) -> bool:
+    """A ROW_NUMBER keeping the first row by a time attribute (``ORDER BY ts`` ascending, ``rn = 1``), not per
+    window: Flink plans it as its rowtime Deduplicate keeping the first row (``RowTimeDeduplicateKeepFirstRow
+    Function``, insert-only), which drops a row strictly behind the watermark. Keeping the last row
+    (``ORDER BY ts DESC``) has no late rule: it replaces the row it keeps at once."""
+    if not isinstance(node, exp.Window) or not isinstance(node.this, exp.RowNumber):
+        return False
+    order = node.args.get("order")
+    keys = order.expressions if order is not None else []
+    partition = {p.name for p in node.args.get("partition_by") or [] if isinstance(p, exp.Column)}
+    return len(keys) == 1 and not keys[0].args.get("desc") and isinstance(keys[0].this, exp.Column) \
+        and keys[0].this.name in rowtimes and not {"window_start", "window_end"} <= partition \
+        and top_n_kept(node) == 1
+
+
+def sensitive_nodes(query: exp.Expr, rowtimes: set[str]) -> list[tuple[str, exp.Expr]]:
     """The nodes of ``query`` whose operator depends on which rows arrive late, in a fixed order (the
-    translation stamps them with ids, the refusal check finds them again by the same walk)."""
+    translation stamps them with ids, the refusal check finds them again by the same walk). ``rowtimes``: the
+    names of the job's time attributes."""
     found = []
     for node in query.walk():
-        if isinstance(node, WindowTableFunction) or (
+        if keeps_first(node, rowtimes):
+            found.append(("deduplicate", node))
+        elif isinstance(node, WindowTableFunction) or (
                 isinstance(node, exp.Anonymous) and node.name.upper() in ("TUMBLE", "HOP", "SESSION")
                 and isinstance(node.parent, exp.Group)):
             found.append(("window", node))
@@ -89,8 +127,12 @@ def sensitive_nodes(query: exp.Expr) -> list[tuple[str, exp.Expr]]:
     return found
 
 
-def stamp(query: exp.Expr, stmt) -> None:
-    for n, (_, node) in enumerate(sensitive_nodes(query)):
+def rowtimes(job) -> set[str]:
+    return {t.rowtime for t in job.tables.values() if t.rowtime}
+
+
+def stamp(query: exp.Expr, stmt, job) -> None:
+    for n, (_, node) in enumerate(sensitive_nodes(query, rowtimes(job))):
         node.meta[LATE_ID] = node_id(stmt, n)
 
 
@@ -177,6 +219,12 @@ def simulate(frame: str, offset: int, rows: dict[str, list]) -> tuple[list[int],
         if frame == "unbounded":
             if wm is not None and ts <= wm:
                 dropped.append(row)
+            continue
+        if frame == "dedup":  # strictly behind; a row at the watermark is kept, and late for the next operator
+            if wm is not None and ts < wm:
+                dropped.append(row)
+            elif wm is not None and ts == wm:
+                passes_late += 1
             continue
         key = tuple(rows[k][i] for k in keys)
         state = states.setdefault(key, _KeyState())
@@ -286,7 +334,7 @@ def unmodeled(job, late_sources: set[str], covered: dict[str, str], operators: d
                 found.append(f"{stmt.path}:{stmt.line}: SQL only Flink reads")
         elif late_in:
             kinds, modeled = set(), []
-            for n, (kind, _) in enumerate(sensitive_nodes(query)):
+            for n, (kind, _) in enumerate(sensitive_nodes(query, rowtimes(job))):
                 op = operators.get(covered.get(node_id(stmt, n), ""))
                 if op is None:
                     kinds.add(kind)

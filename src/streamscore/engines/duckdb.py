@@ -408,11 +408,10 @@ class DuckDBEngine:
         raise EngineError(
             f"{job.path}: rows arrive behind their source's watermark ({counts}) and reach operators whose late "
             f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
-            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, SESSION windows, OVER, MATCH_RECOGNIZE "
-            "and an INSERT's temporal sort, each reading a source table directly; so its result could differ from "
-            "Flink's (--keep-late "
-            "replays every row, --drop-late drops them all at the source; `replay --engine flink` gives "
-            "Flink's result)")
+            "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, SESSION windows, OVER, MATCH_RECOGNIZE, "
+            "keep-first deduplication, event-time temporal joins and an INSERT's temporal sort, each reading a "
+            "source table directly; so its result could differ from Flink's (--keep-late replays every row, "
+            "--drop-late drops them all at the source; `replay --engine flink` gives Flink's result)")
 
     def _late_rows(self, con, source: TableDef) -> int:
         """Count (and with ``drop_late``, delete) rows at or behind the watermark they find on arrival (the

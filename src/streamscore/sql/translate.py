@@ -211,7 +211,7 @@ class Translator:
     # -- entry points ----------------------------------------------------------------------------
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
-        late.stamp(query, stmt)
+        late.stamp(query, stmt, self.job)
         for node in query.find_all(exp.ArrayAgg):  # the job's own ARRAY_AGG, not a translation's list()
             node.meta[FLINK_ARRAY_AGG] = True
         self._query_hints(query, stmt)
@@ -368,7 +368,7 @@ class Translator:
                                          f"{node.this.sql('duckdb')} OVER (...); Flink orders them by arrival, "
                                          "which this replay cannot see here (order by a unique column too)")
             tied = exp.GT(this=ties, expression=exp.Literal.number(1))
-            kept = _top_n_kept(node)
+            kept = late.top_n_kept(node)
             if kept is not None and isinstance(node.this, exp.RowNumber):
                 # A top-N keeps the first N: a tie whose rows all rank below N changes nothing kept.
                 rank = exp.Window(this=exp.Rank(), partition_by=[k.copy() for k in node.args.get("partition_by") or []],
@@ -524,8 +524,9 @@ class Translator:
         return late.window_filter(relation, alias)
 
     def _late_over_and_sort(self, query: exp.Query, stmt: Statement) -> None:
-        """OVER over a source read directly, and an INSERT's ORDER BY its source's time attribute (a temporal
-        sort): filter the rows Flink's operator drops (decided on the data: ``late.simulate``)."""
+        """OVER and keep-first deduplication over a source read directly, and an INSERT's ORDER BY its source's
+        time attribute (a temporal sort): filter the rows Flink's operator drops (decided on the data:
+        ``late.simulate``)."""
         if not self.model_late:
             return
         for node in list(query.find_all(exp.Window, exp.Order)):
@@ -545,7 +546,10 @@ class Translator:
             if late.LATE_ID in select.meta:  # one OVER operator per SELECT (Flink refuses differing windows)
                 self.late_covered[node_id] = select.meta[late.LATE_ID]
                 continue
-            frame, offset = _over_frame(node) if isinstance(node, exp.Window) else ("sort", 0)
+            if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber):  # stamped: late.keeps_first
+                frame, offset = "dedup", 0
+            else:
+                frame, offset = _over_frame(node) if isinstance(node, exp.Window) else ("sort", 0)
             if frame is None:
                 continue
             alias = table.alias_or_name
@@ -557,7 +561,7 @@ class Translator:
                     f"FROM {late.watermarked(source.name, alias).sql('duckdb')}"
                     + (f" WHERE {where.this.sql('duckdb')}" if where is not None else "")
                     + f" ORDER BY {late.ROW}")
-            kind = "OverAggregate" if isinstance(node, exp.Window) else "TemporalSort"
+            kind = {"dedup": "Deduplicate", "sort": "TemporalSort"}.get(frame, "OverAggregate")
             self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, source.name, frame, rows,
                                                              offset)
             self.late_covered[node_id] = node_id
@@ -749,26 +753,6 @@ def _window_consumer(node: WindowTableFunction) -> str | None:
             partition = {p.name for p in ranking.args.get("partition_by") or [] if isinstance(p, exp.Column)}
             if isinstance(ranking.this, late.RANKINGS) and windows <= partition:
                 return "WindowRank"
-    return None
-
-
-def _top_n_kept(window: exp.Window) -> int | None:
-    """N of a top-N around ``window`` (``SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn ...)
-    WHERE rn <= N``, ``rn < N + 1`` or ``rn = 1``), or None when its rows are not filtered that way."""
-    projection = window.parent
-    inner = window.find_ancestor(exp.Select)
-    if not isinstance(projection, exp.Alias) or inner is None or not isinstance(inner.parent, exp.Subquery):
-        return None
-    outer = inner.parent.find_ancestor(exp.Select)
-    where = outer.args.get("where") if outer is not None else None
-    if where is None:
-        return None
-    for part in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
-        if isinstance(part, (exp.LTE, exp.LT, exp.EQ)) and isinstance(part.this, exp.Column) \
-                and part.this.name == projection.alias and isinstance(part.expression, exp.Literal) \
-                and part.expression.is_int:
-            n = int(part.expression.name)
-            return n - 1 if isinstance(part, exp.LT) else n
     return None
 
 
