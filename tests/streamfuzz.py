@@ -6,8 +6,8 @@ The late-row cases of the corpus are streams someone built for one operator; her
 random amounts, tie, land on window edges and a millisecond before them, under random watermark delays
 and time attributes (a column, or computed from text). A job's verdicts: the replay refuses it (late rows
 or ties it cannot decide as Flink: allowed, it says so), both give the same rows (identical), or they
-differ: a replay that silently gives other rows than Flink, the defect this hunts. Flink failing a job
-is the generator's fault, reported as such.
+differ: a replay that silently gives other rows than Flink, the defect this hunts. A job Flink's check
+refuses (the replay's gate) is counted; one Flink fails to run after its check passed is reported.
 
     python tests/streamfuzz.py --count 60 --seed 3     # prints each difference; exit 1 if any
 """
@@ -101,34 +101,59 @@ def _filtered(rnd) -> str:
     return rnd.choice(("events", "events", "big_events"))
 
 
+AGGREGATES = [  # (column, type, aggregate): arrival-order ones too (FIRST_VALUE, LISTAGG ...)
+    ("n", "BIGINT", "COUNT(*)"), ("total", "DOUBLE", "SUM(v)"), ("top", "BIGINT", "MAX(id)"),
+    ("low", "DOUBLE", "MIN(v)"), ("mean", "DOUBLE", "AVG(v)"), ("keys", "BIGINT", "COUNT(DISTINCT k)"),
+    ("big", "BIGINT", "COUNT(*) FILTER (WHERE v > 25)"), ("first_id", "BIGINT", "FIRST_VALUE(id)"),
+    ("last_id", "BIGINT", "LAST_VALUE(id)"), ("ids", "STRING", "LISTAGG(CAST(id AS STRING))"),
+    ("spread", "DOUBLE", "STDDEV_POP(v)"), ("newest", "{TS}", "MAX(ts)"),
+]
+OVER_AGGREGATES = AGGREGATES[:5] + [AGGREGATES[-1]]
+
+
+def _aggregates(rnd, pool=AGGREGATES) -> tuple[str, str]:
+    """Two to four aggregates: their sink columns and their SQL."""
+    chosen = rnd.sample(pool, rnd.randint(2, 4))
+    return ", ".join(f"{c} {t}" for c, t, _ in chosen), ", ".join(a for _, _, a in chosen)
+
+
+def _having(rnd) -> str:
+    return rnd.choice(("", "", "\nHAVING COUNT(*) > 1"))
+
+
 def _window_agg(rnd):
     size = rnd.choice((10, 20, 30, 60))
+    offset = rnd.choice(("", "", f", INTERVAL '{rnd.choice((5, -5))}' SECOND"))
     window = rnd.choice((
-        f"TUMBLE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '{size}' SECOND)",
+        f"TUMBLE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '{size}' SECOND{offset})",
         f"HOP(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size}' SECOND)",
         f"CUMULATE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size}' SECOND)",
     )).format(t=_filtered(rnd))
     keyed = rnd.random() < 0.5
-    return ("(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE, top BIGINT)",
-            f"SELECT {'k' if keyed else 'CAST(NULL AS STRING)'}, window_start, window_end, COUNT(*), SUM(v), MAX(id)\n"
-            f"FROM TABLE({window})\nGROUP BY {'k, ' if keyed else ''}window_start, window_end")
+    columns, aggregates = _aggregates(rnd)
+    return (f"(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), {columns})",
+            f"SELECT {'k' if keyed else 'CAST(NULL AS STRING)'}, window_start, window_end, {aggregates}\n"
+            f"FROM TABLE({window})\nGROUP BY {'k, ' if keyed else ''}window_start, window_end{_having(rnd)}")
 
 
 def _session(rnd):
     gap = _seconds(rnd, 5, 10, 30, 60)
-    return ("(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE)",
-            f"SELECT k, window_start, window_end, COUNT(*), SUM(v)\n"
-            f"FROM TABLE(SESSION(TABLE {_filtered(rnd)} PARTITION BY k, DESCRIPTOR(ts), {gap}))\n"
-            "GROUP BY k, window_start, window_end")
+    keyed = rnd.random() < 0.7
+    columns, aggregates = _aggregates(rnd)
+    return (f"(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), {columns})",
+            f"SELECT {'k' if keyed else 'CAST(NULL AS STRING)'}, window_start, window_end, {aggregates}\n"
+            f"FROM TABLE(SESSION(TABLE {_filtered(rnd)}{' PARTITION BY k' if keyed else ''}, DESCRIPTOR(ts), {gap}))\n"
+            f"GROUP BY {'k, ' if keyed else ''}window_start, window_end{_having(rnd)}")
 
 
 def _group_window(rnd):
     kind = rnd.choice(("TUMBLE", "HOP", "SESSION"))
     spec = {"TUMBLE": _seconds(rnd, 10, 30, 60), "SESSION": _seconds(rnd, 5, 20, 60),
             "HOP": f"INTERVAL '10' SECOND, {_seconds(rnd, 20, 30)}"}[kind]
-    return ("(k STRING, window_start TIMESTAMP(3), n BIGINT, total DOUBLE)",
-            f"SELECT k, {kind}_START(ts, {spec}), COUNT(*), SUM(v)\n"
-            f"FROM {_filtered(rnd)}\nGROUP BY k, {kind}(ts, {spec})")
+    columns, aggregates = _aggregates(rnd)
+    return (f"(k STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), {columns})",
+            f"SELECT k, {kind}_START(ts, {spec}), {kind}_END(ts, {spec}), {aggregates}\n"
+            f"FROM {_filtered(rnd)}\nGROUP BY k, {kind}(ts, {spec}){_having(rnd)}")
 
 
 def _over(rnd):
@@ -137,8 +162,9 @@ def _over(rnd):
         f"ROWS BETWEEN {rnd.randint(1, 3)} PRECEDING AND CURRENT ROW",
         "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
     ))
-    return ("(id BIGINT, k STRING, n BIGINT, total DOUBLE)",
-            f"SELECT id, k, COUNT(*) OVER w, SUM(v) OVER w\nFROM events\n"
+    chosen = rnd.sample(OVER_AGGREGATES, rnd.randint(1, 3))
+    return ("(id BIGINT, k STRING, " + ", ".join(f"{c} {t}" for c, t, _ in chosen) + ")",
+            "SELECT id, k, " + ", ".join(f"{a} OVER w" for _, _, a in chosen) + "\nFROM events\n"
             f"WINDOW w AS (PARTITION BY k ORDER BY ts {frame})")
 
 
@@ -231,7 +257,7 @@ def trials(seed: int, count: int) -> list[Trial]:
     made = []
     for number in range(1, count + 1):
         events = source(rnd, "events")
-        sources = [events, source(rnd, "marks", like=events if rnd.random() < 0.8 else None)]
+        sources = [events, source(rnd, "marks", like=events)]
         columns, query = rnd.choice(OPERATORS)(rnd)
         columns = columns.replace("{TS}", sources[0].time_type)
         views = FILTERED + (CHAINED.format(t=_filtered(rnd)) if "per_ten_seconds" in query else "")
@@ -245,19 +271,21 @@ def trials(seed: int, count: int) -> list[Trial]:
 class Verdicts:
     identical: int = 0
     replay_refused: list[str] = field(default_factory=list)
+    flink_refused: int = 0
     flink_failed: list[tuple[Trial, str]] = field(default_factory=list)
     different: list[tuple[Trial, str]] = field(default_factory=list)
 
     def line(self) -> str:
         return (f"{self.identical} identical, {len(self.different)} different, {len(self.replay_refused)} "
-                f"refused by the replay, {len(self.flink_failed)} failed on Flink")
+                f"refused by the replay, {self.flink_refused} refused by Flink's check, {len(self.flink_failed)} "
+                "failed on Flink after its check")
 
 
 def judge(trial: Trial, flink_engine, duck_engine, workdir: Path, verdicts: Verdicts) -> None:
     import pandas as pd
 
     from streamscore.errors import StreamscoreError
-    from streamscore.replay import compare_tables
+    from streamscore.replay import FlinkCheck, compare_tables
     from streamscore.sql.statements import parse_job
 
     folder = workdir / f"trial{trial.number}"
@@ -268,6 +296,11 @@ def judge(trial: Trial, flink_engine, duck_engine, workdir: Path, verdicts: Verd
     for table in job.sources:
         data[table.name] = folder / f"{table.name}.jsonl"
         data[table.name].write_text("".join(json.dumps(r) + "\n" for r in trial.records[table.name]))
+    try:  # the replay's gate: what Flink's planner refuses is not replayed
+        FlinkCheck(flink_engine.project, engine=flink_engine)(job)
+    except StreamscoreError:
+        verdicts.flink_refused += 1
+        return
     try:
         flink = flink_engine.replay(job, data, folder / "flink")
     except StreamscoreError as error:

@@ -15,6 +15,8 @@ does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperato
   FIRST_VALUE, running aggregates): a row at or behind the watermark is dropped.
 - temporal sort (ORDER BY the time attribute): a row is dropped when not newer than the last time it emitted.
 - MATCH_RECOGNIZE (``CepOperator``): a row at or behind the watermark is dropped (the unbounded OVER rule).
+- keep-first deduplication on the time attribute (``RowTimeDeduplicateKeepFirstRowFunction``): a row strictly
+  behind the watermark is dropped; the first row of a key is emitted once the watermark passes it.
 - SESSION windows (TVF and legacy GROUP BY SESSION: ``MergingWindowProcessFunction``): a row is dropped when
   its own window [ts, ts + gap) touches no open session of its key and has ended by the watermark
   (ts + gap - 1 <= W); one that touches an open session joins it, late or not; a session that has fired is
