@@ -179,10 +179,11 @@ def temporal_problems_sql(probe: exp.Expr, probe_time: str, versions: exp.Expr, 
             f"+ (SELECT count(*) FROM {pairs} AND {probe_ms} = {version_ms} WHERE {version_ms} = {v}.{WATERMARK})")
 
 
-def window_filter(relation: exp.Subquery, alias: str) -> exp.Subquery:
-    """The windowed rows an aggregate (or window top-N) keeps: a row in a window that has not fired."""
+def window_filter(relation: exp.Subquery, alias: str, keep_row: bool = False) -> exp.Subquery:
+    """The windowed rows an aggregate (or window top-N) keeps: a row in a window that has not fired.
+    ``keep_row``: with each row's place in its source (an aggregate's arrival order)."""
     kept = f"coalesce({WATERMARK} < epoch_ms(window_time), true)"
-    sql = f"SELECT * EXCLUDE ({ROW}, {WATERMARK}) FROM __windowed WHERE {kept}"
+    sql = f"SELECT * EXCLUDE ({WATERMARK if keep_row else f'{ROW}, {WATERMARK}'}) FROM __windowed WHERE {kept}"
     tree = parse_one(sql, read="duckdb")
     tree.find(exp.Table).replace(relation.copy())
     return tree.subquery(alias)

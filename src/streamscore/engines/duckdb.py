@@ -155,7 +155,7 @@ class DuckDBEngine:
             union = " UNION ALL ".join(f"({q})" for q in queries[sink.name])
             self._execute(con, f"COPY ({union}) TO {_literal(str(path))} (FORMAT parquet)", sink)
             result.sinks[sink.name] = path
-            result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchone()[0]
+            result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchall()[0][0]
             if self.progress:
                 self.progress.say(f"{sink.name}: {result.rows[sink.name]:,} sink rows")
         con.close()
@@ -372,7 +372,8 @@ class DuckDBEngine:
                 continue
             if op.frame == "window":
                 try:
-                    op.dropped = con.execute(op.sql).fetchone()[0]
+                    # fetchall: a result left unfinished (fetchone) blocks the connection's next statement
+                    op.dropped = con.execute(op.sql).fetchall()[0][0]
                 except duckdb.Error:  # counted over the windowed rows as written: Flink functions in a view
                     translator.notes.append(f"{op.id}: the rows {op.kind} drops as late are dropped, not counted")
                 continue
@@ -384,7 +385,7 @@ class DuckDBEngine:
 
     def _decide_temporal_join(self, con, op: "late.LateOperator") -> None:
         try:
-            problems = con.execute(op.sql).fetchone()[0]
+            problems = con.execute(op.sql).fetchall()[0][0]
         except duckdb.Error as error:
             op.problem = f"its rows could not be checked against its inputs' watermarks ({str(error).splitlines()[0]})"
             return

@@ -349,6 +349,12 @@ class Translator:
         if (isinstance(node, exp.GroupConcat) or node.meta.get(ARRIVAL_AGGREGATE)) \
                 and isinstance(node.this, exp.Order) and any(_is_rowid(o.this) for o in node.this.expressions):
             # LISTAGG (_listagg), ARRAY_AGG, JSON_ARRAYAGG, FIRST/LAST_VALUE (nested, typed)
+            windowed = _arrival_window(node)
+            if windowed is not None:  # a window aggregate over a source's rows: their place in it
+                for ordered in node.this.expressions:
+                    if _is_rowid(ordered.this):
+                        ordered.set("this", exp.column(late.ROW, table=windowed.alias_or_name))
+                return node
             if self._direct_source(node) is None:
                 raise stmt.error(TranslationError, "LISTAGG, ARRAY_AGG and JSON_ARRAYAGG collect values in arrival "
                                  "order, which a replay knows only over a source table read directly", node,
@@ -437,6 +443,7 @@ class Translator:
             if found:
                 source, keys = self._late_session(node, found[0], found[1], _table_argument(node).this.name,
                                                   time_column, keys, args.get("GAP"), "WindowAggregate")
+                return _in_arrival_order(window_relation(node.this, source, time_column, args, keys, alias, ltz))
         relation = window_relation(node.this, source, time_column, args, keys, alias, ltz)
         return self._late_window(node, relation, alias, late_source, consumer)
 
@@ -469,9 +476,9 @@ class Translator:
                 f"FROM {watermarked.sql('duckdb')} ORDER BY {late.ROW}")
         self.late_operators[op_id] = late.LateOperator(op_id, kind, source.name, reads, "session", rows, gap_ms)
         self.late_covered[op_id] = op_id
-        # The rows kept, each with its session (a key of the windowing: a session Flink fired and a later one
-        # near it stay apart); a dropped row has none.
-        kept = sqlglot.parse_one(f"SELECT __rows.* EXCLUDE ({late.ROW}, {late.WATERMARK}), __s.{late.SESSION} "
+        # The rows kept, each with its place (arrival order) and its session (a key of the windowing: a session
+        # Flink fired and a later one near it stay apart); a dropped row has none.
+        kept = sqlglot.parse_one(f"SELECT __rows.* EXCLUDE ({late.WATERMARK}), __s.{late.SESSION} "
                                  f"FROM __rows JOIN {late.SESSIONS_TABLE} AS __s ON __s.{late.ROW} = __rows.{late.ROW} "
                                  f"AND __s.__operator = '{op_id}'", read="duckdb")
         rows_in = watermarked.copy()
@@ -521,7 +528,8 @@ class Translator:
         self.late_operators[op_id] = late.LateOperator(op_id, kind, source[0].name, reads, "window",
                                                       late.window_drop_count_sql(relation))
         self.late_covered[op_id] = op_id
-        return late.window_filter(relation, alias)
+        aggregated = kind in ("WindowAggregate", "GroupWindowAggregate")
+        return _in_arrival_order(late.window_filter(relation, alias, keep_row=aggregated), aggregated)
 
     def _late_over_and_sort(self, query: exp.Query, stmt: Statement) -> None:
         """OVER and keep-first deduplication over a source read directly, and an INSERT's ORDER BY its source's
@@ -642,6 +650,7 @@ class Translator:
         alias = source.alias_or_name
         relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
                                    alias, ltz)
+        relation = _in_arrival_order(relation, bool(session_source))  # its rows carry their place (late.ROW)
         relation = self._late_window(window, relation, alias, late_source, "GroupWindowAggregate")
         node.set("from_", exp.From(this=relation))
         group.set("expressions", [g for g in group.expressions if g is not window]
@@ -923,6 +932,25 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Column) and node.table:
         return exp.column(node.this.copy())
     return node
+
+
+ARRIVAL_ROWS = "arrival_rows"  # meta of a window relation whose rows carry their place in their source (late.ROW)
+
+
+def _in_arrival_order(relation: exp.Subquery, carries_row: bool = True) -> exp.Subquery:
+    """Mark a window relation built from a source's watermarked rows (each with late.ROW, its file order): an
+    aggregate over it may order by arrival (FIRST_VALUE, LISTAGG ...)."""
+    if carries_row:
+        relation.meta[ARRIVAL_ROWS] = True
+    return relation
+
+
+def _arrival_window(node: exp.Expr) -> exp.Subquery | None:
+    """The window relation in arrival order (_in_arrival_order) the SELECT around ``node`` aggregates, if it does."""
+    select = node.find_ancestor(exp.Select)
+    source = select.args["from_"].this if select is not None and select.args.get("from_") else None
+    return source if isinstance(source, exp.Subquery) and source.meta.get(ARRIVAL_ROWS) \
+        and not select.args.get("joins") and select.args.get("group") is not None else None
 
 
 def _is_rowid(node: exp.Expr) -> bool:

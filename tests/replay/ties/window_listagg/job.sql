@@ -1,4 +1,4 @@
--- LISTAGG per window concatenates in arrival order, which a replay cannot see after a window TVF: refused.
+-- LISTAGG per window concatenates in arrival order (ties in time kept as they arrive): the replay reads it as file order.
 CREATE TABLE results (sensor STRING, windowEnd TIMESTAMP(3), ids STRING) WITH ('connector' = 'blackhole');
 INSERT INTO results
 SELECT sensor, window_end, LISTAGG(CAST(id AS STRING), ';')
