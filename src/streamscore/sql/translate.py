@@ -510,7 +510,8 @@ class Translator:
             return None
         query = query.copy()
         query.args["from_"].set("this", found[1])
-        query.select(*(exp.column(c, table=inner.alias_or_name) for c in (late.ROW, late.WATERMARK)), copy=False)
+        if not any(isinstance(p, exp.Star) for p in query.expressions):  # `*` has them already (twice: untyped)
+            query.select(*(exp.column(c, table=inner.alias_or_name) for c in (late.ROW, late.WATERMARK)), copy=False)
         return found[0], query.subquery(alias)
 
     def watermarked_sql(self, table: TableDef) -> str:
