@@ -34,14 +34,14 @@ class Trial:
     records: dict[str, list[dict]]
 
 
-def stream(rnd: random.Random, time_column: str, epoch: bool) -> list[dict]:
-    """Rows mostly in time order; some late by up to two minutes, some tied, some on a 10-second edge or a
-    millisecond before one (window ends are multiples of 10 seconds)."""
+def stream(rnd: random.Random, time_column: str, epoch: bool, lateness: int = 120) -> list[dict]:
+    """Rows mostly in time order; some late by up to ``lateness`` seconds, some tied, some on a 10-second edge
+    or a millisecond before one (window ends are multiples of 10 seconds)."""
     rows, newest = [], START
     for number in range(1, rnd.randint(12, 36) + 1):
         roll = rnd.random()
         if roll < 0.25 and rows:
-            ts = newest - dt.timedelta(seconds=rnd.randint(0, 120))
+            ts = newest - dt.timedelta(seconds=rnd.randint(0, lateness))
         elif roll < 0.35 and rows:
             ts = rnd.choice(rows)["_ts"]
         else:
@@ -240,7 +240,10 @@ def _interval_join(rnd):
 def _window_join(rnd):
     kind = rnd.choice(("JOIN", "LEFT JOIN", "FULL JOIN"))
     size = rnd.choice((10, 30))
-    window = "SELECT * FROM TABLE(TUMBLE(TABLE {t}, DESCRIPTOR(ts), INTERVAL '%d' SECOND))" % size
+    window = rnd.choice((f"TUMBLE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '{size}' SECOND)",
+                         f"HOP(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size + 10}' SECOND)",
+                         f"CUMULATE(TABLE {{t}}, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size + 10}' SECOND)"))
+    window = f"SELECT * FROM TABLE({window})"
     return ("(id BIGINT, mark BIGINT, window_start TIMESTAMP(3))",
             f"SELECT e.id, m.id, COALESCE(e.window_start, m.window_start)\n"
             f"FROM ({window.format(t='events')}) e\n{kind} ({window.format(t='marks')}) m\n"
@@ -263,7 +266,8 @@ def trials(seed: int, count: int) -> list[Trial]:
         views = FILTERED + (CHAINED.format(t=_filtered(rnd)) if "per_ten_seconds" in query else "")
         sql = (f"{''.join(s.ddl for s in sources)}{views}\n"
                f"CREATE TABLE results {columns} WITH ('connector' = 'blackhole');\n\nINSERT INTO results\n{query};\n")
-        made.append(Trial(number, sql, {s.name: stream(rnd, s.time_column, s.epoch) for s in sources}))
+        lateness = rnd.choice((120, 120, 8))  # mild: late rows mostly within the windows still open
+        made.append(Trial(number, sql, {s.name: stream(rnd, s.time_column, s.epoch, lateness) for s in sources}))
     return made
 
 

@@ -15,6 +15,9 @@ does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperato
   FIRST_VALUE, running aggregates): a row at or behind the watermark is dropped.
 - temporal sort (ORDER BY the time attribute): a row is dropped when not newer than the last time it emitted.
 - MATCH_RECOGNIZE (``CepOperator``): a row at or behind the watermark is dropped (the unbounded OVER rule).
+- window joins (``WindowJoinOperator``): a row is dropped when its window has fired by the lower of the two
+  inputs' watermarks, which depends on their interleaving; by its own input's watermark it is never
+  dropped, so a row whose window had fired by that watermark makes the replay refuse.
 - keep-first deduplication on the time attribute (``RowTimeDeduplicateKeepFirstRowFunction``): a row strictly
   behind the watermark is dropped; the first row of a key is emitted once the watermark passes it.
 - SESSION windows (TVF and legacy GROUP BY SESSION: ``MergingWindowProcessFunction``): a row is dropped when
@@ -24,9 +27,10 @@ does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperato
 
 The OVER, sort and session rules depend on the timers' history: ``simulate`` runs them over the rows reaching
 the operator, and the translation filters the rows it drops (``DROPS_TABLE``). Operators of other kinds
-(joins) and OVER or MATCH_RECOGNIZE reading a source through a view are not modeled: ``unmodeled``
-names those that late rows can reach, and the replay refuses rather than differ. A join's watermark is the
-lower of its two inputs', which depends on how Flink interleaves them: its late rows are no fact of the files.
+(interval and regular joins) and OVER or MATCH_RECOGNIZE reading a source through a view are not modeled:
+``unmodeled`` names those that late rows can reach, and the replay refuses rather than differ. A join's
+watermark is the lower of its two inputs', which depends on how Flink interleaves them: its late rows are no
+fact of the files.
 """
 
 from __future__ import annotations
@@ -185,6 +189,20 @@ def window_filter(relation: exp.Subquery, alias: str, keep_row: bool = False) ->
     kept = f"coalesce({WATERMARK} < epoch_ms(window_time), true)"
     sql = f"SELECT * EXCLUDE ({WATERMARK if keep_row else f'{ROW}, {WATERMARK}'}) FROM __windowed WHERE {kept}"
     tree = parse_one(sql, read="duckdb")
+    tree.find(exp.Table).replace(relation.copy())
+    return tree.subquery(alias)
+
+
+def window_join_problems_sql(relation: exp.Subquery) -> str:
+    """A window join's side: its rows whose window had fired by their own input's watermark. Flink's window join
+    drops a row whose window has fired by the lower of its two inputs' watermarks, which depends on how it
+    interleaves them; a row whose window is open by its own input's watermark is never dropped."""
+    return f"SELECT count(*) FROM ({relation.this.sql('duckdb')}) WHERE {WATERMARK} >= epoch_ms(window_time)"
+
+
+def without_place(relation: exp.Subquery, alias: str) -> exp.Subquery:
+    """The windowed rows as they are, without their place and arrival watermark."""
+    tree = parse_one(f"SELECT * EXCLUDE ({ROW}, {WATERMARK}) FROM __windowed", read="duckdb")
     tree.find(exp.Table).replace(relation.copy())
     return tree.subquery(alias)
 

@@ -526,6 +526,12 @@ class Translator:
         op_id = node.meta[late.LATE_ID]
         reads = _table_argument(node).this.name if isinstance(node, WindowTableFunction) \
             else node.find_ancestor(exp.Select).args["from_"].this.name
+        if kind == "WindowJoin":
+            join = _window_join(node.parent.parent)
+            self.late_operators[op_id] = late.LateOperator(op_id, kind, source[0].name, reads, "window_join",
+                                                          late.window_join_problems_sql(relation))
+            self.late_covered[op_id] = self.late_covered[join.meta[late.LATE_ID]] = op_id
+            return late.without_place(relation, alias)
         self.late_operators[op_id] = late.LateOperator(op_id, kind, source[0].name, reads, "window",
                                                       late.window_drop_count_sql(relation))
         self.late_covered[op_id] = op_id
@@ -763,7 +769,23 @@ def _window_consumer(node: WindowTableFunction) -> str | None:
             partition = {p.name for p in ranking.args.get("partition_by") or [] if isinstance(p, exp.Column)}
             if isinstance(ranking.this, late.RANKINGS) and windows <= partition:
                 return "WindowRank"
-    return None
+    return "WindowJoin" if _window_join(select) is not None else None
+
+
+def _window_join(select: exp.Select) -> exp.Join | None:
+    """The join ``select`` (a window TVF's rows) is a side of, when Flink plans it as a window join: the two
+    sides' windows joined on equal window_start and window_end."""
+    side = select.parent
+    if not isinstance(side, exp.Subquery):
+        return None
+    join = side.parent if isinstance(side.parent, exp.Join) else None
+    if join is None and isinstance(side.parent, exp.From) and isinstance(side.parent.parent, exp.Select):
+        joins = side.parent.parent.args.get("joins") or []
+        join = joins[0] if len(joins) == 1 else None
+    on = join.args.get("on") if join is not None else None
+    equal = {frozenset((eq.this.name, eq.expression.name)) for eq in (on.find_all(exp.EQ) if on is not None else [])
+             if isinstance(eq.this, exp.Column) and isinstance(eq.expression, exp.Column)}
+    return join if {frozenset({"window_start"}), frozenset({"window_end"})} <= equal else None
 
 
 def _over_frame(window: exp.Window) -> tuple[str | None, int]:
