@@ -34,9 +34,10 @@ class Trial:
     records: dict[str, list[dict]]
 
 
-def stream(rnd: random.Random, time_column: str, epoch: bool, lateness: int = 120) -> list[dict]:
+def stream(rnd: random.Random, time_column: str, epoch: bool, lateness: int = 120, nulls: float = 0.0) -> list[dict]:
     """Rows mostly in time order; some late by up to ``lateness`` seconds, some tied, some on a 10-second edge
-    or a millisecond before one (window ends are multiples of 10 seconds)."""
+    or a millisecond before one (window ends are multiples of 10 seconds); a ``nulls`` share of keys and values
+    NULL."""
     rows, newest = [], START
     for number in range(1, rnd.randint(12, 36) + 1):
         roll = rnd.random()
@@ -50,7 +51,8 @@ def stream(rnd: random.Random, time_column: str, epoch: bool, lateness: int = 12
             ts = ts.replace(second=ts.second // 10 * 10, microsecond=0)
             ts -= dt.timedelta(milliseconds=rnd.choice((0, 0, 1)))
         newest = max(newest, ts)
-        rows.append({"id": number, "k": rnd.choice(KEYS), "v": float(rnd.randint(1, 50)), "_ts": ts})
+        rows.append({"id": number, "k": None if rnd.random() < nulls else rnd.choice(KEYS),
+                     "v": None if rnd.random() < nulls else float(rnd.randint(1, 50)), "_ts": ts})
     for row in rows:
         ts = row.pop("_ts")
         row[time_column] = (int(ts.replace(tzinfo=dt.timezone.utc).timestamp() * 1000) if epoch
@@ -267,7 +269,9 @@ def trials(seed: int, count: int) -> list[Trial]:
         sql = (f"{''.join(s.ddl for s in sources)}{views}\n"
                f"CREATE TABLE results {columns} WITH ('connector' = 'blackhole');\n\nINSERT INTO results\n{query};\n")
         lateness = rnd.choice((120, 120, 8))  # mild: late rows mostly within the windows still open
-        made.append(Trial(number, sql, {s.name: stream(rnd, s.time_column, s.epoch, lateness) for s in sources}))
+        nulls = rnd.choice((0.0, 0.0, 0.15))
+        made.append(Trial(number, sql, {s.name: stream(rnd, s.time_column, s.epoch, lateness, nulls)
+                                        for s in sources}))
     return made
 
 

@@ -417,8 +417,8 @@ class DuckDBEngine:
             f"{job.path}: rows arrive behind their source's watermark ({counts}) and reach operators whose late "
             f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
             "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, SESSION windows, OVER, MATCH_RECOGNIZE, "
-            "keep-first deduplication, event-time temporal joins and an INSERT's temporal sort, each reading a "
-            "source table directly; so its result could differ from Flink's (--keep-late replays every row, "
+            "keep-first deduplication, window joins, event-time temporal joins and an INSERT's temporal sort, each "
+            "reading a source table (or a view filtering and projecting it); so its result could differ from Flink's (--keep-late replays every row, "
             "--drop-late drops them all at the source; `replay --engine flink` gives Flink's result)")
 
     def _late_rows(self, con, source: TableDef) -> int:

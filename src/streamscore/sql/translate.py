@@ -443,7 +443,7 @@ class Translator:
             if found:
                 source, keys = self._late_session(node, found[0], found[1], _table_argument(node).this.name,
                                                   time_column, keys, args.get("GAP"), "WindowAggregate")
-                return _in_arrival_order(window_relation(node.this, source, time_column, args, keys, alias, ltz))
+                return window_relation(node.this, source, time_column, args, keys, alias, ltz)
         relation = window_relation(node.this, source, time_column, args, keys, alias, ltz)
         return self._late_window(node, relation, alias, late_source, consumer)
 
@@ -536,12 +536,14 @@ class Translator:
                                                       late.window_drop_count_sql(relation))
         self.late_covered[op_id] = op_id
         aggregated = kind in ("WindowAggregate", "GroupWindowAggregate")
-        return _in_arrival_order(late.window_filter(relation, alias, keep_row=aggregated), aggregated)
+        window = node.this if isinstance(node, WindowTableFunction) else node.name.upper()
+        return _in_arrival_order(late.window_filter(relation, alias, keep_row=aggregated),
+                                 aggregated and window == "TUMBLE")
 
     def _late_over_and_sort(self, query: exp.Query, stmt: Statement) -> None:
-        """OVER and keep-first deduplication over a source read directly, and an INSERT's ORDER BY its source's
-        time attribute (a temporal sort): filter the rows Flink's operator drops (decided on the data:
-        ``late.simulate``)."""
+        """OVER and keep-first deduplication over a source read directly or through views filtering and
+        projecting it, and an INSERT's ORDER BY its source's time attribute (a temporal sort): filter the rows
+        Flink's operator drops (decided on the data: ``late.simulate``)."""
         if not self.model_late:
             return
         for node in list(query.find_all(exp.Window, exp.Order)):
@@ -551,15 +553,21 @@ class Translator:
                     and isinstance(stmt.tree, exp.Insert))):
                 continue
             select = node.find_ancestor(exp.Select)
-            table = self._direct_source(node)
-            source = self.job.tables[table.name] if table is not None else None
             order = node.args["order"] if isinstance(node, exp.Window) else node
             first = order.expressions[0]
-            if source is None or not source.watermark or first.args.get("desc") \
-                    or not isinstance(first.this, exp.Column) or first.this.name != source.rowtime:
+            if first.args.get("desc") or not isinstance(first.this, exp.Column):
                 continue
             if late.LATE_ID in select.meta:  # one OVER operator per SELECT (Flink refuses differing windows)
                 self.late_covered[node_id] = select.meta[late.LATE_ID]
+                continue
+            table = self._direct_source(node)
+            if table is not None:
+                source, rows_from = self.job.tables[table.name], late.watermarked(table.name, table.alias_or_name)
+            else:  # a view filtering and projecting a source: its rows, translated, with their place
+                table = select.args["from_"].this if select.args.get("from_") else None
+                source, rows_from = self._view_rows(table, first.this.name, stmt) if not select.args.get("joins") \
+                    else (None, None)
+            if source is None or not source.watermark or first.this.name != source.rowtime:
                 continue
             if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber):  # stamped: late.keeps_first
                 frame, offset = "dedup", 0
@@ -573,17 +581,33 @@ class Translator:
             rows = (f"SELECT {alias}.{late.ROW} AS {late.ROW}, "
                     + "".join(f"{k.sql('duckdb')} AS __k{i}, " for i, k in enumerate(keys))
                     + f"epoch_ms({first.this.sql('duckdb')}) AS __ts, {alias}.{late.WATERMARK} AS {late.WATERMARK} "
-                    f"FROM {late.watermarked(source.name, alias).sql('duckdb')}"
+                    f"FROM {rows_from.sql('duckdb')}"
                     + (f" WHERE {where.this.sql('duckdb')}" if where is not None else "")
                     + f" ORDER BY {late.ROW}")
             kind = {"dedup": "Deduplicate", "sort": "TemporalSort"}.get(frame, "OverAggregate")
-            self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, source.name, frame, rows,
+            self.late_operators[node_id] = late.LateOperator(node_id, kind, source.name, table.name, frame, rows,
                                                              offset)
             self.late_covered[node_id] = node_id
             select.meta[late.LATE_ID] = node_id
-            dropped = sqlglot.parse_one(f"{alias}.rowid NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
-                                        f"WHERE __operator = '{node_id}')", read="duckdb")
-            select.where(dropped, append=True, copy=False)
+            kept = f"NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} WHERE __operator = '{node_id}')"
+            if table.name == source.name:
+                select.where(sqlglot.parse_one(f"{alias}.rowid {kept}", read="duckdb"), append=True, copy=False)
+            else:  # the view's rows Flink's operator keeps
+                rows_kept = sqlglot.parse_one(f"SELECT * EXCLUDE ({late.ROW}, {late.WATERMARK}) FROM __rows "
+                                              f"WHERE {late.ROW} {kept}", read="duckdb")
+                rows_kept.args["from_"].set("this", rows_from.copy())
+                table.replace(rows_kept.subquery(alias))
+
+    def _view_rows(self, table: exp.Expr | None, time_column: str, stmt: Statement) \
+            -> tuple[TableDef | None, exp.Subquery | None]:
+        """For a view filtering and projecting a source (``_watermarked_relation``): the source, and the view's
+        rows translated, each with its place and arrival watermark (named as ``table``)."""
+        if not isinstance(table, exp.Table) or table.name not in self.job.views:
+            return None, None
+        found = self._watermarked_relation(table, time_column)
+        if found is None:
+            return None, None
+        return found[0], self.query(found[1].this, stmt).subquery(table.alias_or_name)
 
     def _is_ltz(self, relation: exp.Expr, column: str) -> bool | None:
         """Whether ``column`` of a table or view is a TIMESTAMP_LTZ (None: not known here)."""
@@ -657,7 +681,6 @@ class Translator:
         alias = source.alias_or_name
         relation = window_relation(kind, source, time_col.name, dict(zip(GROUP_WINDOWS[kind], intervals)), keys,
                                    alias, ltz)
-        relation = _in_arrival_order(relation, bool(session_source))  # its rows carry their place (late.ROW)
         relation = self._late_window(window, relation, alias, late_source, "GroupWindowAggregate")
         node.set("from_", exp.From(this=relation))
         group.set("expressions", [g for g in group.expressions if g is not window]
@@ -962,7 +985,9 @@ ARRIVAL_ROWS = "arrival_rows"  # meta of a window relation whose rows carry thei
 
 def _in_arrival_order(relation: exp.Subquery, carries_row: bool = True) -> exp.Subquery:
     """Mark a window relation built from a source's watermarked rows (each with late.ROW, its file order): an
-    aggregate over it may order by arrival (FIRST_VALUE, LISTAGG ...)."""
+    aggregate over it may order by arrival (FIRST_VALUE, LISTAGG ...). TUMBLE only: Flink aggregates a HOP or
+    CUMULATE window by slices, merged newest first ('4,5,2,1' for ids 1 to 5 arriving in order), and merges
+    sessions (the fuzzer found the first)."""
     if carries_row:
         relation.meta[ARRIVAL_ROWS] = True
     return relation

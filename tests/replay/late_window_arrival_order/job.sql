@@ -1,12 +1,10 @@
--- Candles per customer over out-of-order orders: the first and last amount of each window, and every
+-- Candles per customer over out-of-order orders: the first and last amount of each TUMBLE window, and every
 -- order in it, in arrival order (Flink's FIRST_VALUE, LAST_VALUE and LISTAGG take rows as they arrive, not
--- by event time); a TVF window, a legacy GROUP BY window and a session window, with the rows each drops.
+-- by event time); a TVF window and a legacy GROUP BY window, with the rows each drops.
 CREATE TABLE candles (customer STRING, window_start TIMESTAMP(3), opening DOUBLE, closing DOUBLE, orders STRING,
                       n BIGINT)
 WITH ('connector' = 'blackhole');
 CREATE TABLE half_minute_candles (customer STRING, window_start TIMESTAMP(3), opening DOUBLE, closing DOUBLE)
-WITH ('connector' = 'blackhole');
-CREATE TABLE session_candles (customer STRING, window_start TIMESTAMP(3), highest DOUBLE, orders STRING)
 WITH ('connector' = 'blackhole');
 
 EXECUTE STATEMENT SET BEGIN
@@ -19,8 +17,4 @@ INSERT INTO half_minute_candles
 SELECT customer, TUMBLE_START(ts, INTERVAL '30' SECOND), FIRST_VALUE(amount), LAST_VALUE(amount)
 FROM orders
 GROUP BY customer, TUMBLE(ts, INTERVAL '30' SECOND);
-INSERT INTO session_candles
-SELECT customer, window_start, MAX(amount), LISTAGG(CAST(order_id AS STRING), ';')
-FROM TABLE(SESSION(TABLE orders PARTITION BY customer, DESCRIPTOR(ts), INTERVAL '45' SECOND))
-GROUP BY customer, window_start, window_end;
 END;
