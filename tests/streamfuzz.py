@@ -7,7 +7,8 @@ random amounts, tie, land on window edges and a millisecond before them, under r
 and time attributes (a column, or computed from text). A job's verdicts: the replay refuses it (late rows
 or ties it cannot decide as Flink: allowed, it says so), both give the same rows (identical), or they
 differ: a replay that silently gives other rows than Flink, the defect this hunts. A job Flink's check
-refuses (the replay's gate) is counted; one Flink fails to run after its check passed is reported.
+refuses (the replay's gate) is counted; one Flink fails to run after its check passed must fail the replay
+too (a NULL written into a sink's key), or is reported.
 
     python tests/streamfuzz.py --count 60 --seed 3     # prints each difference; exit 1 if any
 """
@@ -309,15 +310,21 @@ def judge(trial: Trial, flink_engine, duck_engine, workdir: Path, verdicts: Verd
     except StreamscoreError:
         verdicts.flink_refused += 1
         return
+    flink, failed = None, None
     try:
         flink = flink_engine.replay(job, data, folder / "flink")
     except StreamscoreError as error:
-        verdicts.flink_failed.append((trial, str(error).splitlines()[0]))
-        return
+        failed = str(error).splitlines()[0]
     try:
         duck = duck_engine.replay(job, data, folder / "duckdb")
     except StreamscoreError as error:
-        verdicts.replay_refused.append(str(error).splitlines()[0])
+        if failed:  # both fail (a NULL into a sink's key ...): they agree
+            verdicts.identical += 1
+        else:
+            verdicts.replay_refused.append(str(error).splitlines()[0])
+        return
+    if failed:
+        verdicts.flink_failed.append((trial, f"{failed}; the replay gave rows"))
         return
     expected, actual = pd.read_parquet(flink.sinks["results"]), pd.read_parquet(duck.sinks["results"])
     diff = compare_tables("results", expected, actual[list(expected.columns)])

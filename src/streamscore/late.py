@@ -27,7 +27,7 @@ does (``WindowAggOperator``, ``RowTime*PrecedingFunction``, ``RowTimeSortOperato
 
 The OVER, sort and session rules depend on the timers' history: ``simulate`` runs them over the rows reaching
 the operator, and the translation filters the rows it drops (``DROPS_TABLE``). Operators of other kinds
-(interval and regular joins) and MATCH_RECOGNIZE reading a source through a view are not modeled:
+(interval and regular joins) and operators reading a source through a join or an aggregate are not modeled:
 ``unmodeled`` names those that late rows can reach, and the replay refuses rather than differ. A join's
 watermark is the lower of its two inputs', which depends on how Flink interleaves them: its late rows are no
 fact of the files.

@@ -280,9 +280,15 @@ class Translator:
                 raise stmt.error(TranslationError, f"MATCH_RECOGNIZE must ORDER BY the event time `{table.rowtime}` "
                                  "first (as Flink requires)", node)
             input_sql = f"SELECT *{', rowid AS __arrival' if arrival else ''} FROM {exp.to_identifier(name).sql('duckdb')}"
-            if arrival and self._late_match(node, table, spec):
-                input_sql += (f" WHERE rowid NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
-                              f"WHERE __operator = '{node.meta[late.LATE_ID]}')")
+            kept = f"NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} WHERE __operator = '{node.meta.get(late.LATE_ID)}')"
+            if arrival and self._late_match(node, table, name, late.watermarked_name(name), spec):
+                input_sql += f" WHERE rowid {kept}"
+            elif table is None and self.model_late:  # a view filtering and projecting a source: in arrival order
+                viewed, rows = self._view_rows(source, spec.rowtime, stmt)
+                if viewed is not None and self._late_match(node, viewed, name, rows.sql("duckdb"), spec):
+                    arrival = True
+                    input_sql = (f"SELECT * EXCLUDE ({late.ROW}, {late.WATERMARK}), {late.ROW} AS __arrival "
+                                 f"FROM {rows.sql('duckdb')} WHERE {late.ROW} {kept}")
         else:
             translated = self.query(source.this, stmt)
             columns = {s.alias_or_name: type_name(s) for s in translated.selects}
@@ -298,16 +304,17 @@ class Translator:
         source.replace(exp.Subquery(this=measure_query(spec, name, stmt),
                                     alias=exp.TableAlias(this=exp.to_identifier(spec.alias or name))))
 
-    def _late_match(self, node: exp.MatchRecognize, table: TableDef, spec: MatchSpec) -> bool:
-        """MATCH_RECOGNIZE reading a source directly: Flink's CEP operator drops a row at or behind the
-        watermark it finds (the unbounded-OVER rule); True when the replay decides it so (``late.simulate``)."""
+    def _late_match(self, node: exp.MatchRecognize, table: TableDef, reads: str, rows_from: str,
+                    spec: MatchSpec) -> bool:
+        """MATCH_RECOGNIZE reading source ``table`` (``reads``: it or a view filtering it; ``rows_from``: their
+        rows with place and arrival watermark): Flink's CEP operator drops a row at or behind the watermark
+        it finds (the unbounded-OVER rule); True when the replay decides it so (``late.simulate``)."""
         node_id = node.meta.get(late.LATE_ID)
         if not self.model_late or node_id is None or not table.watermark or spec.rowtime != table.rowtime:
             return False
         rowtime = exp.to_identifier(table.rowtime).sql("duckdb")
-        rows = (f"SELECT {late.ROW}, epoch_ms({rowtime}) AS __ts, {late.WATERMARK} "
-                f"FROM {late.watermarked_name(table.name)} ORDER BY {late.ROW}")
-        self.late_operators[node_id] = late.LateOperator(node_id, "Match", table.name, table.name, "unbounded", rows)
+        rows = f"SELECT {late.ROW}, epoch_ms({rowtime}) AS __ts, {late.WATERMARK} FROM {rows_from} ORDER BY {late.ROW}"
+        self.late_operators[node_id] = late.LateOperator(node_id, "Match", table.name, reads, "unbounded", rows)
         self.late_covered[node_id] = node_id
         return True
 
