@@ -89,3 +89,8 @@ def test_a_case_file_error_is_a_config_error(shop):
     (case,) = discover(inline)
     with pytest.raises(ConfigError, match="broken.toml"):
         case.job()
+
+
+def test_a_case_path_that_does_not_exist_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="no replay case at .*nope.toml: no such file or folder"):
+        discover(tmp_path / "nope.toml")

@@ -168,6 +168,8 @@ class Case:
 def discover(path: Path) -> list[Case]:
     """The case at ``path`` (a case folder or an inline case file), or every case below it (by name)."""
     path = Path(path).resolve()
+    if not path.exists():
+        raise ConfigError(f"no replay case at {path}: no such file or folder")
     if path.suffix == ".toml" and path.name != CASE_FILE:
         return [InlineCase(path.parent, path.parent, path)]
     if (path / JOB_FILE).exists() or (path / CASE_FILE).exists():
