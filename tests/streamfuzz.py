@@ -83,7 +83,8 @@ def source(rnd: random.Random, name: str, like: Source | None = None) -> Source:
     if roll < 0.4:
         columns, time_column, time_type = "ts TIMESTAMP(3)", "ts", "TIMESTAMP(3)"
     elif roll < 0.8:
-        columns, time_column, time_type = "event_time STRING, ts AS TO_TIMESTAMP(event_time)", "event_time", "TIMESTAMP(3)"
+        columns, time_column = "event_time STRING, ts AS TO_TIMESTAMP(event_time)", "event_time"
+        time_type = "TIMESTAMP(3)"
     else:
         columns, time_column, time_type = "ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3)", "ms", "TIMESTAMP_LTZ(3)"
     return Source(name, f"CREATE TABLE {name} (id BIGINT, k STRING, v DOUBLE, {columns},\n"
@@ -217,8 +218,8 @@ CHAINED = ("CREATE VIEW per_ten_seconds AS\n"
 def _dedup(rnd):
     order = rnd.choice(("ts", "ts DESC"))
     return ("(id BIGINT, k STRING, v DOUBLE, PRIMARY KEY (k) NOT ENFORCED)",
-            f"SELECT id, k, v FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY {order}) AS rn FROM events\n"
-            ") WHERE rn = 1")
+            "SELECT id, k, v FROM (\n"
+            f"  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY {order}) AS rn FROM events\n) WHERE rn = 1")
 
 
 def _top_n(rnd):

@@ -155,7 +155,8 @@ class DuckDBEngine:
             union = " UNION ALL ".join(f"({q})" for q in queries[sink.name])
             self._execute(con, f"COPY ({union}) TO {_literal(str(path))} (FORMAT parquet)", sink)
             result.sinks[sink.name] = path
-            result.rows[sink.name] = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})").fetchall()[0][0]
+            counted = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(path))})")
+            result.rows[sink.name] = counted.fetchall()[0][0]
             if self.progress:
                 self.progress.say(f"{sink.name}: {result.rows[sink.name]:,} sink rows")
         con.close()
@@ -418,8 +419,9 @@ class DuckDBEngine:
             f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
             "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, SESSION windows, OVER, MATCH_RECOGNIZE, "
             "keep-first deduplication, window joins, event-time temporal joins and an INSERT's temporal sort, each "
-            "reading a source table (or a view filtering and projecting it); so its result could differ from Flink's (--keep-late replays every row, "
-            "--drop-late drops them all at the source; `replay --engine flink` gives Flink's result)")
+            "reading a source table (or a view filtering and projecting it); so its result could differ from "
+            "Flink's (--keep-late replays every row, --drop-late drops them all at the source; `replay --engine "
+            "flink` gives Flink's result)")
 
     def _late_rows(self, con, source: TableDef) -> int:
         """Count (and with ``drop_late``, delete) rows at or behind the watermark they find on arrival (the

@@ -280,7 +280,8 @@ class Translator:
                 raise stmt.error(TranslationError, f"MATCH_RECOGNIZE must ORDER BY the event time `{table.rowtime}` "
                                  "first (as Flink requires)", node)
             input_sql = f"SELECT *{', rowid AS __arrival' if arrival else ''} FROM {exp.to_identifier(name).sql('duckdb')}"
-            kept = f"NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} WHERE __operator = '{node.meta.get(late.LATE_ID)}')"
+            kept = (f"NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
+                    f"WHERE __operator = '{node.meta.get(late.LATE_ID)}')")
             if arrival and self._late_match(node, table, name, late.watermarked_name(name), spec):
                 input_sql += f" WHERE rowid {kept}"
             elif table is None and self.model_late:  # a view filtering and projecting a source: in arrival order

@@ -1,4 +1,4 @@
--- OVER windows and a temporal sort reading views that filter and project out-of-order orders: each view
+-- OVER windows, a keep-first deduplication and a temporal sort reading views that filter and project out-of-order orders: each view
 -- keeps the source's time attribute and arrival order, so Flink's operators drop the rows they would drop
 -- reading the source, among the rows the view keeps.
 CREATE TEMPORARY VIEW paid AS SELECT order_id, customer, amount, ts FROM orders WHERE status = 'paid';
@@ -9,6 +9,8 @@ WITH ('connector' = 'blackhole');
 CREATE TABLE running_large (order_id BIGINT, customer STRING, total DOUBLE, previous DOUBLE)
 WITH ('connector' = 'blackhole');
 CREATE TABLE sorted_paid (order_id BIGINT, ts TIMESTAMP(3))
+WITH ('connector' = 'blackhole');
+CREATE TABLE first_paid (customer STRING, order_id BIGINT, ts TIMESTAMP(3))
 WITH ('connector' = 'blackhole');
 
 EXECUTE STATEMENT SET BEGIN
@@ -23,4 +25,8 @@ SELECT order_id, customer,
 FROM big_orders;
 INSERT INTO sorted_paid
 SELECT order_id, ts FROM paid ORDER BY ts;
+INSERT INTO first_paid
+SELECT customer, order_id, ts FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY ts) AS rn FROM paid
+) WHERE rn = 1;
 END;
