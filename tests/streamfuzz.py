@@ -101,7 +101,7 @@ FILTERED = "CREATE VIEW big_events AS SELECT * FROM events WHERE v > 15;\n"
 
 
 def _filtered(rnd) -> str:
-    """The table a window reads: the source, or a view of it that filters (Flink filters before windowing)."""
+    """The table an operator reads: the source, or a view of it that filters (Flink filters before windowing)."""
     return rnd.choice(("events", "events", "big_events"))
 
 
@@ -168,17 +168,17 @@ def _over(rnd):
     ))
     chosen = rnd.sample(OVER_AGGREGATES, rnd.randint(1, 3))
     return ("(id BIGINT, k STRING, " + ", ".join(f"{c} {t}" for c, t, _ in chosen) + ")",
-            "SELECT id, k, " + ", ".join(f"{a} OVER w" for _, _, a in chosen) + "\nFROM events\n"
+            "SELECT id, k, " + ", ".join(f"{a} OVER w" for _, _, a in chosen) + f"\nFROM {_filtered(rnd)}\n"
             f"WINDOW w AS (PARTITION BY k ORDER BY ts {frame})")
 
 
 def _lag(rnd):
     return ("(id BIGINT, previous DOUBLE)",
-            "SELECT id, LAG(v) OVER (PARTITION BY k ORDER BY ts) FROM events")
+            f"SELECT id, LAG(v) OVER (PARTITION BY k ORDER BY ts) FROM {_filtered(rnd)}")
 
 
 def _sort(rnd):
-    return "(id BIGINT, k STRING, ts {TS})", "SELECT id, k, ts FROM events ORDER BY ts"
+    return "(id BIGINT, k STRING, ts {TS})", f"SELECT id, k, ts FROM {_filtered(rnd)} ORDER BY ts"
 
 
 def _window_rank(rnd):
@@ -203,7 +203,7 @@ def _chained(rnd):
 def _match(rnd):
     within = rnd.choice(("", f" WITHIN {_seconds(rnd, 30, 60)}"))
     return ("(k STRING, first_id BIGINT, last_id BIGINT, matched_at {TS})",
-            "SELECT k, first_id, last_id, matched_at FROM events MATCH_RECOGNIZE (\n"
+            f"SELECT k, first_id, last_id, matched_at FROM {_filtered(rnd)} MATCH_RECOGNIZE (\n"
             "  PARTITION BY k ORDER BY ts\n"
             "  MEASURES A.id AS first_id, B.id AS last_id, MATCH_ROWTIME() AS matched_at\n"
             f"  ONE ROW PER MATCH AFTER MATCH SKIP PAST LAST ROW\n  PATTERN (A B){within}\n"
@@ -219,7 +219,8 @@ def _dedup(rnd):
     order = rnd.choice(("ts", "ts DESC"))
     return ("(id BIGINT, k STRING, v DOUBLE, PRIMARY KEY (k) NOT ENFORCED)",
             "SELECT id, k, v FROM (\n"
-            f"  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY {order}) AS rn FROM events\n) WHERE rn = 1")
+            f"  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY {order}) AS rn FROM {_filtered(rnd)}\n"
+            ") WHERE rn = 1")
 
 
 def _top_n(rnd):

@@ -388,9 +388,13 @@ class Translator:
                 rank = exp.Window(this=exp.Rank(), partition_by=[k.copy() for k in node.args.get("partition_by") or []],
                                   order=order.copy())
                 tied = exp.and_(tied, exp.LTE(this=rank, expression=exp.Literal.number(kept)))
-            checked = exp.Case(ifs=[exp.If(this=tied, true=exp.func("error", message))], default=node.copy())
-            checked.type = node.type
-            return checked
+            if isinstance(node.this, exp.Identifier):  # WINDOW w AS (...): its uses fail on a tie, not it
+                select = node.find_ancestor(exp.Select)
+                for use in [w for p in select.expressions for w in p.find_all(exp.Window)
+                            if w.args.get("alias") is not None and w.args["alias"].name == node.this.name]:
+                    use.replace(_failing_on(tied, message, use))
+                return node
+            return _failing_on(tied, message, node)
         # Deduplication on the event time keeps the last arrival for DESC (Flink's keep-last-row replaces on
         # equal times) and the first for ASC; any other ordering keeps equal rows in arrival order.
         first = order.expressions[0]
@@ -986,6 +990,13 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Column) and node.table:
         return exp.column(node.this.copy())
     return node
+
+
+def _failing_on(condition: exp.Expr, message: exp.Literal, node: exp.Expr) -> exp.Expr:
+    """``node``, or an error with ``message`` where ``condition`` holds."""
+    checked = exp.Case(ifs=[exp.If(this=condition.copy(), true=exp.func("error", message))], default=node.copy())
+    checked.type = node.type
+    return checked
 
 
 ARRIVAL_ROWS = "arrival_rows"  # meta of a window relation whose rows carry their place in their source (late.ROW)
