@@ -1,10 +1,12 @@
 """A differential fuzzer of event time: random out-of-order streams through random event-time jobs (window
-aggregates, sessions, OVER, temporal sort, window top-N and dedup, MATCH_RECOGNIZE, filters and chained
-windows), replayed by Flink and by the DuckDB replay with its default settings.
+aggregates, sessions, OVER, temporal sort, window top-N and dedup, deduplication, MATCH_RECOGNIZE, interval
+and window joins, filtering views and chained windows), replayed by Flink and by the DuckDB replay with its
+default settings.
 
 The late-row cases of the corpus are streams someone built for one operator; here rows arrive late by
-random amounts, tie, land on window edges and a millisecond before them, under random watermark delays
-and time attributes (a column, or computed from text). A job's verdicts: the replay refuses it (late rows
+random amounts, tie, land on window edges and a millisecond before them, hold NULL keys and values, under
+random watermark delays and time attributes (a column, computed from text, or a TIMESTAMP_LTZ from epoch
+milliseconds). A job's verdicts: the replay refuses it (late rows
 or ties it cannot decide as Flink: allowed, it says so), both give the same rows (identical), or they
 differ: a replay that silently gives other rows than Flink, the defect this hunts. A job Flink's check
 refuses (the replay's gate) is counted; one Flink fails to run after its check passed must fail the replay
@@ -35,7 +37,8 @@ class Trial:
     records: dict[str, list[dict]]
 
 
-def stream(rnd: random.Random, time_column: str, epoch: bool, lateness: int = 120, nulls: float = 0.0) -> list[dict]:
+def stream(rnd: random.Random, time_column: str, epoch: bool, lateness: int = 120,
+           nulls: float = 0.0) -> list[dict]:
     """Rows mostly in time order; some late by up to ``lateness`` seconds, some tied, some on a 10-second edge
     or a millisecond before one (window ends are multiples of 10 seconds); a ``nulls`` share of keys and values
     NULL."""
