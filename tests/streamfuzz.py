@@ -118,9 +118,9 @@ AGGREGATES = [  # (column, type, aggregate): arrival-order ones too (FIRST_VALUE
 OVER_AGGREGATES = AGGREGATES[:5] + [AGGREGATES[-1]]
 
 
-def _aggregates(rnd, pool=AGGREGATES) -> tuple[str, str]:
+def _aggregates(rnd) -> tuple[str, str]:
     """Two to four aggregates: their sink columns and their SQL."""
-    chosen = rnd.sample(pool, rnd.randint(2, 4))
+    chosen = rnd.sample(AGGREGATES, rnd.randint(2, 4))
     return ", ".join(f"{c} {t}" for c, t, _ in chosen), ", ".join(a for _, _, a in chosen)
 
 

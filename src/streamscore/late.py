@@ -183,14 +183,24 @@ def temporal_problems_sql(probe: exp.Expr, probe_time: str, versions: exp.Expr, 
             f"+ (SELECT count(*) FROM {pairs} AND {probe_ms} = {version_ms} WHERE {version_ms} = {v}.{WATERMARK})")
 
 
-def window_filter(relation: exp.Subquery, alias: str, keep_row: bool = False) -> exp.Subquery:
-    """The windowed rows an aggregate (or window top-N) keeps: a row in a window that has not fired.
-    ``keep_row``: with each row's place in its source (an aggregate's arrival order)."""
-    kept = f"coalesce({WATERMARK} < epoch_ms(window_time), true)"
-    sql = f"SELECT * EXCLUDE ({WATERMARK if keep_row else f'{ROW}, {WATERMARK}'}) FROM __windowed WHERE {kept}"
-    tree = parse_one(sql, read="duckdb")
+def rows_of(relation: exp.Expr, alias: str, where: str | None = None, keep_row: bool = False) -> exp.Subquery:
+    """``relation``'s rows (those ``where`` holds) without their arrival watermark, and without their place
+    unless ``keep_row`` (arrival order for what reads them), named ``alias``."""
+    dropped = WATERMARK if keep_row else f"{ROW}, {WATERMARK}"
+    tree = parse_one(f"SELECT * EXCLUDE ({dropped}) FROM __rows" + (f" WHERE {where}" if where else ""),
+                     read="duckdb")
     tree.find(exp.Table).replace(relation.copy())
     return tree.subquery(alias)
+
+
+def window_filter(relation: exp.Subquery, alias: str, keep_row: bool = False) -> exp.Subquery:
+    """The windowed rows an aggregate (or window top-N) keeps: a row in a window that has not fired."""
+    return rows_of(relation, alias, f"coalesce({WATERMARK} < epoch_ms(window_time), true)", keep_row)
+
+
+def kept_sql(operator: str) -> str:
+    """``NOT IN`` the rows ``operator`` drops (``DROPS_TABLE``): a condition on a row's place."""
+    return f"NOT IN (SELECT {ROW} FROM {DROPS_TABLE} WHERE __operator = '{operator}')"
 
 
 def window_join_problems_sql(relation: exp.Subquery) -> str:
@@ -198,13 +208,6 @@ def window_join_problems_sql(relation: exp.Subquery) -> str:
     drops a row whose window has fired by the lower of its two inputs' watermarks, which depends on how it
     interleaves them; a row whose window is open by its own input's watermark is never dropped."""
     return f"SELECT count(*) FROM ({relation.this.sql('duckdb')}) WHERE {WATERMARK} >= epoch_ms(window_time)"
-
-
-def without_place(relation: exp.Subquery, alias: str) -> exp.Subquery:
-    """The windowed rows as they are, without their place and arrival watermark."""
-    tree = parse_one(f"SELECT * EXCLUDE ({ROW}, {WATERMARK}) FROM __windowed", read="duckdb")
-    tree.find(exp.Table).replace(relation.copy())
-    return tree.subquery(alias)
 
 
 def window_drop_count_sql(relation: exp.Subquery) -> str:

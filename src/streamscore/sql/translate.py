@@ -280,8 +280,7 @@ class Translator:
                 raise stmt.error(TranslationError, f"MATCH_RECOGNIZE must ORDER BY the event time `{table.rowtime}` "
                                  "first (as Flink requires)", node)
             input_sql = f"SELECT *{', rowid AS __arrival' if arrival else ''} FROM {exp.to_identifier(name).sql('duckdb')}"
-            kept = (f"NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} "
-                    f"WHERE __operator = '{node.meta.get(late.LATE_ID)}')")
+            kept = late.kept_sql(node.meta.get(late.LATE_ID))
             if arrival and self._late_match(node, table, name, late.watermarked_name(name), spec):
                 input_sql += f" WHERE rowid {kept}"
             elif table is None and self.model_late:  # a view filtering and projecting a source: in arrival order
@@ -455,7 +454,6 @@ class Translator:
             if found:
                 source, keys = self._late_session(node, found[0], found[1], _table_argument(node).this.name,
                                                   time_column, keys, args.get("GAP"), "WindowAggregate")
-                return window_relation(node.this, source, time_column, args, keys, alias, ltz)
         relation = window_relation(node.this, source, time_column, args, keys, alias, ltz)
         return self._late_window(node, relation, alias, late_source, consumer)
 
@@ -488,9 +486,9 @@ class Translator:
                 f"FROM {watermarked.sql('duckdb')} ORDER BY {late.ROW}")
         self.late_operators[op_id] = late.LateOperator(op_id, kind, source.name, reads, "session", rows, gap_ms)
         self.late_covered[op_id] = op_id
-        # The rows kept, each with its place (arrival order) and its session (a key of the windowing: a session
-        # Flink fired and a later one near it stay apart); a dropped row has none.
-        kept = sqlglot.parse_one(f"SELECT __rows.* EXCLUDE ({late.WATERMARK}), __s.{late.SESSION} "
+        # The rows kept, each with its session (a key of the windowing: a session Flink fired and a later one
+        # near it stay apart); a dropped row has none.
+        kept = sqlglot.parse_one(f"SELECT __rows.* EXCLUDE ({late.ROW}, {late.WATERMARK}), __s.{late.SESSION} "
                                  f"FROM __rows JOIN {late.SESSIONS_TABLE} AS __s ON __s.{late.ROW} = __rows.{late.ROW} "
                                  f"AND __s.__operator = '{op_id}'", read="duckdb")
         rows_in = watermarked.copy()
@@ -543,14 +541,18 @@ class Translator:
             self.late_operators[op_id] = late.LateOperator(op_id, kind, source[0].name, reads, "window_join",
                                                           late.window_join_problems_sql(relation))
             self.late_covered[op_id] = self.late_covered[join.meta[late.LATE_ID]] = op_id
-            return late.without_place(relation, alias)
+            return late.rows_of(relation, alias)
         self.late_operators[op_id] = late.LateOperator(op_id, kind, source[0].name, reads, "window",
                                                       late.window_drop_count_sql(relation))
         self.late_covered[op_id] = op_id
-        aggregated = kind in ("WindowAggregate", "GroupWindowAggregate")
+        # A TUMBLE aggregate may take its rows in arrival order (FIRST_VALUE, LISTAGG ...): they keep their place.
+        # Not HOP or CUMULATE: Flink aggregates those by slices merged newest first ('4,5,2,1' for ids 1 to 5
+        # arriving in order; the fuzzer found it).
         window = node.this if isinstance(node, WindowTableFunction) else node.name.upper()
-        return _in_arrival_order(late.window_filter(relation, alias, keep_row=aggregated),
-                                 aggregated and window == "TUMBLE")
+        arrival = kind in ("WindowAggregate", "GroupWindowAggregate") and window == "TUMBLE"
+        relation = late.window_filter(relation, alias, keep_row=arrival)
+        relation.meta[ARRIVAL_ROWS] = arrival
+        return relation
 
     def _late_over_and_sort(self, query: exp.Query, stmt: Statement) -> None:
         """OVER and keep-first deduplication over a source read directly or through views filtering and
@@ -601,14 +603,11 @@ class Translator:
                                                              offset)
             self.late_covered[node_id] = node_id
             select.meta[late.LATE_ID] = node_id
-            kept = f"NOT IN (SELECT {late.ROW} FROM {late.DROPS_TABLE} WHERE __operator = '{node_id}')"
+            kept = late.kept_sql(node_id)
             if table.name == source.name:
                 select.where(sqlglot.parse_one(f"{alias}.rowid {kept}", read="duckdb"), append=True, copy=False)
             else:  # the view's rows Flink's operator keeps
-                rows_kept = sqlglot.parse_one(f"SELECT * EXCLUDE ({late.ROW}, {late.WATERMARK}) FROM __rows "
-                                              f"WHERE {late.ROW} {kept}", read="duckdb")
-                rows_kept.args["from_"].set("this", rows_from.copy())
-                table.replace(rows_kept.subquery(alias))
+                table.replace(late.rows_of(rows_from, alias, f"{late.ROW} {kept}"))
 
     def _view_rows(self, table: exp.Expr | None, time_column: str, stmt: Statement) \
             -> tuple[TableDef | None, exp.Subquery | None]:
@@ -1002,18 +1001,8 @@ def _failing_on(condition: exp.Expr, message: exp.Literal, node: exp.Expr) -> ex
 ARRIVAL_ROWS = "arrival_rows"  # meta of a window relation whose rows carry their place in their source (late.ROW)
 
 
-def _in_arrival_order(relation: exp.Subquery, carries_row: bool = True) -> exp.Subquery:
-    """Mark a window relation built from a source's watermarked rows (each with late.ROW, its file order): an
-    aggregate over it may order by arrival (FIRST_VALUE, LISTAGG ...). TUMBLE only: Flink aggregates a HOP or
-    CUMULATE window by slices, merged newest first ('4,5,2,1' for ids 1 to 5 arriving in order), and merges
-    sessions (the fuzzer found the first)."""
-    if carries_row:
-        relation.meta[ARRIVAL_ROWS] = True
-    return relation
-
-
 def _arrival_window(node: exp.Expr) -> exp.Subquery | None:
-    """The window relation in arrival order (_in_arrival_order) the SELECT around ``node`` aggregates, if it does."""
+    """The window relation in arrival order (``ARRIVAL_ROWS``) the SELECT around ``node`` aggregates, if any."""
     select = node.find_ancestor(exp.Select)
     source = select.args["from_"].this if select is not None and select.args.get("from_") else None
     return source if isinstance(source, exp.Subquery) and source.meta.get(ARRIVAL_ROWS) \
