@@ -115,3 +115,35 @@ def test_only_a_first_row_by_a_time_attribute_outside_windows_is_flinks_rowtime_
     per_window = ("SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ts)"
                   " AS rn FROM w) WHERE rn = 1")
     assert kinds(per_window) == []  # window deduplication: its window decides
+
+
+def test_a_join_is_bounded_by_time_when_any_predicate_of_the_job_may_compare_two_time_columns(tmp_path):
+    from streamscore.late import compares_times, sensitive_nodes
+    from streamscore.sql.statements import parse_job
+
+    tables = ("CREATE TABLE o (id BIGINT, k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'x');"
+              "CREATE TABLE p (id BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'x');"
+              "CREATE TABLE c (k STRING, country STRING) WITH ('connector' = 'x');"
+              "CREATE TABLE s (id BIGINT, x STRING) WITH ('connector' = 'blackhole');")
+
+    def job(sql):
+        path = tmp_path / "job.sql"
+        path.write_text(tables + sql)
+        return parse_job(path)
+
+    def joins(sql):
+        parsed = job(sql)
+        query = parsed.inserts[-1].query
+        return [kind for kind, _ in sensitive_nodes(query, {"ts"}, compares_times(parsed))].count("join")
+
+    enrich = "INSERT INTO s SELECT o.id, c.country FROM o JOIN c ON o.k = c.k"
+    assert joins(enrich) == 0  # a regular join: Flink's StreamingJoinOperator drops nothing
+    assert joins("INSERT INTO s SELECT o.id, o.k FROM o LEFT JOIN p ON o.id = p.id") == 0
+    assert joins("INSERT INTO s SELECT o.id, o.k FROM o, p WHERE o.id = p.id AND p.ts BETWEEN o.ts AND o.ts") == 1
+    assert joins("INSERT INTO s SELECT o.id, o.k FROM o JOIN p ON o.id = p.id AND o.ts = p.ts") == 1
+    # the bound may sit in another statement, on renamed time columns (Flink pushes it into the join)
+    renamed = ("CREATE VIEW j AS SELECT o.id, o.k, o.ts AS placed, p.ts AS paid FROM o JOIN p ON o.id = p.id;"
+               "INSERT INTO s SELECT id, k FROM j WHERE paid <= placed + INTERVAL '1' MINUTE")
+    assert compares_times(job(renamed))
+    assert compares_times(job("CREATE VIEW v AS SELECT * FROM o AS t(a, b, c);" + enrich))  # names hidden
+    assert not compares_times(job("INSERT INTO s SELECT id, k FROM o WHERE ts > TIMESTAMP '2024-01-01 00:00:00'"))

@@ -108,10 +108,12 @@ def keeps_first(node: exp.Expr, rowtimes: set[str]) -> bool:
         and top_n_kept(node) == 1
 
 
-def sensitive_nodes(query: exp.Expr, rowtimes: set[str]) -> list[tuple[str, exp.Expr]]:
+def sensitive_nodes(query: exp.Expr, rowtimes: set[str], bounds_times: bool = True) -> list[tuple[str, exp.Expr]]:
     """The nodes of ``query`` whose operator depends on which rows arrive late, in a fixed order (the
     translation stamps them with ids, the refusal check finds them again by the same walk). ``rowtimes``: the
-    names of the job's time attributes."""
+    names of the job's time attributes; ``bounds_times``: whether the job may bound a join by time
+    (``compares_times``); without that, its joins are regular joins (``StreamingJoinOperator`` drops nothing)
+    but for temporal joins."""
     found = []
     for node in query.walk():
         if keeps_first(node, rowtimes):
@@ -123,7 +125,8 @@ def sensitive_nodes(query: exp.Expr, rowtimes: set[str]) -> list[tuple[str, exp.
         elif isinstance(node, exp.Window) and node.args.get("order") is not None \
                 and not isinstance(node.this, RANKINGS):
             found.append(("OVER", node))
-        elif isinstance(node, exp.Join) and not isinstance(node.this, exp.Unnest):  # UNNEST: per row
+        elif isinstance(node, exp.Join) and not isinstance(node.this, exp.Unnest) and (  # UNNEST: per row
+                bounds_times or isinstance(node.this.args.get("version"), exp.Version)):
             found.append(("join", node))
         elif isinstance(node, exp.Order) and isinstance(node.parent, exp.Select) \
                 and node.parent.args.get("limit") is None:  # with LIMIT: a top-N, no late rule
@@ -137,8 +140,31 @@ def rowtimes(job) -> set[str]:
     return {t.rowtime for t in job.tables.values() if t.rowtime}
 
 
+WINDOW_TIMES = {"window_start", "window_end", "window_time"}
+COMPARISONS = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between)
+
+
+def compares_times(job) -> bool:
+    """Whether a predicate anywhere in ``job`` compares two columns that may hold time attributes (a rowtime,
+    a window's time, or any alias of an expression reading one), as an interval join's bounds do. Flink
+    pushes a predicate through views into the join below it, so every statement counts; a column list that
+    renames by position (``AS t(a, b)``, but for UNNEST's elements) hides names, so it counts as one too."""
+    queries = [q for q in [v.query for v in job.views.values()] + [i.query for i in job.inserts] if q is not None]
+    if any(alias.columns and not isinstance(alias.parent, exp.Unnest)
+           for q in queries for alias in q.find_all(exp.TableAlias)):
+        return True
+    times, grown = rowtimes(job) | WINDOW_TIMES, True
+    while grown:
+        aliases = {a.alias for q in queries for a in q.find_all(exp.Alias)
+                   if any(c.name in times for c in a.this.find_all(exp.Column))}
+        grown = not aliases <= times
+        times |= aliases
+    return any(sum(c.name in times for c in predicate.find_all(exp.Column)) >= 2
+               for q in queries for predicate in q.find_all(*COMPARISONS))
+
+
 def stamp(query: exp.Expr, stmt, job) -> None:
-    for n, (_, node) in enumerate(sensitive_nodes(query, rowtimes(job))):
+    for n, (_, node) in enumerate(sensitive_nodes(query, rowtimes(job), compares_times(job))):
         node.meta[LATE_ID] = node_id(stmt, n)
 
 
@@ -358,7 +384,7 @@ def unmodeled(job, late_sources: set[str], covered: dict[str, str], operators: d
                 found.append(f"{stmt.path}:{stmt.line}: SQL only Flink reads")
         elif late_in:
             kinds, modeled = set(), []
-            for n, (kind, _) in enumerate(sensitive_nodes(query, rowtimes(job))):
+            for n, (kind, _) in enumerate(sensitive_nodes(query, rowtimes(job), compares_times(job))):
                 op = operators.get(covered.get(node_id(stmt, n), ""))
                 if op is None:
                     kinds.add(kind)
