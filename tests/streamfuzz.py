@@ -1,7 +1,7 @@
 """A differential fuzzer of event time: random out-of-order streams through random event-time jobs (window
-aggregates, sessions, OVER, temporal sort, window top-N and dedup, deduplication, MATCH_RECOGNIZE, interval
-and window joins, filtering views and chained windows), replayed by Flink and by the DuckDB replay with its
-default settings.
+aggregates, sessions, OVER, temporal sort, window top-N and dedup, deduplication, MATCH_RECOGNIZE, interval,
+window and regular joins, filtering views and chained windows), replayed by Flink and by the DuckDB replay
+with its default settings.
 
 The late-row cases of the corpus are streams someone built for one operator; here rows arrive late by
 random amounts, tie, land on window edges and a millisecond before them, hold NULL keys and values, under
@@ -245,6 +245,14 @@ def _interval_join(rnd):
             f"ON e.k = m.k AND m.ts BETWEEN e.ts - INTERVAL '{before}' SECOND AND e.ts + INTERVAL '{after}' SECOND")
 
 
+def _regular_join(rnd):
+    """A join on the key alone (and a join filter not on time): Flink's regular join, which drops nothing."""
+    kind = rnd.choice(("JOIN", "LEFT JOIN"))
+    extra = rnd.choice(("", "", " AND e.v > m.v"))
+    return ("(id BIGINT, mark BIGINT, k STRING, v DOUBLE, w DOUBLE)",
+            f"SELECT e.id, m.id, e.k, e.v, m.v\nFROM {_filtered(rnd)} e {kind} marks m\nON e.k = m.k{extra}")
+
+
 def _window_join(rnd):
     kind = rnd.choice(("JOIN", "LEFT JOIN", "FULL JOIN"))
     size = rnd.choice((10, 30))
@@ -259,7 +267,7 @@ def _window_join(rnd):
 
 
 OPERATORS = [_window_agg, _window_agg, _session, _group_window, _over, _over, _lag, _sort, _window_rank,
-             _chained, _match, _dedup, _top_n, _group_agg, _interval_join, _window_join]
+             _chained, _match, _dedup, _top_n, _group_agg, _interval_join, _window_join, _regular_join]
 
 
 def trials(seed: int, count: int) -> list[Trial]:

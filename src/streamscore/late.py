@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp, parse_one
 
-from streamscore.sql.dialect import WindowTableFunction
+from streamscore.sql.dialect import WindowTableFunction, interval_milliseconds
 
 LATE_ID = "late_id"  # meta key: a late-sensitive node's id, "<file>:<line>#<n>"
 DROPS_TABLE = "__late_drops"  # (__operator, __row): the source rows an OVER or sort operator drops
@@ -48,6 +48,7 @@ SESSIONS_TABLE = "__late_sessions"  # (__operator, __row, __session): the sessio
 SESSION = "__late_session"
 WATERMARK = "__watermark"  # the watermark (epoch ms) an operator holds when the row arrives; NULL: none yet
 ROW = "__row"  # the row's place in its source (DuckDB rowid: file order)
+NO_WATERMARK = -(2 ** 62)  # epoch ms below any row's: before the first watermark
 RANKINGS = (exp.RowNumber, exp.Rank, exp.DenseRank)  # Flink plans these as Rank: no late rule (but see keeps_first)
 
 
@@ -59,14 +60,15 @@ class LateOperator:
     kind: str  # Flink's operator name, as `run` reports numLateRecordsDropped: OverAggregate, WindowAggregate ...
     source: str  # the source table whose rows and watermark it reads
     reads: str  # the table or view it reads (the source, or a view filtering and projecting it)
-    frame: str  # "window", "range", "rows", "unbounded", "sort"
+    frame: str  # "window", "range", "rows", "unbounded", "sort", "session", "dedup", "temporal", "window_join", "interval"
     sql: str  # window: counts its dropped rows; others: the rows reaching it (ROW, keys __k0.., __ts, WATERMARK)
     offset: int = 0  # RANGE: the preceding interval in ms
     decided: bool = False
     dropped: int = 0
     passes_late: int = 0  # rows it keeps that are behind the watermark: late again for the next operator
     problem: str | None = None  # why the replay cannot follow it on this data
-    versions: str | None = None  # a temporal join: the versioned table or view it reads too
+    reads_too: str | None = None  # a join: the other table or view it reads (a temporal join's versions)
+    source_too: str | None = None  # an interval join: the source below ``reads_too``
 
 
 def node_id(stmt, n: int) -> str:
@@ -207,6 +209,82 @@ def temporal_problems_sql(probe: exp.Expr, probe_time: str, versions: exp.Expr, 
             f"AND {version_ms} <= {p}.{WATERMARK} WHERE {probe_ms} < {p}.{WATERMARK}) "
             f"+ (SELECT count(*) FROM {versions.sql('duckdb')} WHERE {version_ms} < {v}.{WATERMARK}) "
             f"+ (SELECT count(*) FROM {pairs} AND {probe_ms} = {version_ms} WHERE {version_ms} = {v}.{WATERMARK})")
+
+
+def interval_bounds(conditions: list[exp.Expr], left: tuple[str, str], right: tuple[str, str]) -> tuple[int, int] | None:
+    """An interval join's bounds as Flink extracts them: (lower, upper) in ms with lower <= tl - tr <= upper,
+    from the conjuncts of ``conditions`` (its ON and WHERE) comparing ``left``'s time (alias, column) with
+    ``right``'s, each side the time plus or minus a constant INTERVAL (a strict comparison moves its bound by
+    1 ms). None when a conjunct compares the two times otherwise, or a bound is missing."""
+    def side(node: exp.Expr) -> tuple[str, int] | None:  # (which time, offset ms)
+        node = node.unnest()
+        if isinstance(node, exp.Column):
+            for name, (alias, column) in (("l", left), ("r", right)):
+                if node.name == column and node.table == alias:
+                    return name, 0
+            return None
+        if isinstance(node, (exp.Add, exp.Sub)):
+            time, offset = side(node.this), interval_milliseconds(node.expression)
+            if time is not None and offset is not None:
+                return time[0], time[1] + (offset if isinstance(node, exp.Add) else -offset)
+        return None
+
+    def reads_times(node: exp.Expr) -> set[str]:
+        return {name for c in node.find_all(exp.Column) for name, (alias, column) in (("l", left), ("r", right))
+                if c.name == column and c.table == alias}
+
+    comparisons = []
+    for condition in conditions:
+        for part in condition.flatten() if isinstance(condition, exp.And) else [condition]:
+            part = part.unnest()
+            if reads_times(part) != {"l", "r"}:
+                continue  # a filter, or the key
+            if isinstance(part, exp.Between):
+                comparisons += [(exp.GTE, part.this, part.args["low"]), (exp.LTE, part.this, part.args["high"])]
+            elif isinstance(part, (exp.EQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+                comparisons.append((type(part), part.this, part.expression))
+            else:
+                return None
+    lower = upper = None
+    for kind, a, b in comparisons:
+        a, b = side(a), side(b)
+        if a is None or b is None or a[0] == b[0]:
+            return None
+        if a[0] == "r":  # tr + x op tl + y: tl - tr (op reversed) x - y
+            kind = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}.get(kind, kind)
+            bound = a[1] - b[1]
+        else:  # tl + x op tr + y: tl - tr op y - x
+            bound = b[1] - a[1]
+        if kind in (exp.GT, exp.GTE, exp.EQ):
+            bound_low = bound + (1 if kind is exp.GT else 0)
+            lower = bound_low if lower is None else max(lower, bound_low)
+        if kind in (exp.LT, exp.LTE, exp.EQ):
+            bound_high = bound - (1 if kind is exp.LT else 0)
+            upper = bound_high if upper is None else min(upper, bound_high)
+    return None if lower is None or upper is None else (lower, upper)
+
+
+def interval_problems_sql(left: exp.Expr, left_time: str, right: exp.Expr, right_time: str, condition: exp.Expr,
+                          bounds: tuple[int, int]) -> str:
+    """Pairs an interval join (``TimeIntervalJoin`` on event time) joins or not by how it interleaves its inputs,
+    the replay's join always (a count; 0: the replay's join is Flink's result).
+
+    The operator's time W is the lower of its two inputs' watermarks. A left row at tl is kept while W < tl + L
+    (L = -lower: the latest right time it pairs with) and forgotten once W > tl + L; a right row at tr alike,
+    with R = upper. Before a row arrives, its own input's watermark is at most the one it finds (w). So with
+    the right row first, W is at most min(wl, wr) when it comes and at most wl until the left row comes: the
+    pair is joined when min(wl, wr) < tr + R and wl <= tr + R; with the left row first, when
+    min(wl, wr) < tl + L and wr <= tl + L. A pair meeting both is joined whatever the interleaving; a row
+    without a watermark yet has none to meet."""
+    lower, upper = bounds
+    l, r = left.alias_or_name, right.alias_or_name
+    l_ms = f"epoch_ms({exp.column(left_time, table=l).sql('duckdb')})"
+    r_ms = f"epoch_ms({exp.column(right_time, table=r).sql('duckdb')})"
+    l_wm, r_wm = (f"coalesce({side}.{WATERMARK}, {NO_WATERMARK})" for side in (l, r))
+    sure = (f"{l_wm} <= {r_ms} + {upper} AND least({l_wm}, {r_wm}) < {r_ms} + {upper} "
+            f"AND {r_wm} <= {l_ms} + {-lower} AND least({l_wm}, {r_wm}) < {l_ms} + {-lower}")
+    return (f"SELECT count(*) FROM {left.sql('duckdb')} JOIN {right.sql('duckdb')} ON {condition.sql('duckdb')} "
+            f"WHERE NOT ({sure})")
 
 
 def rows_of(relation: exp.Expr, alias: str, where: str | None = None, keep_row: bool = False) -> exp.Subquery:
@@ -392,7 +470,7 @@ def unmodeled(job, late_sources: set[str], covered: dict[str, str], operators: d
                     modeled.append(op)
             if kinds:
                 found.append(f"{stmt.path}:{stmt.line}: {', '.join(sorted(kinds))}")
-            direct = {op.reads for op in modeled} | {op.versions for op in modeled if op.versions}
+            direct = {op.reads for op in modeled} | {op.reads_too for op in modeled if op.reads_too}
             late_in = {r for r in late_in if r not in direct} | {op.reads for op in modeled if op.passes_late}
         if name is not None:
             carries[name] = bool(late_in)

@@ -369,6 +369,10 @@ class DuckDBEngine:
                 if not self.drop_late and not self.keep_late:
                     self._decide_temporal_join(con, op)
                 continue
+            if op.frame == "interval":  # drops nothing; both sides' late rows go on
+                if not self.drop_late and not self.keep_late:
+                    self._decide_interval_join(con, op)
+                continue
             if not self.late_rows.get(op.source) or self.drop_late or self.keep_late:
                 continue
             if op.frame == "window_join":
@@ -403,6 +407,21 @@ class DuckDBEngine:
                           "it interleaves the two inputs")
         op.passes_late = self.late_rows.get(op.source, 0)
 
+    def _decide_interval_join(self, con, op: "late.LateOperator") -> None:
+        late_rows = self.late_rows.get(op.source, 0) + self.late_rows.get(op.source_too, 0)
+        if not late_rows:
+            return
+        try:
+            problems = con.execute(op.sql).fetchall()[0][0]
+        except duckdb.Error as error:
+            op.problem = f"its rows could not be checked against its inputs' watermarks ({str(error).splitlines()[0]})"
+            return
+        if problems:
+            op.problem = (f"{problems:,} of the pairs it joins have a row that may be forgotten, or not kept, before "
+                          "its partner comes (a row behind its own input's watermark by about the join's bounds): "
+                          "Flink joins them or not by how it interleaves the two inputs")
+        op.passes_late = late_rows
+
     def _refuse_late_rows(self, job: Job, translator: Translator) -> None:
         """Late rows that reach an operator the replay does not model (or cannot follow on this data) make
         its result possibly unlike Flink's: refuse, naming the operators."""
@@ -418,7 +437,8 @@ class DuckDBEngine:
             f"{job.path}: rows arrive behind their source's watermark ({counts}) and reach operators whose late "
             f"rows the replay does not decide as Flink does: {'; '.join(places)}. The replay decides them for "
             "window aggregates and window top-N over TUMBLE/HOP/CUMULATE, SESSION windows, OVER, MATCH_RECOGNIZE, "
-            "keep-first deduplication, window joins, event-time temporal joins and an INSERT's temporal sort, each "
+            "keep-first deduplication, window joins, interval joins, event-time temporal joins and an INSERT's "
+            "temporal sort, each "
             "reading a source table (or a view filtering and projecting it); so its result could differ from "
             "Flink's (--keep-late replays every row, --drop-late drops them all at the source; `replay --engine "
             "flink` gives Flink's result)")

@@ -212,6 +212,8 @@ class Translator:
     def query(self, query: exp.Query, stmt: Statement) -> exp.Query:
         query = query.copy()
         late.stamp(query, stmt, self.job)
+        for join in query.find_all(exp.Join):
+            self._late_interval_join(join)
         for node in query.find_all(exp.ArrayAgg):  # the job's own ARRAY_AGG, not a translation's list()
             node.meta[FLINK_ARRAY_AGG] = True
         self._query_hints(query, stmt)
@@ -734,6 +736,42 @@ class Translator:
         return exp.Join(this=history.subquery(alias), method="ASOF", side=side or None,
                         on=exp.and_(condition.copy(), as_of))
 
+    def _late_interval_join(self, node: exp.Join) -> None:
+        """An interval join of two sources (or views filtering them) on their time attributes within constant
+        bounds: the replay's join is Flink's when no pair is joined or not by how Flink interleaves the inputs
+        (``late.interval_problems_sql``). It drops nothing, and passes both inputs' late rows on."""
+        select = node.parent
+        if not self._late_modeled(node) or not isinstance(select, exp.Select) or len(select.args["joins"]) != 1 \
+                or not isinstance(select.args.get("from_"), exp.From) or node.args.get("using"):
+            return
+        sides = [select.args["from_"].this, node.this]
+        times = [self._source_rowtime(side) for side in sides]
+        if None in times or sides[1].args.get("version") is not None:
+            return
+        conditions = [c for c in (node.args.get("on"), select.args.get("where")) if c is not None]
+        conditions = [c.this if isinstance(c, exp.Where) else c for c in conditions]
+        bounds = late.interval_bounds(conditions, *((s.alias_or_name, t) for s, t in zip(sides, times)))
+        found = [self._watermarked_relation(side, time) for side, time in zip(sides, times)]
+        if bounds is None or None in found:
+            return
+        op_id = node.meta[late.LATE_ID]
+        sql = late.interval_problems_sql(found[0][1], times[0], found[1][1], times[1],
+                                         exp.and_(*(c.copy() for c in conditions)), bounds)
+        self.late_operators[op_id] = late.LateOperator(op_id, "IntervalJoin", found[0][0].name, sides[0].name,
+                                                      "interval", sql, reads_too=sides[1].name,
+                                                      source_too=found[1][0].name)
+        self.late_covered[op_id] = op_id
+
+    def _source_rowtime(self, relation: exp.Expr) -> str | None:
+        """The time attribute of a source table, or of the source below views that filter and project it."""
+        while isinstance(relation, exp.Table):
+            if relation.name in self.job.tables:
+                return self.job.tables[relation.name].rowtime
+            view = self.job.views.get(relation.name)
+            relation = view.query.args.get("from_").this if view is not None and _plain_projection(view.query) \
+                and view.query.args.get("from_") is not None else None
+        return None
+
     def _late_temporal_join(self, node: exp.Join, probe_time: exp.Expr, time_col: str, stmt: Statement) -> None:
         """A temporal join over sources read directly (or through filtering views) replays as an as-of join when
         no row's outcome depends on how Flink interleaves the two inputs (``late.temporal_problems_sql``); it
@@ -755,7 +793,7 @@ class Translator:
         versions = late.watermarked(source.name, versioned.alias_or_name)
         sql = late.temporal_problems_sql(probe[1], probe_time.name, versions, time_col, node.args["on"])
         self.late_operators[op_id] = late.LateOperator(op_id, "TemporalJoin", probe[0].name, select.args["from_"]
-                                                      .this.name, "temporal", sql, versions=versioned.name)
+                                                      .this.name, "temporal", sql, reads_too=versioned.name)
         self.late_covered[op_id] = op_id
 
     def _versions(self, table: exp.Table, stmt: Statement) -> tuple[exp.Query, str]:
