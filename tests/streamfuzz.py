@@ -239,7 +239,7 @@ def _group_agg(rnd):
 
 def _interval_join(rnd):
     kind = rnd.choice(("JOIN", "LEFT JOIN"))
-    before, after = rnd.choice((5, 10, 30)), rnd.choice((0, 5, 10))
+    before, after = rnd.choice((5, 10, 30, 120)), rnd.choice((0, 5, 10, 60))  # wide: late rows joined
     return ("(id BIGINT, mark BIGINT, k STRING, v DOUBLE, w DOUBLE)",
             f"SELECT e.id, m.id, e.k, e.v, m.v\nFROM events e {kind} marks m\n"
             f"ON e.k = m.k AND m.ts BETWEEN e.ts - INTERVAL '{before}' SECOND AND e.ts + INTERVAL '{after}' SECOND")

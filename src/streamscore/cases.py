@@ -351,17 +351,17 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
     started = time.perf_counter()
     if case.rejection is not None:
         return _run_rejected_case(case, engine, result, started, check)
-    if check is not None:
-        try:
-            check(case.job())
-        except StreamscoreError as error:
-            result.error = f"Flink rejects the job: {error}"
-            result.seconds = time.perf_counter() - started
-            return result
-    if case.refusal is not None or case.failure is not None:
-        return _run_refused_case(case, engine, workdir, result, started)
     try:
-        job = case.job()
+        job = case.job()  # one: Flink's check tells the replay what its plan decides (Job.sink_timestamps)
+        if check is not None:
+            check(job)
+    except StreamscoreError as error:
+        result.error = f"Flink rejects the job: {error}" if check is not None else str(error)
+        result.seconds = time.perf_counter() - started
+        return result
+    if case.refusal is not None or case.failure is not None:
+        return _run_refused_case(case, job, engine, workdir, result, started)
+    try:
         replay = engine.replay(job, case.inputs(job, workdir), workdir / "replay")
         for sink in case.sinks(job):
             if sink.as_select is not None and not sink.columns:  # a CTAS table in the replay's own types
@@ -377,13 +377,12 @@ def run_case(case: Case, engine, workdir: Path, tolerance: float = DEFAULT_TOLER
     return result
 
 
-def _run_refused_case(case: Case, engine, workdir: Path, result: CaseResult, started: float) -> CaseResult:
+def _run_refused_case(case: Case, job: Job, engine, workdir: Path, result: CaseResult, started: float) -> CaseResult:
     """A case whose data Flink runs but a replay cannot reproduce (arrival-order ties): the DuckDB replay
     must fail with the expected reason; Flink must run it. A case whose run Flink fails: both must fail so."""
     reason = case.failure or case.refusal
     must_fail = case.failure is not None or engine.name == "duckdb"
     try:
-        job = case.job()
         engine.replay(job, case.inputs(job), workdir)
         if must_fail:
             result.error = f"case {case.name}: the {engine.name} replay ran, but it should fail: {reason}"

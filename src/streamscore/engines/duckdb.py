@@ -200,7 +200,8 @@ class DuckDBEngine:
             f"CAST({position.get(c.name, 'NULL')} AS {duckdb_type(c.type)}) AS {ident(c.name)}"
             for c in physical
         ]
-        return self._not_null_enforced(job, sink, f"SELECT {', '.join(casts)} FROM {renamed}")
+        enforced = self._not_null_enforced(job, sink, f"SELECT {', '.join(casts)} FROM {renamed}")
+        return self._timestamp_inserted(job, sink, enforced)
 
     @staticmethod
     def _not_null_enforced(job: Job, sink: TableDef, query: str) -> str:
@@ -215,6 +216,18 @@ class DuckDBEngine:
             f"CASE WHEN {ident(c)} IS NULL THEN error({_literal(_NULL_IN_SINK.format(column=c, sink=sink.name))}) "
             f"ELSE {ident(c)} END AS {ident(c)}" for c in columns)
         return f"SELECT * REPLACE ({checks}) FROM ({query})"
+
+    @staticmethod
+    def _timestamp_inserted(job: Job, sink: TableDef, query: str) -> str:
+        """Flink's job fails on a NULL in the column its plan copies into each record's timestamp (the sink's
+        time attribute, ``job.sink_timestamps`` from Flink's check): an outer interval join's padding there."""
+        physical = [c for c in sink.columns if c.is_physical]
+        if job.sink_timestamps.get(sink.name, len(physical)) >= len(physical):
+            return query
+        column = physical[job.sink_timestamps[sink.name]].name
+        message = _NULL_TIMESTAMP.format(column=column, sink=sink.name)
+        check = f"CASE WHEN {ident(column)} IS NULL THEN error({_literal(message)}) ELSE {ident(column)} END"
+        return f"SELECT * REPLACE ({check} AS {ident(column)}) FROM ({query})"
 
     @staticmethod
     def _table_as_select(job: Job, sink: TableDef, query: exp.Query, insert: InsertDef) -> str:
@@ -467,6 +480,10 @@ class DuckDBEngine:
 
 _NULL_IN_SINK = ("Column '{column}' is NOT NULL, however, a null value is being written into it (Flink's job fails "
                  "on it in sink {sink}; 'table.exec.sink.not-null-enforcer' = 'DROP' drops such rows)")
+
+_NULL_TIMESTAMP = ("a NULL time attribute `{column}` (an outer join's padding?) is written into sink {sink}, whose "
+                   "records Flink stamps with it: Flink's job fails on it (NullPointerException in its "
+                   "StreamRecordTimestampInserter); CAST({column} AS TIMESTAMP(3)) writes it as a plain timestamp")
 
 DROPS_TABLE_SQL = (f"CREATE OR REPLACE TEMPORARY TABLE {late.DROPS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT); "
                    f"CREATE OR REPLACE TEMPORARY TABLE {late.SESSIONS_TABLE} (__operator VARCHAR, {late.ROW} BIGINT, "

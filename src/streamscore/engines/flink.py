@@ -394,11 +394,16 @@ class FlinkEngine:
                 options = profile.kafka_options(table.name, options)
             return options
 
+        from pyflink.table import ExplainDetail
+
         t_env, inserts = self.t_env, []
         with self._job_settings(t_env, job):
             statement_set = self._prepare(t_env, job, bind, planned_inserts=inserts)
             try:
-                return self._planned(t_env, statement_set.explain)
+                # down to the operators (the JSON execution plan): what a sink does with its time attribute
+                plan = self._planned(t_env, lambda: statement_set.explain(ExplainDetail.JSON_EXECUTION_PLAN))
+                job.sink_timestamps = sink_timestamps(plan)
+                return plan.split(PHYSICAL_EXECUTION_PLAN)[0].rstrip() + "\n"
             except Exception as error:
                 # The optimizer's rejections name no statement: plan the INSERTs one by one to find it.
                 for stmt, sql in inserts:
@@ -756,6 +761,18 @@ def sink_delivery_options(delivery: str, job: Job, table: str, topic: str) -> di
         options["sink.transactional-id-prefix"] = f"streamscore-{job.name}-{table}-{topic}"
         options["properties.transaction.timeout.ms"] = "600000"  # within the broker's default maximum (15 min)
     return options
+
+
+PHYSICAL_EXECUTION_PLAN = "== Physical Execution Plan =="
+
+
+def sink_timestamps(plan: str) -> dict[str, int]:
+    """The sinks of a planned job that Flink writes with each record's timestamp taken from one of their
+    columns (its time attribute: ``StreamRecordTimestampInserter``, named in the JSON execution plan with its
+    sink's node id), and that column's position. A NULL there fails Flink's job."""
+    inserters = dict(re.findall(r'"\[(\d+)\]:StreamRecordTimestampInserter\(rowtime field: (\d+)\)"', plan))
+    return {name: int(inserters[node]) for name, node in
+            re.findall(r'"contents" : "(?:Sink: )?([^"\[\]]+)\[(\d+)\]', plan) if node in inserters}
 
 
 def checkpoint_settings(delivery: str, interval: float | None, directory: Path | str,

@@ -172,6 +172,8 @@ class Job:
     models: dict[str, ModelDef] = field(default_factory=dict)
     inserts: list[InsertDef] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
+    # From Flink's plan (its check): sink -> the column Flink copies into each record's timestamp
+    sink_timestamps: dict[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
