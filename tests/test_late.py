@@ -146,4 +146,5 @@ def test_a_join_is_bounded_by_time_when_any_predicate_of_the_job_may_compare_two
                "INSERT INTO s SELECT id, k FROM j WHERE paid <= placed + INTERVAL '1' MINUTE")
     assert compares_times(job(renamed))
     assert compares_times(job("CREATE VIEW v AS SELECT * FROM o AS t(a, b, c);" + enrich))  # names hidden
+    assert compares_times(job("CREATE VIEW v AS SELECT * FROM o JOIN p ON o.id = p.id;" + enrich))
     assert not compares_times(job("INSERT INTO s SELECT id, k FROM o WHERE ts > TIMESTAMP '2024-01-01 00:00:00'"))

@@ -150,10 +150,14 @@ def compares_times(job) -> bool:
     """Whether a predicate anywhere in ``job`` compares two columns that may hold time attributes (a rowtime,
     a window's time, or any alias of an expression reading one), as an interval join's bounds do. Flink
     pushes a predicate through views into the join below it, so every statement counts; a column list that
-    renames by position (``AS t(a, b)``, but for UNNEST's elements) hides names, so it counts as one too."""
+    renames by position (``AS t(a, b)``, but for UNNEST's elements) hides names, and so does ``*`` over a join
+    (two ``ts`` columns, one renamed), so either counts as one too."""
     queries = [q for q in [v.query for v in job.views.values()] + [i.query for i in job.inserts] if q is not None]
     if any(alias.columns and not isinstance(alias.parent, exp.Unnest)
            for q in queries for alias in q.find_all(exp.TableAlias)):
+        return True
+    if any(select.args.get("joins") and any(p.is_star for p in select.expressions)
+           for q in queries for select in q.find_all(exp.Select)):
         return True
     times, grown = rowtimes(job) | WINDOW_TIMES, True
     while grown:
