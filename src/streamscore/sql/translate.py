@@ -375,6 +375,8 @@ class Translator:
         if not (isinstance(node.this, exp.RowNumber) or (spec is not None and str(spec.args.get("kind")).upper() == "ROWS")):
             return node
         order = node.args["order"]
+        if any(isinstance(o.this, exp.Column) and o.this.name == late.ROW for o in order.expressions):
+            return node  # ordered by arrival already (_rank_in_arrival_order)
         source = self._direct_source(node)
         if source is None:
             keys = [*(node.args.get("partition_by") or []), *(o.this for o in order.expressions)]
@@ -550,10 +552,13 @@ class Translator:
         # A TUMBLE aggregate may take its rows in arrival order (FIRST_VALUE, LISTAGG ...): they keep their place.
         # Not HOP or CUMULATE: Flink aggregates those by slices merged newest first ('4,5,2,1' for ids 1 to 5
         # arriving in order; the fuzzer found it).
+        # So do a TUMBLE window's top-N and deduplication (equal sort keys in arrival order).
         window = node.this if isinstance(node, WindowTableFunction) else node.name.upper()
-        arrival = kind in ("WindowAggregate", "GroupWindowAggregate") and window == "TUMBLE"
+        arrival = kind in ("WindowAggregate", "GroupWindowAggregate", "WindowRank") and window == "TUMBLE"
         relation = late.window_filter(relation, alias, keep_row=arrival)
         relation.meta[ARRIVAL_ROWS] = arrival
+        if arrival and kind == "WindowRank":
+            _rank_in_arrival_order(node.parent.parent, alias, source[0].rowtime)
         return relation
 
     def _late_over_and_sort(self, query: exp.Query, stmt: Statement) -> None:
@@ -1037,6 +1042,26 @@ def _failing_on(condition: exp.Expr, message: exp.Literal, node: exp.Expr) -> ex
 
 
 ARRIVAL_ROWS = "arrival_rows"  # meta of a window relation whose rows carry their place in their source (late.ROW)
+
+
+def _rank_in_arrival_order(select: exp.Select, alias: str, rowtime: str) -> None:
+    """Flink's window top-N keeps rows of equal sort keys in arrival order (``TopNRecordsCombiner`` appends
+    them to one list per key), and its window deduplication (``ROW_NUMBER`` by the time attribute alone,
+    ``rn = 1``) keeps the first arrival among equal times ascending, the last descending: the ranking of
+    ``select`` (reading a window relation ``alias`` whose rows keep their place) orders by the place last,
+    and its ``*`` leaves the place out."""
+    for projection in select.expressions:
+        star = projection.this if isinstance(projection, exp.Column) and projection.is_star else projection
+        if isinstance(star, exp.Star):
+            star.set("except_", [*(star.args.get("except_") or []), exp.column(late.ROW)])
+    for ranking in [w for p in select.expressions for w in p.find_all(exp.Window) if isinstance(w.this, exp.RowNumber)]:
+        order = ranking.args.get("order")
+        if order is None:
+            continue
+        keys = order.expressions
+        latest_first = len(keys) == 1 and isinstance(keys[0].this, exp.Column) and keys[0].this.name == rowtime \
+            and bool(keys[0].args.get("desc")) and late.top_n_kept(ranking) == 1
+        order.append("expressions", exp.Ordered(this=exp.column(late.ROW, table=alias), desc=latest_first))
 
 
 def _arrival_window(node: exp.Expr) -> exp.Subquery | None:

@@ -1,5 +1,5 @@
 -- Window Top-N: the two highest values per sensor and 5-second window. Rows tie on the value; Flink ranks
--- them by arrival, which a replay cannot see after a window TVF: the replay refuses this data.
+-- them by arrival (its top-N keeps equal sort keys in one list, in arrival order), file order here.
 CREATE TABLE results (sensor STRING, windowEnd TIMESTAMP(3), id BIGINT, val INT, rn BIGINT) WITH ('connector' = 'blackhole');
 INSERT INTO results
 SELECT sensor, window_end, id, val, rn FROM (
