@@ -187,13 +187,17 @@ def _sort(rnd):
 def _window_rank(rnd):
     size = rnd.choice((10, 30, 60))
     dedup = rnd.random() < 0.5
-    order, keep = ("ts", "rn = 1") if dedup else ("v DESC, id", "rn <= 2")
+    # ties: equal times (dedup, keeping the first or last arrival) and equal values (top-N, arrival order)
+    order = rnd.choice(("ts", "ts DESC")) if dedup else rnd.choice(("v DESC, id", "v DESC", "ts DESC"))
+    keep = "rn = 1" if dedup else "rn <= 2"
+    window = rnd.choice((f"TUMBLE(TABLE {_filtered(rnd)}, DESCRIPTOR(ts), INTERVAL '{size}' SECOND)",) * 3 +
+                        (f"HOP(TABLE events, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '{size + 10}' SECOND)",))
     # window dedup keeps every column (Flink's WindowDeduplicate needs the row); top-N may project
     return ("(id BIGINT, k STRING, window_start TIMESTAMP(3), rn BIGINT)",
             f"SELECT id, k, window_start, rn FROM (\n"
             f"  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end{', k' if dedup else ''} "
             f"ORDER BY {order}) AS rn\n"
-            f"  FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '{size}' SECOND))\n) WHERE {keep}")
+            f"  FROM TABLE({window})\n) WHERE {keep}")
 
 
 def _chained(rnd):
