@@ -408,32 +408,29 @@ class DuckDBEngine:
             if dropped:
                 con.execute(f"INSERT INTO {late.DROPS_TABLE} SELECT ?, unnest(?)", [op.id, dropped]).fetchall()
 
-    def _decide_temporal_join(self, con, op: "late.LateOperator") -> None:
+    def _decide_join(self, con, op: "late.LateOperator", passes_late: int, problem: str) -> None:
+        """A join that drops nothing (temporal, interval): its result is the replay's unless its problem count
+        (``op.sql``) finds rows Flink joins or not by how it interleaves its inputs; its late rows go on."""
         try:
             problems = con.execute(op.sql).fetchall()[0][0]
         except duckdb.Error as error:
             op.problem = f"its rows could not be checked against its inputs' watermarks ({str(error).splitlines()[0]})"
             return
         if problems:
-            op.problem = (f"{problems:,} of its input rows are strictly behind their watermark (or a version ties "
-                          "with its watermark and a probe row of its key and time): Flink's result depends on how "
-                          "it interleaves the two inputs")
-        op.passes_late = self.late_rows.get(op.source, 0)
+            op.problem = f"{problems:,} {problem}: Flink's result depends on how it interleaves the two inputs"
+        op.passes_late = passes_late
+
+    def _decide_temporal_join(self, con, op: "late.LateOperator") -> None:
+        self._decide_join(con, op, self.late_rows.get(op.source, 0),
+                          "of its input rows are strictly behind their watermark (or a version ties with its "
+                          "watermark and a probe row of its key and time)")
 
     def _decide_interval_join(self, con, op: "late.LateOperator") -> None:
         late_rows = self.late_rows.get(op.source, 0) + self.late_rows.get(op.source_too, 0)
-        if not late_rows:
-            return
-        try:
-            problems = con.execute(op.sql).fetchall()[0][0]
-        except duckdb.Error as error:
-            op.problem = f"its rows could not be checked against its inputs' watermarks ({str(error).splitlines()[0]})"
-            return
-        if problems:
-            op.problem = (f"{problems:,} of the pairs it joins have a row that may be forgotten, or not kept, before "
-                          "its partner comes (a row behind its own input's watermark by about the join's bounds): "
-                          "Flink joins them or not by how it interleaves the two inputs")
-        op.passes_late = late_rows
+        if late_rows:
+            self._decide_join(con, op, late_rows,
+                              "of the pairs it joins have a row that may be forgotten, or not kept, before its "
+                              "partner comes (a row behind its own input's watermark by about the join's bounds)")
 
     def _refuse_late_rows(self, job: Job, translator: Translator) -> None:
         """Late rows that reach an operator the replay does not model (or cannot follow on this data) make

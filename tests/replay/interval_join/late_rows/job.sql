@@ -1,21 +1,6 @@
 -- Orders shipped within four hours of being placed (the interval join of Flink's documentation, in a
 -- warehouse's words), both streams out of order by a few rows: a row late by minutes, against bounds of hours,
 -- is joined whatever the order Flink reads the two streams in, so the replay decides it.
-CREATE TABLE orders_placed (
-  order_id  BIGINT,
-  warehouse STRING,
-  placed_at TIMESTAMP(3),
-  WATERMARK FOR placed_at AS placed_at - INTERVAL '1' MINUTE
-) WITH ('connector' = 'filesystem', 'path' = 'inputs/orders_placed.jsonl', 'format' = 'json');
-
-CREATE TABLE shipments (
-  shipment_id BIGINT,
-  order_id    BIGINT,
-  carrier     STRING,
-  shipped_at  TIMESTAMP(3),
-  WATERMARK FOR shipped_at AS shipped_at - INTERVAL '30' SECOND
-) WITH ('connector' = 'filesystem', 'path' = 'inputs/shipments.jsonl', 'format' = 'json');
-
 CREATE TABLE shipped_in_time (order_id BIGINT, shipment_id BIGINT, warehouse STRING, hours_taken BIGINT)
 WITH ('connector' = 'blackhole');
 

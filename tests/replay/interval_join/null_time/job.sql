@@ -2,21 +2,6 @@
 -- with NULLs, and the shipment's time is still the sink's time attribute, which Flink copies into each
 -- record's timestamp: Flink's job fails on the first padded row (a NullPointerException), so the replay fails
 -- too. Its message says how to write the NULL: cast the column to a plain TIMESTAMP (the second sink).
-CREATE TABLE orders_placed (
-  order_id  BIGINT,
-  warehouse STRING,
-  placed_at TIMESTAMP(3),
-  WATERMARK FOR placed_at AS placed_at - INTERVAL '1' MINUTE
-) WITH ('connector' = 'filesystem', 'path' = 'inputs/orders_placed.jsonl', 'format' = 'json');
-
-CREATE TABLE shipments (
-  shipment_id BIGINT,
-  order_id    BIGINT,
-  carrier     STRING,
-  shipped_at  TIMESTAMP(3),
-  WATERMARK FOR shipped_at AS shipped_at - INTERVAL '30' SECOND
-) WITH ('connector' = 'filesystem', 'path' = 'inputs/shipments.jsonl', 'format' = 'json');
-
 CREATE TABLE order_shipping (order_id BIGINT, carrier STRING, shipped_at TIMESTAMP(3))
 WITH ('connector' = 'blackhole');
 
