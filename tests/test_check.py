@@ -117,3 +117,14 @@ def test_late_rows_are_decided_as_flinks_window_does(project, flink_engine, tmp_
     kept = pd.read_parquet(DuckDBEngine(project, keep_late=True).replay(job, inputs, tmp_path / "kept")
                            .sinks["minute_counts"])
     assert sorted(kept["orders"]) == [1, 2, 3]
+
+
+def test_the_sinks_flink_stamps_with_a_time_attribute_are_read_from_its_execution_plan():
+    from streamscore.engines.flink import sink_timestamps
+
+    # the shape of Flink 2.3's JSON execution plan: the inserter carries its sink's node id
+    plan = '''{"nodes" : [ {"id" : 16, "contents" : "[16]:Calc(select=[order_id, carrier, shipped_at])"},
+      {"id" : 17, "contents" : "[17]:StreamRecordTimestampInserter(rowtime field: 2)"},
+      {"id" : 21, "contents" : "shipped_in_time[10]: Writer"},
+      {"id" : 24, "contents" : "order_shipping[17]: Writer"} ]}'''
+    assert sink_timestamps(plan) == {"order_shipping": 2}

@@ -148,3 +148,25 @@ def test_a_join_is_bounded_by_time_when_any_predicate_of_the_job_may_compare_two
     assert compares_times(job("CREATE VIEW v AS SELECT * FROM o AS t(a, b, c);" + enrich))  # names hidden
     assert compares_times(job("CREATE VIEW v AS SELECT * FROM o JOIN p ON o.id = p.id;" + enrich))
     assert not compares_times(job("INSERT INTO s SELECT id, k FROM o WHERE ts > TIMESTAMP '2024-01-01 00:00:00'"))
+
+
+def test_interval_bounds_are_read_as_flink_extracts_them():
+    from sqlglot import parse_one
+
+    from streamscore.late import interval_bounds
+
+    def bounds(where):
+        condition = parse_one(f"SELECT 1 FROM o, s WHERE o.id = s.id AND {where}", read="duckdb").args["where"].this
+        return interval_bounds([condition], ("o", "ts"), ("s", "ts"))
+
+    s, m = 1000, 60_000
+    # tl - tr within [lower, upper]
+    assert bounds("s.ts BETWEEN o.ts - INTERVAL '5' SECOND AND o.ts + INTERVAL '10' SECOND") == (-10 * s, 5 * s)
+    assert bounds("o.ts BETWEEN s.ts - INTERVAL '4' HOUR AND s.ts") == (-240 * m, 0)
+    assert bounds("o.ts > s.ts AND o.ts < s.ts + INTERVAL '1' MINUTE") == (1, m - 1)  # strict: 1 ms in
+    assert bounds("s.ts >= o.ts AND s.ts <= o.ts") == (0, 0)
+    assert bounds("o.ts = s.ts") == (0, 0)
+    assert bounds("o.ts BETWEEN s.ts + INTERVAL '10' SECOND AND s.ts + INTERVAL '5' SECOND") == (10 * s, 5 * s)
+    assert bounds("o.ts > s.ts") is None  # one bound: no interval join
+    assert bounds("o.ts > s.ts - TIMESTAMPDIFF(SECOND, o.ts, s.ts)") is None  # not a constant offset
+    assert bounds("o.ts > TIMESTAMP '2024-01-01 00:00:00' AND s.ts BETWEEN o.ts AND o.ts") == (0, 0)  # a filter
