@@ -60,7 +60,8 @@ class LateOperator:
     kind: str  # Flink's operator name, as `run` reports numLateRecordsDropped: OverAggregate, WindowAggregate ...
     source: str  # the source table whose rows and watermark it reads
     reads: str  # the table or view it reads (the source, or a view filtering and projecting it)
-    frame: str  # "window", "range", "rows", "unbounded", "sort", "session", "dedup", "temporal", "window_join", "interval"
+    # "window", "range", "rows", "unbounded", "sort", "session", "dedup", "temporal", "window_join", "interval"
+    frame: str
     sql: str  # window: counts its dropped rows; others: the rows reaching it (ROW, keys __k0.., __ts, WATERMARK)
     offset: int = 0  # RANGE: the preceding interval in ms
     decided: bool = False
@@ -215,7 +216,8 @@ def temporal_problems_sql(probe: exp.Expr, probe_time: str, versions: exp.Expr, 
             f"+ (SELECT count(*) FROM {pairs} AND {probe_ms} = {version_ms} WHERE {version_ms} = {v}.{WATERMARK})")
 
 
-def interval_bounds(conditions: list[exp.Expr], left: tuple[str, str], right: tuple[str, str]) -> tuple[int, int] | None:
+def interval_bounds(conditions: list[exp.Expr], left: tuple[str, str],
+                    right: tuple[str, str]) -> tuple[int, int] | None:
     """An interval join's bounds as Flink extracts them: (lower, upper) in ms with lower <= tl - tr <= upper,
     from the conjuncts of ``conditions`` (its ON and WHERE) comparing ``left``'s time (alias, column) with
     ``right``'s, each side the time plus or minus a constant INTERVAL (a strict comparison moves its bound by
