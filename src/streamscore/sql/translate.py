@@ -552,9 +552,10 @@ class Translator:
         # A TUMBLE aggregate may take its rows in arrival order (FIRST_VALUE, LISTAGG ...): they keep their place.
         # Not HOP or CUMULATE: Flink aggregates those by slices merged newest first ('4,5,2,1' for ids 1 to 5
         # arriving in order; the fuzzer found it).
-        # So do a TUMBLE window's top-N and deduplication (equal sort keys in arrival order).
+        # So does any window's top-N or deduplication: Flink's window table function hands it each window's rows
+        # in arrival order, and it keeps equal sort keys so (WindowRankOperatorBuilder: windows attached).
         window = node.this if isinstance(node, WindowTableFunction) else node.name.upper()
-        arrival = kind in ("WindowAggregate", "GroupWindowAggregate", "WindowRank") and window == "TUMBLE"
+        arrival = (kind in ("WindowAggregate", "GroupWindowAggregate") and window == "TUMBLE") or kind == "WindowRank"
         relation = late.window_filter(relation, alias, keep_row=arrival)
         relation.meta[ARRIVAL_ROWS] = arrival
         if arrival and kind == "WindowRank":
@@ -1046,7 +1047,7 @@ ARRIVAL_ROWS = "arrival_rows"  # meta of a window relation whose rows carry thei
 
 def _rank_in_arrival_order(select: exp.Select, alias: str, rowtime: str) -> None:
     """Flink's window top-N keeps rows of equal sort keys in arrival order (``TopNRecordsCombiner`` appends
-    them to one list per key), and its window deduplication (``ROW_NUMBER`` by the time attribute alone,
+    them to one list per key, each window's rows coming in arrival order), and its window deduplication (``ROW_NUMBER`` by the time attribute alone,
     ``rn = 1``) keeps the first arrival among equal times ascending, the last descending: the ranking of
     ``select`` (reading a window relation ``alias`` whose rows keep their place) orders by the place last,
     and its ``*`` leaves the place out."""
